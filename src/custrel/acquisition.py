@@ -1,0 +1,1 @@
+"""Acquisition: prospecting methods and plans (issue 5): not yet built."""

@@ -1,0 +1,1 @@
+"""The complaint-handling workflow (issue 4): not yet built."""

@@ -1,0 +1,231 @@
+"""Every error custrel raises: one base class, and a subclass per kind of mistake.
+
+Each subclass keeps the offending values as attributes, and its message says what
+was wrong, the value, and what is allowed, so that a caller can both show it to a
+person and act on it in code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+__all__ = [
+    "CustrelError",
+    "EventOutOfOrder",
+    "IllegalTransition",
+    "InputDataError",
+    "InvalidTable",
+    "InvalidValue",
+    "MissingColumn",
+    "NaiveDatetime",
+    "NotAuthorized",
+    "PurposeNotPermitted",
+    "UnknownEvent",
+]
+
+
+def _names(values: Iterable[object]) -> str:
+    shown = [getattr(v, "name", None) or repr(v) for v in values]
+    return ", ".join(shown) if shown else "none"
+
+
+class CustrelError(Exception):
+    """Base class of every error raised by custrel."""
+
+
+# --- values ------------------------------------------------------------------
+
+
+class InvalidValue(CustrelError, ValueError):
+    """A value is outside what a field allows.
+
+    Attributes:
+        field: the field or parameter name.
+        value: the offending value.
+        allowed: a human-readable statement of what is allowed.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str, problem: str = "") -> None:
+        """Record the field, the offending value and what is allowed."""
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.problem = problem
+        detail = f" ({problem})" if problem else ""
+        super().__init__(f"{field}={value!r} is not allowed{detail}; allowed: {allowed}")
+
+
+class NaiveDatetime(InvalidValue):
+    """A datetime without a timezone where custrel needs an aware one."""
+
+    def __init__(self, field: str, value: datetime) -> None:
+        """Record the field and the naive datetime."""
+        super().__init__(
+            field,
+            value,
+            "a timezone-aware datetime (e.g. datetime(..., tzinfo=timezone.utc))",
+            "naive datetime",
+        )
+
+
+# --- state machines ----------------------------------------------------------
+
+
+class IllegalTransition(CustrelError):
+    """An event or action is not allowed in the current state; nothing was changed.
+
+    Attributes:
+        state: the current state.
+        event: the event kind that was refused.
+        allowed: the event kinds allowed in ``state``.
+    """
+
+    def __init__(self, state: object, event: object, allowed: Iterable[object]) -> None:
+        """Record the state, the refused event and the allowed ones."""
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"{_names([event])} is not allowed in state {_names([state])}; "
+            f"allowed there: {_names(self.allowed)}"
+        )
+
+
+class EventOutOfOrder(CustrelError):
+    """An event is dated before the last event already recorded; histories only move forward.
+
+    Attributes:
+        last: timestamp of the last recorded event.
+        got: timestamp of the refused event.
+    """
+
+    def __init__(self, last: datetime, got: datetime) -> None:
+        """Record the last recorded timestamp and the refused one."""
+        self.last = last
+        self.got = got
+        super().__init__(
+            f"event at {got.isoformat()} is before the last recorded event at "
+            f"{last.isoformat()}; allowed: a timestamp at or after {last.isoformat()}"
+        )
+
+
+class UnknownEvent(CustrelError, TypeError):
+    """An object that is not one of the machine's event types was applied.
+
+    Attributes:
+        value: the offending object.
+        allowed: names of the accepted event types.
+    """
+
+    def __init__(self, value: object, allowed: Iterable[str]) -> None:
+        """Record the offending object and the accepted types."""
+        self.value = value
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"{type(value).__name__} {value!r} is not a known event; "
+            f"allowed: {', '.join(self.allowed)}"
+        )
+
+
+class InvalidTable(CustrelError):
+    """A declarative transition table breaks a structural rule (unreachable state, dead end, ...).
+
+    Attributes:
+        table: the table's name.
+        problems: one line per broken rule.
+    """
+
+    def __init__(self, table: str, problems: Iterable[str]) -> None:
+        """Record the table name and its problems."""
+        self.table = table
+        self.problems = tuple(problems)
+        super().__init__(f"transition table {table} is invalid: " + "; ".join(self.problems))
+
+
+# --- authority and purpose -----------------------------------------------------
+
+
+class NotAuthorized(CustrelError):
+    """An actor lacks the authority an action needs; nothing was changed.
+
+    Attributes:
+        actor: who tried.
+        action: what they tried.
+        required: the authority needed.
+    """
+
+    def __init__(self, actor: object, action: object, required: object) -> None:
+        """Record who tried what, and the authority needed."""
+        self.actor = actor
+        self.action = action
+        self.required = required
+        super().__init__(f"{actor!r} may not perform {_names([action])}; required: {required}")
+
+
+class PurposeNotPermitted(CustrelError):
+    """A personal-data field was requested for a purpose it was not collected for.
+
+    Attributes:
+        field: the field requested.
+        purpose: the purpose the caller stated.
+        allowed: the purposes the field may be used for.
+    """
+
+    def __init__(self, field: str, purpose: object, allowed: Iterable[object]) -> None:
+        """Record the field, the stated purpose and the permitted ones."""
+        self.field = field
+        self.purpose = purpose
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"field {field!r} may not be used for {_names([purpose])}; "
+            f"allowed purposes: {_names(self.allowed)}"
+        )
+
+
+# --- tabular input -------------------------------------------------------------
+
+
+class InputDataError(CustrelError, ValueError):
+    """A row of input data breaks a rule.
+
+    Attributes:
+        row: 1-based data row number (the header is row 0), or ``None`` for the whole input.
+        column: the column name, or ``None``.
+        value: the offending value.
+        rule: the rule that was broken, stated as what is allowed.
+    """
+
+    def __init__(
+        self, rule: str, *, row: int | None = None, column: str | None = None, value: object = None
+    ) -> None:
+        """Record where the problem is and which rule it breaks."""
+        self.row = row
+        self.column = column
+        self.value = value
+        self.rule = rule
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        place = ", ".join(where) if where else "input"
+        shown = "" if value is None else f": value {value!r}"
+        super().__init__(f"{place}{shown} is invalid; {rule}")
+
+
+class MissingColumn(InputDataError):
+    """A required column is absent from the input.
+
+    Attributes:
+        available: the columns the input does have.
+    """
+
+    def __init__(self, column: str, available: Iterable[str]) -> None:
+        """Record the missing column and the ones present."""
+        self.available = tuple(available)
+        super().__init__(
+            f"required column is missing; columns present: {', '.join(self.available) or 'none'}"
+            " (map yours with the column options)",
+            column=column,
+        )

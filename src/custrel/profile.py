@@ -1,0 +1,1 @@
+"""Customer-information profiles (issue 5): not yet built."""

@@ -1,0 +1,1 @@
+"""Retention and churn economics (issue 5): not yet built."""

@@ -1,0 +1,1 @@
+"""Good versus bad customers (issue 3): not yet built."""
