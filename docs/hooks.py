@@ -10,7 +10,6 @@ Markers replaced at build time:
 from __future__ import annotations
 
 import re
-from typing import Any
 
 _MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary)\s*([\w-]*)\s*-->")
 
@@ -25,6 +24,6 @@ def _render(kind: str, name: str) -> str:
     return diagrams.render(name, "markdown")
 
 
-def on_page_markdown(markdown: str, **_: Any) -> str:
+def on_page_markdown(markdown: str, **_: object) -> str:
     """Replace every custrel marker on a page with the generated text."""
     return _MARKER.sub(lambda m: _render(m.group(1), m.group(2)), markdown)

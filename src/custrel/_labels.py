@@ -7,11 +7,14 @@ English ones are what the library's users read in reports and errors.
 from __future__ import annotations
 
 import enum
-from typing import Literal
+from typing import Literal, TypeVar
 
 import attrs
 
 __all__ = ["Bilingual", "Labelled", "labelled_enums"]
+
+
+_L = TypeVar("_L", bound="Labelled")
 
 
 @attrs.frozen
@@ -52,6 +55,21 @@ class Labelled(enum.Enum):
         member.en = en
         member.zh = zh
         return member
+
+    @classmethod
+    def from_value(cls: type[_L], value: object) -> _L:
+        """The member whose stable value is ``value``.
+
+        Raises:
+            InvalidValue: no member has that value; the message lists those that do.
+        """
+        for member in cls:
+            if member.value == value:
+                return member
+        from custrel.errors import InvalidValue
+
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise InvalidValue(cls.__name__, value, f"one of {allowed}")
 
     def label(self, lang: Literal["en", "zh"] = "en") -> str:
         """Return the label in ``lang`` (``"en"`` or ``"zh"``)."""

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 __all__ = [
+    "CurrencyMismatch",
     "CustrelError",
     "EventOutOfOrder",
+    "GuardNotMet",
     "IllegalTransition",
     "InputDataError",
     "InvalidTable",
@@ -228,4 +230,49 @@ class MissingColumn(InputDataError):
             f"required column is missing; columns present: {', '.join(self.available) or 'none'}"
             " (map yours with the column options)",
             column=column,
+        )
+
+
+# --- workflow guards -----------------------------------------------------------
+
+
+class GuardNotMet(CustrelError):
+    """A workflow step's precondition (guard) does not hold; nothing was changed.
+
+    Attributes:
+        state: the current state.
+        action: the action that was refused.
+        guard: the name of the guard that failed.
+        required: what the guard requires, in words.
+    """
+
+    def __init__(self, state: object, action: object, guard: str, required: str) -> None:
+        """Record the state, the refused action, the failed guard and what it requires."""
+        self.state = state
+        self.action = action
+        self.guard = guard
+        self.required = required
+        super().__init__(
+            f"{_names([action])} is not allowed in state {_names([state])} yet: "
+            f"guard {guard!r} failed; required: {required}"
+        )
+
+
+class CurrencyMismatch(CustrelError, ValueError):
+    """Money in two currencies was combined; custrel never assumes an exchange rate.
+
+    Attributes:
+        left: the currency of the left operand.
+        right: the currency of the right operand.
+        operation: what was attempted (add, subtract, compare, divide).
+    """
+
+    def __init__(self, left: str, right: str, operation: str) -> None:
+        """Record both currencies and the operation."""
+        self.left = left
+        self.right = right
+        self.operation = operation
+        super().__init__(
+            f"cannot {operation} {left} and {right} amounts; "
+            "allowed: amounts in the same currency (convert first)"
         )

@@ -1,0 +1,54 @@
+"""``custrel diagram``: the diagram is the table, and the import stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from custrel.cli import EXIT_BAD_INPUT, main
+from custrel.lifecycle import TRANSITIONS
+
+
+def test_the_lifecycle_diagram_has_one_arrow_per_table_row(capsys):
+    assert main(["diagram", "lifecycle"]) == 0
+    out = capsys.readouterr().out
+
+    assert out.startswith("stateDiagram-v2")
+    arrows = [line for line in out.splitlines() if "-->" in line]
+    assert len(arrows) == len(TRANSITIONS.items())
+    for source, trigger, target in TRANSITIONS.items():
+        start = "[*]" if source is None else source.name
+        assert f"    {start} --> {target.name}: {trigger.en}" in arrows
+
+
+def test_the_markdown_table_shows_both_languages(capsys):
+    assert main(["diagram", "lifecycle", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+
+    assert (
+        "| first-time customer (初次购买客户) | purchased (购买) | repeat customer (重复购买客户) |"
+        in out
+    )
+
+
+def test_an_unknown_machine_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["diagram", "nonsense"])
+
+    assert raised.value.code == EXIT_BAD_INPUT
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_importing_the_core_loads_no_heavy_library():
+    code = (
+        "import sys, custrel, custrel.lifecycle, custrel.serialization, custrel.causes;"
+        "heavy = {'numpy', 'pyarrow', 'pandas', 'polars'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.strip() == "[]"
