@@ -48,6 +48,10 @@ class Labelled(enum.Enum):
     en: str
     zh: str
 
+    # Members are singletons compared by identity, so identity hashing is exact — and
+    # several times faster than Enum's name-based hash in the state machines' lookups.
+    __hash__ = object.__hash__
+
     def __new__(cls, value: str, en: str, zh: str) -> Labelled:
         """Create a member whose value is ``value`` and whose labels are ``en`` and ``zh``."""
         member = object.__new__(cls)

@@ -88,8 +88,13 @@ class IllegalTransition(CustrelError):
         self.state = state
         self.event = event
         self.allowed = tuple(allowed)
-        super().__init__(
-            f"{_names([event])} is not allowed in state {_names([state])}; "
+        super().__init__(state, event, self.allowed)
+
+    def __str__(self) -> str:
+        """Say what was refused, where, and what is allowed there."""
+        # Built on demand: callers probing moves with try/except should not pay for it.
+        return (
+            f"{_names([self.event])} is not allowed in state {_names([self.state])}; "
             f"allowed there: {_names(self.allowed)}"
         )
 

@@ -317,11 +317,19 @@ def _origin_after(origin: Origin | None, event: LifecycleEvent) -> Origin | None
 
 # --- the lifecycle value -----------------------------------------------------------
 
-# The history is a persistent singly linked list (newest first), so that appending is
-# O(1) and earlier values share their history with later ones; `history` materialises it.
-_Chain = Union[tuple["LifecycleEvent", "_Chain"], None]  # noqa: UP007 - recursive alias
+# The history is a persistent singly linked list, newest first: appending is O(1) and
+# earlier values share their history with later ones. Each node also carries the
+# state after its event — (event, previous node, stage, peak, origin, length) — so
+# a value is just a customer id and its newest node.
+_Node = tuple["LifecycleEvent", Union["_Node", None], Stage, Stage, Union[Origin, None], int]  # noqa: UP007 - recursive alias
 
-_set = object.__setattr__
+# Event types that change the recorded origin; all others leave it as it is.
+_ORIGIN_EVENTS: Final = frozenset({ShowedInterest, Targeted, Requalified})
+# Per-stage successors, read from the table once: the hot path of `apply`.
+_NEXT: Final[Mapping[Stage | None, Mapping[EventKind, Stage]]] = {
+    source: {kind: _TABLE[(source, kind)] for kind in TRANSITIONS.allowed(source)}
+    for source in TRANSITIONS.sources()
+}
 
 
 @attrs.frozen(init=False, eq=False, repr=False)
@@ -347,11 +355,7 @@ class Lifecycle:
     """
 
     customer_id: str
-    stage: Stage
-    peak: Stage
-    origin: Origin | None
-    _chain: _Chain
-    length: int
+    _node: _Node
 
     def __init__(self, customer_id: str, events: Iterable[LifecycleEvent]) -> None:
         """Replay ``events`` for ``customer_id``; see the class docstring."""
@@ -362,8 +366,8 @@ class Lifecycle:
         value = Lifecycle.begin(customer_id, first)
         for event in iterator:
             value = value.apply(event)
-        for name in ("customer_id", "stage", "peak", "origin", "_chain", "length"):
-            _set(self, name, getattr(value, name))
+        _set_customer(self, customer_id)
+        _set_node(self, value._node)
 
     @classmethod
     def begin(cls, customer_id: str, event: LifecycleEvent) -> Lifecycle:
@@ -377,13 +381,37 @@ class Lifecycle:
             raise InvalidValue("customer_id", customer_id, "a string")
         kind = _kind_of(event)
         stage = TRANSITIONS.target(None, kind)
-        return _make(customer_id, stage, stage, _origin_after(None, event), (event, None), 1)
+        return _make(customer_id, (event, None, stage, stage, _origin_after(None, event), 1))
+
+    @property
+    def stage(self) -> Stage:
+        """The current stage."""
+        return self._node[2]
+
+    @property
+    def peak(self) -> Stage:
+        """The furthest stage ever reached.
+
+        The ladder is non-customer < potential < target < first-time < repeat < loyal;
+        lost is not a rung, so a lost customer keeps the peak it had.
+        """
+        return self._node[3]
+
+    @property
+    def origin(self) -> Origin | None:
+        """How the customer came as a prospect (``None`` if it first appeared by buying)."""
+        return self._node[4]
+
+    @property
+    def length(self) -> int:
+        """How many events the history holds."""
+        return self._node[5]
 
     @property
     def history(self) -> tuple[LifecycleEvent, ...]:
         """Every event applied, oldest first."""
         events: list[LifecycleEvent] = []
-        node = self._chain
+        node: _Node | None = self._node
         while node is not None:
             events.append(node[0])
             node = node[1]
@@ -393,8 +421,7 @@ class Lifecycle:
     @property
     def last_event(self) -> LifecycleEvent:
         """The most recent event."""
-        assert self._chain is not None  # a lifecycle always has its opening event
-        return self._chain[0]
+        return self._node[0]
 
     @property
     def was_loyal(self) -> bool:
@@ -407,13 +434,9 @@ class Lifecycle:
 
     def can_apply(self, event: LifecycleEvent) -> bool:
         """Whether :meth:`apply` would accept ``event``; never raises."""
-        try:
-            kind = event.kind
-        except AttributeError:
+        if type(event) not in _EVENT_TYPE_SET or not TRANSITIONS.can(self.stage, event.kind):
             return False
-        if type(event) not in _EVENT_TYPE_SET or not TRANSITIONS.can(self.stage, kind):
-            return False
-        return bool(event.at >= self.last_event.at)
+        return bool(event.at >= self._node[0].at)
 
     def apply(self, event: LifecycleEvent) -> Lifecycle:
         """Return a new lifecycle with ``event`` applied and appended to the history.
@@ -423,26 +446,24 @@ class Lifecycle:
             IllegalTransition: the event is not allowed at the current stage.
             EventOutOfOrder: the event is dated before the last recorded one.
         """
-        if type(event) not in _EVENT_TYPE_SET:
+        event_type = type(event)
+        if event_type not in _EVENT_TYPE_SET:
             raise UnknownEvent(event, _EVENT_TYPE_NAMES)
-        stage = self.stage
-        target = _TABLE.get((stage, event.kind))
+        node = self._node
+        stage = node[2]
+        target = _NEXT[stage].get(event.kind)
         if target is None:
             raise IllegalTransition(stage, event.kind, TRANSITIONS.allowed(stage))
-        chain = self._chain
-        assert chain is not None  # a lifecycle always has its opening event
-        last = chain[0].at
+        last = node[0].at
         if event.at < last:
             raise EventOutOfOrder(last, event.at)
-        peak = self.peak
-        return _make(
-            self.customer_id,
-            target,
-            target if _RANK[target] > _RANK[peak] else peak,
-            _origin_after(self.origin, event),
-            (event, chain),
-            self.length + 1,
-        )
+        peak = node[3]
+        if _RANK[target] > _RANK[peak]:
+            peak = target
+        origin = node[4]
+        if event_type in _ORIGIN_EVENTS:
+            origin = _origin_after(origin, event)
+        return _make(self.customer_id, (event, node, target, peak, origin, node[5] + 1))
 
     def __eq__(self, other: object) -> bool:
         """Equal when the customer and the whole history are equal."""
@@ -467,18 +488,17 @@ class Lifecycle:
         )
 
 
-def _make(
-    customer_id: str, stage: Stage, peak: Stage, origin: Origin | None, chain: _Chain, length: int
-) -> Lifecycle:
-    # The hot path of `apply`: the event was already checked against the table, so
-    # build the new value without replaying (attrs' frozen __setattr__ refuses writes).
-    value = object.__new__(Lifecycle)
-    _set(value, "customer_id", customer_id)
-    _set(value, "stage", stage)
-    _set(value, "peak", peak)
-    _set(value, "origin", origin)
-    _set(value, "_chain", chain)
-    _set(value, "length", length)
+# attrs' frozen __setattr__ refuses writes; the slot descriptors let the class's own
+# constructors fill a fresh value (the hot path of `apply` builds one per event).
+_new = object.__new__
+_set_customer = Lifecycle.__dict__["customer_id"].__set__
+_set_node = Lifecycle.__dict__["_node"].__set__
+
+
+def _make(customer_id: str, node: _Node) -> Lifecycle:
+    value = _new(Lifecycle)
+    _set_customer(value, customer_id)
+    _set_node(value, node)
     return value
 
 
