@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custrel.errors import InputDataError, InvalidValue, MissingColumn
+from custrel.scoring import (
+    CustomerMetrics,
+    Direction,
+    Judgement,
+    Mark,
+    Risk,
+    ScoringPolicy,
+    Verdict,
+    assess,
+    assess_columns,
+    assess_trend,
+    marks_in,
+    risks_in,
+)
+from strategies_scoring import metrics, money, to_columns
+
+
+def customer(**overrides: object) -> CustomerMetrics:
+    base: dict[str, object] = {
+        "currency": "CNY",
+        "revenue": 1000,
+        "cost_of_goods": 500,
+        "cost_to_serve": 20,
+        "discounts": 0,
+        "bad_debt": 0,
+    }
+    base.update(overrides)
+    return CustomerMetrics(**base)  # type: ignore[arg-type]
+
+
+# --- seed examples ---------------------------------------------------------------
+
+
+def test_service_cost_of_200_against_100000_is_low_but_10_against_20_is_not():
+    big = customer(revenue=100_000, cost_of_goods=0, cost_to_serve=200)
+    small = customer(revenue=20, cost_of_goods=0, cost_to_serve=10)
+
+    big_finding = assess(big).finding(Mark.LOW_SERVICE_COST)
+    small_finding = assess(small).finding(Mark.LOW_SERVICE_COST)
+
+    assert big_finding.judgement is Judgement.FIRED
+    assert small_finding.judgement is Judgement.CLEAR
+    # The seed: 200/100,000 = 0.2%; 10/20 = 50%.
+    ratios = {e.measure.value: e.value for e in big_finding.evidence}
+    assert ratios["service_cost_ratio"] == Decimal("0.0020")
+    assert {e.measure.value: e.value for e in small_finding.evidence}[
+        "service_cost_ratio"
+    ] == Decimal("0.5000")
+
+
+def test_profit_is_revenue_minus_all_costs():
+    m = customer(revenue=1000, cost_of_goods=400, cost_to_serve=50, discounts=30, bad_debt=20)
+
+    a = assess(m)
+
+    assert a.profit == Decimal(500)  # 1000 - 400 - 50 - 30 - 20
+    assert a.net_income == Decimal(550)
+
+
+def test_a_customer_without_credit_is_bad_whatever_its_other_marks():
+    m = customer(
+        revenue=100_000,
+        purchase_count=12,
+        tenure_days=2000,
+        mean_days_late=0,
+        max_days_late=120,
+        strategic_fit=1.0,
+        business_risk=0.0,
+        trend=0.1,
+    )
+
+    a = assess(m)
+
+    assert Mark.NO_CREDIT in a.fired
+    assert a.verdict is Verdict.BAD
+
+
+def test_a_profitable_regular_loyal_customer_is_good():
+    m = customer(
+        revenue=10_000,
+        cost_of_goods=5_000,
+        purchase_count=12,
+        tenure_days=1000,
+        mean_days_late=0,
+        max_days_late=0,
+        disputes=0,
+    )
+
+    a = assess(m)
+
+    assert set(a.fired) == {
+        Mark.BUYS_MUCH,
+        Mark.PROFITABLE,
+        Mark.LOW_SERVICE_COST,
+        Mark.LOYAL_PARTNER,
+    }
+    assert a.score == 4.0
+    assert a.verdict is Verdict.GOOD
+
+
+def test_a_small_growing_loss_maker_is_not_judged_bad_but_a_shrinking_one_is():
+    # Net income 20, cost to serve 30: loses 10 now (the seed's student).
+    growing = customer(revenue=40, cost_of_goods=20, cost_to_serve=30, trend=0.4)
+    shrinking = attrs.evolve(growing, trend=-0.2)
+
+    a_growing = assess(growing)
+    a_shrinking = assess(shrinking)
+
+    assert Mark.COSTS_EXCEED_REVENUE in a_growing.fired
+    assert a_growing.growth_potential is True
+    assert a_growing.lifetime_value > 0
+    assert a_growing.verdict is Verdict.NEUTRAL
+    assert a_shrinking.growth_potential is False
+    assert a_shrinking.verdict is Verdict.BAD
+
+
+def test_missing_optional_data_is_unknown_never_clear():
+    m = customer()
+
+    a = assess(m)
+
+    for mark in (Mark.BUYS_MUCH, Mark.LOW_RISK, Mark.PUSHES_STRENGTHS, Mark.OFF_STRATEGY):
+        assert a.finding(mark).judgement is Judgement.UNKNOWN, mark
+    assert a.finding(Mark.NO_CREDIT).judgement is Judgement.UNKNOWN
+    assert a.growth_potential is None
+    assert Risk.MANAGEMENT not in a.raised_risks
+    assert a.risks[2].judgement is Judgement.UNKNOWN
+
+
+def test_known_bad_debt_fires_no_credit_even_with_other_data_missing():
+    a = assess(customer(bad_debt=1))
+
+    assert a.finding(Mark.NO_CREDIT).judgement is Judgement.FIRED
+
+
+def test_big_customer_risks_flag_discount_extraction_and_receivables():
+    m = customer(revenue=1_000_000, discounts=200_000, receivables=400_000, mean_days_late=10)
+
+    a = assess(m)
+
+    assert set(a.raised_risks) == {Risk.FINANCIAL, Risk.PROFIT}
+    assert a.risks[3].judgement is Judgement.UNKNOWN  # churn signals not supplied
+
+
+def test_firm_supplied_signals_raise_management_churn_and_integration_risks():
+    m = customer(channel_conflict=True, low_switching_cost=True, integration_signal=True)
+
+    assert set(assess(m).raised_risks) == {
+        Risk.MANAGEMENT,
+        Risk.CHURN,
+        Risk.VERTICAL_INTEGRATION,
+    }
+
+
+def test_money_as_float_is_refused():
+    with pytest.raises(InvalidValue, match="revenue"):
+        customer(revenue=10.5)
+
+
+def test_a_trend_below_minus_one_is_refused():
+    with pytest.raises(InvalidValue, match="trend"):
+        customer(trend=-1.5)
+
+
+def test_reasons_are_bilingual_and_cite_numbers():
+    a = assess(customer(revenue=100_000, cost_of_goods=0, cost_to_serve=200))
+
+    finding = a.finding(Mark.LOW_SERVICE_COST)
+
+    assert "200" in finding.reason("en")
+    assert "服务成本" in finding.reason("zh")
+    assert "/" in finding.bilingual
+
+
+# --- properties --------------------------------------------------------------------
+
+
+@given(metrics)
+def test_every_fired_finding_carries_known_evidence(m):
+    a = assess(m)
+
+    for finding in (*a.findings, *a.risks):
+        assert finding.evidence
+        if finding.judgement is Judgement.FIRED:
+            assert any(e.value is not None for e in finding.evidence)
+
+
+@given(metrics, money)
+def test_raising_profit_never_lowers_the_score(m, extra):
+    more_revenue = attrs.evolve(m, revenue=m.revenue + extra)
+    lower_cost = attrs.evolve(m, cost_of_goods=max(Decimal(0), m.cost_of_goods - extra))
+
+    assert assess(more_revenue).score >= assess(m).score
+    assert assess(lower_cost).score >= assess(m).score
+
+
+@given(metrics, money)
+def test_adding_bad_debt_never_raises_the_score(m, extra):
+    worse = attrs.evolve(m, bad_debt=m.bad_debt + extra)
+
+    assert assess(worse).score <= assess(m).score
+
+
+@given(metrics)
+def test_a_good_verdict_needs_profit_and_no_bad_mark(m):
+    a = assess(m)
+
+    if a.verdict is Verdict.GOOD:
+        assert a.profit > 0
+        assert not any(not mark.good for mark in a.fired)
+
+
+@given(st.lists(metrics, min_size=1, max_size=25))
+def test_columnar_assessment_agrees_with_assess_customer_by_customer(rows):
+    expected = [assess(m) for m in rows]
+
+    got = assess_columns(to_columns(rows))
+
+    for i, a in enumerate(expected):
+        assert got.verdict_of(i) is a.verdict
+        assert got.score[i] == a.score
+        assert marks_in(int(got.fired[i])) == a.fired
+        assert marks_in(int(got.unknown[i])) == a.unknown
+        assert risks_in(int(got.risks_raised[i])) == a.raised_risks
+        unknown_risks = tuple(r.risk for r in a.risks if r.judgement is Judgement.UNKNOWN)
+        assert risks_in(int(got.risks_unknown[i])) == unknown_risks
+        assert got.growth[i] == {None: -1, False: 0, True: 1}[a.growth_potential]
+        # The columns hold floats; the assessment keeps exact decimals.
+        assert got.profit[i] == pytest.approx(float(a.profit), rel=1e-12, abs=1e-9)
+        assert Decimal(f"{got.lifetime_value[i]:.2f}") == a.lifetime_value
+        assert got.top_marks(i) == a.top_marks()
+
+
+# --- columnar input errors -----------------------------------------------------------
+
+
+def test_a_missing_required_column_is_named():
+    cols = to_columns([customer()])
+    del cols["bad_debt"]
+
+    with pytest.raises(MissingColumn) as info:
+        assess_columns(cols)
+
+    assert info.value.column == "bad_debt"
+
+
+def test_a_negative_amount_names_its_row_and_column():
+    cols = to_columns([customer(), customer()])
+    cols["revenue"][1] = -5.0
+
+    with pytest.raises(InputDataError) as info:
+        assess_columns(cols)
+
+    assert (info.value.row, info.value.column, info.value.value) == (2, "revenue", -5.0)
+
+
+def test_an_unknown_required_amount_is_refused_not_zeroed():
+    cols = to_columns([customer()])
+    cols["discounts"][0] = math.nan
+
+    with pytest.raises(InputDataError, match="discounts"):
+        assess_columns(cols)
+
+
+def test_absent_optional_columns_mean_unknown():
+    cols = {
+        k: to_columns([customer()])[k]
+        for k in ("revenue", "cost_of_goods", "cost_to_serve", "discounts", "bad_debt")
+    }
+
+    got = assess_columns(cols)
+
+    assert Mark.NO_CREDIT in marks_in(int(got.unknown[0]))
+    assert got.growth[0] == -1
+
+
+def test_columnar_reasons_are_bilingual():
+    cols = to_columns([customer(bad_debt=600)])
+
+    reasons = assess_columns(cols).reasons(0)
+
+    assert reasons[0] == Mark.NO_CREDIT.bilingual
+    assert "不讲信誉" in reasons[0]
+
+
+# --- dynamics ----------------------------------------------------------------------
+
+
+def test_a_customer_getting_better_window_by_window_is_improving():
+    windows = [
+        customer(revenue=100, cost_of_goods=90, cost_to_serve=30),
+        customer(revenue=1000, cost_of_goods=500, cost_to_serve=30),
+        customer(revenue=10_000, cost_of_goods=5000, cost_to_serve=30, purchase_count=6),
+    ]
+
+    trend = assess_trend([assess(w) for w in windows])
+
+    assert trend.direction is Direction.IMPROVING
+    assert trend.windows == 3
+    assert assess_trend([assess(w) for w in reversed(windows)]).direction is Direction.DETERIORATING
+
+
+def test_one_window_is_not_a_trend():
+    assert assess_trend([assess(customer())]).direction is Direction.UNKNOWN
+
+
+def test_a_policy_with_the_wrong_number_of_weights_is_refused():
+    with pytest.raises(InvalidValue, match="weights"):
+        ScoringPolicy(weights=(1.0,))
+
+
+def test_columns_can_be_numpy_float_arrays_of_any_length():
+    got = assess_columns(to_columns([]))
+
+    assert len(got) == 0
+    assert got.verdict.dtype == np.int8
