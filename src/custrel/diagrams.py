@@ -17,6 +17,7 @@ __all__ = ["MACHINES", "glossary_markdown", "render"]
 #: Machine name -> ``module:attribute`` of its :class:`~custrel._machine.TransitionTable`.
 MACHINES: dict[str, str] = {
     "lifecycle": "custrel.lifecycle:TRANSITIONS",
+    "complaints": "custrel.complaints:TRANSITIONS",
 }
 
 

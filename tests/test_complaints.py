@@ -1,0 +1,852 @@
+"""Tests for custrel.complaints: the workflow, guards, SLA, compensation, metrics and JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+import attrs
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from custrel.business_calendar import CHINA_STANDARD_TIME, BusinessCalendar, FixedClock
+from custrel.complaints import (
+    AUTHORITY,
+    GUARDS,
+    TRANSITIONS,
+    Actor,
+    Analysis,
+    Command,
+    CompensationBand,
+    CompensationCase,
+    Complaint,
+    ComplaintAction,
+    ComplaintCause,
+    ComplaintState,
+    CustomerTier,
+    Fault,
+    Money,
+    Proposal,
+    RemedyType,
+    Role,
+    Severity,
+    SlaKind,
+    SlaOutcome,
+    desk_metrics,
+    from_json,
+    recommend_compensation,
+    sla_report,
+    to_json,
+    work_queue,
+)
+from custrel.errors import (
+    EventOutOfOrder,
+    GuardNotMet,
+    IllegalTransition,
+    InvalidValue,
+    NaiveDatetime,
+    NotAuthorized,
+)
+from strategies_complaints import (
+    CUSTOMER,
+    EXECUTIVE,
+    MANAGER,
+    RECORDER,
+    SERVICE,
+    SUPERVISOR,
+    T0,
+    THE_CUSTOMER,
+    analysis,
+    apply_all,
+    command_for,
+    compensation_cases,
+    complaint_in,
+    proposal,
+    registered,
+    steps,
+)
+
+A = ComplaintAction
+S = ComplaintState
+CST = CHINA_STANDARD_TIME
+CAL = BusinessCalendar()
+
+# --- the table ----------------------------------------------------------------
+
+# The workflow as the seed's seven steps describe it, written out independently of
+# TRANSITIONS: the table test compares the two.
+OPEN = [s for s in S if s not in (S.CLOSED_SATISFIED, S.REJECTED, S.WITHDRAWN)]
+EXPECTED: dict[tuple[ComplaintState, ComplaintAction], ComplaintState] = {
+    (S.REGISTERED, A.CONTACT): S.INVESTIGATING,
+    (S.INVESTIGATING, A.ANALYSE): S.ANALYSED,
+    (S.ANALYSED, A.ANALYSE): S.ANALYSED,
+    (S.ANALYSED, A.PROPOSE): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, A.APPROVE): S.REPLIED,
+    (S.AWAITING_APPROVAL, A.SEND_BACK): S.ANALYSED,
+    (S.REPLIED, A.CONFIRM_AGREEMENT): S.AGREED,
+    (S.REPLIED, A.DECLINE_PROPOSAL): S.ANALYSED,
+    (S.AGREED, A.START_IMPLEMENTATION): S.IMPLEMENTING,
+    (S.IMPLEMENTING, A.COMPLETE_TASK): S.IMPLEMENTING,
+    (S.IMPLEMENTING, A.BEGIN_FOLLOW_UP): S.FOLLOW_UP,
+    (S.FOLLOW_UP, A.RECORD_FOLLOW_UP): S.FOLLOW_UP,
+    (S.FOLLOW_UP, A.CLOSE): S.CLOSED_SATISFIED,
+    (S.FOLLOW_UP, A.REOPEN): S.REOPENED,
+    (S.FOLLOW_UP, A.OFFER_CROSS_SELL): S.FOLLOW_UP,
+    (S.CLOSED_SATISFIED, A.OFFER_CROSS_SELL): S.CLOSED_SATISFIED,
+    (S.REOPENED, A.CONTACT): S.INVESTIGATING,
+    (S.REOPENED, A.ANALYSE): S.ANALYSED,
+    **{(s, A.REJECT): S.REJECTED for s in (S.ANALYSED, S.AWAITING_APPROVAL, S.REPLIED, S.REOPENED)},
+    **{(s, A.WITHDRAW): S.WITHDRAWN for s in OPEN},
+    **{(s, A.ESCALATE): s for s in OPEN},
+    **{
+        (s, a): s
+        for s in (S.INVESTIGATING, S.ANALYSED, S.REPLIED, S.FOLLOW_UP, S.REOPENED)
+        for a in (A.AWAIT_CUSTOMER, A.RESUME)
+    },
+}
+
+# Commands that a guard needs set up first (a pause to resume, an answer to act on).
+SETUP = {
+    A.RESUME: (A.AWAIT_CUSTOMER,),
+    A.CLOSE: (A.RECORD_FOLLOW_UP,),
+    A.BEGIN_FOLLOW_UP: (A.COMPLETE_TASK,),
+}
+
+
+def prepared(state: ComplaintState, action: ComplaintAction) -> Complaint:
+    """A complaint in ``state`` whose guards for ``action`` hold."""
+    if action is A.REJECT:
+        c = complaint_in(state, reasonable=False, future=False)
+    else:
+        c = complaint_in(state)
+    if state is S.FOLLOW_UP and action is A.REOPEN:
+        at = c.history[-1].at
+        c, _ = c.apply(Command.record_follow_up(SERVICE, at, satisfied=False))
+    if state is S.FOLLOW_UP and action is A.OFFER_CROSS_SELL:
+        c = apply_all(c, (A.RECORD_FOLLOW_UP,), timedelta(minutes=1))
+    return apply_all(
+        c, SETUP.get(action, ()) if TRANSITIONS.can(state, action) else (), timedelta(minutes=1)
+    )
+
+
+def test_the_table_is_the_seven_steps_and_their_detours() -> None:
+    rows = {(s, t): g for s, t, g in TRANSITIONS.items() if s is not None}
+
+    assert rows == EXPECTED
+    assert TRANSITIONS.allowed(None) == (A.REGISTER,)
+
+
+@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize("state", list(S))
+def test_every_state_and_action_pair(state: ComplaintState, action: ComplaintAction) -> None:
+    complaint = prepared(state, action)
+    at = complaint.history[-1].at + timedelta(minutes=5)
+    command = command_for(complaint, action, at)
+
+    if (state, action) in EXPECTED:
+        after, entry = complaint.apply(command)
+        assert after.state is EXPECTED[(state, action)]
+        assert entry.source is state
+        assert after.history == (*complaint.history, entry)
+    else:
+        with pytest.raises(IllegalTransition) as raised:
+            complaint.apply(command)
+        assert raised.value.state is state
+        assert set(raised.value.allowed) == {a for (s, a) in EXPECTED if s is state}
+        assert complaint.state is state
+
+
+def test_register_is_only_an_opening_action() -> None:
+    c = registered()
+
+    with pytest.raises(IllegalTransition):
+        c.apply(Command.make(A.REGISTER, RECORDER, T0))
+
+
+# --- guards and authority ----------------------------------------------------------
+
+
+def test_every_guard_is_named_and_says_what_it_requires() -> None:
+    guards = [g for gs in GUARDS.values() for g in gs]
+
+    assert all(g.name and g.requires for g in guards)
+    assert set(GUARDS) <= set(A)
+    assert set(AUTHORITY) == set(A)
+
+
+@pytest.mark.parametrize(
+    ("severity", "tier", "too_junior", "senior_enough"),
+    [
+        (Severity.LOW, CustomerTier.ORDINARY, SERVICE, SUPERVISOR),
+        (Severity.HIGH, CustomerTier.ORDINARY, SUPERVISOR, MANAGER),
+        (Severity.CRITICAL, CustomerTier.SMALL, MANAGER, EXECUTIVE),
+        (Severity.LOW, CustomerTier.KEY, SUPERVISOR, MANAGER),
+    ],
+)
+def test_approval_needs_an_approver_senior_enough(
+    severity: Severity, tier: CustomerTier, too_junior: Actor, senior_enough: Actor
+) -> None:
+    c = registered(severity=severity, tier=tier)
+    c = apply_all(c, (A.CONTACT,), timedelta(minutes=5))
+    c, _ = c.apply(Command.analyse(SERVICE, T0 + timedelta(hours=1), analysis(severity=severity)))
+    c, _ = c.apply(Command.propose(SERVICE, T0 + timedelta(hours=2), proposal()))
+    at = T0 + timedelta(hours=3)
+
+    with pytest.raises(NotAuthorized):
+        c.apply(Command.make(A.APPROVE, too_junior, at))
+    after, _ = c.apply(Command.make(A.APPROVE, senior_enough, at))
+
+    assert c.state is S.AWAITING_APPROVAL
+    assert after.state is S.REPLIED
+
+
+def test_the_proposer_may_not_approve_their_own_proposal() -> None:
+    c = complaint_in(S.ANALYSED)
+    c, _ = c.apply(Command.propose(EXECUTIVE, T0 + timedelta(hours=2), proposal()))
+
+    with pytest.raises(NotAuthorized, match="proposer"):
+        c.apply(Command.make(A.APPROVE, EXECUTIVE, T0 + timedelta(hours=3)))
+
+
+def test_the_agreement_needs_the_customers_own_signature() -> None:
+    c = complaint_in(S.REPLIED)
+    at = c.history[-1].at
+
+    with pytest.raises(GuardNotMet, match="customer_signed"):
+        c.apply(Command.confirm_agreement(SERVICE, at, "someone else"))
+    after, _ = c.apply(Command.confirm_agreement(SERVICE, at, CUSTOMER))
+
+    assert after.progress.signed_by == CUSTOMER
+
+
+def test_follow_up_waits_for_every_department_action() -> None:
+    c = complaint_in(S.AGREED)
+    c, _ = c.apply(Command.make(A.START_IMPLEMENTATION, SERVICE, c.history[-1].at))
+    at = c.history[-1].at
+
+    with pytest.raises(GuardNotMet, match="all_tasks_done"):
+        c.apply(Command.make(A.BEGIN_FOLLOW_UP, SERVICE, at))
+    with pytest.raises(GuardNotMet, match="task_open"):
+        c.apply(Command.complete_task(SERVICE, at, 7))
+    c, _ = c.apply(Command.complete_task(SERVICE, at, 0))
+    with pytest.raises(GuardNotMet, match="task_open"):
+        c.apply(Command.complete_task(SERVICE, at, 0))
+    c, _ = c.apply(Command.make(A.BEGIN_FOLLOW_UP, SERVICE, at))
+
+    assert c.state is S.FOLLOW_UP
+
+
+def test_closing_needs_a_satisfied_answer_and_an_unhappy_one_reopens() -> None:
+    c = complaint_in(S.FOLLOW_UP)
+    at = c.history[-1].at
+
+    with pytest.raises(GuardNotMet, match="satisfaction_confirmed"):
+        c.apply(Command.make(A.CLOSE, SERVICE, at))
+    unhappy, _ = c.apply(Command.record_follow_up(SERVICE, at, satisfied=False))
+    with pytest.raises(GuardNotMet, match="satisfaction_confirmed"):
+        unhappy.apply(Command.make(A.CLOSE, SERVICE, at))
+    reopened, _ = unhappy.apply(Command.make(A.REOPEN, SERVICE, at, "replacement also faulty"))
+
+    assert reopened.state is S.REOPENED
+    assert reopened.progress.reopen_count == 1
+
+
+def test_a_cross_sell_is_refused_before_satisfaction_is_confirmed() -> None:
+    c = complaint_in(S.FOLLOW_UP)
+    at = c.history[-1].at
+    offer = Command.offer_cross_sell(SERVICE, at, "golf weekend")
+
+    with pytest.raises(GuardNotMet, match="satisfaction_confirmed"):
+        c.apply(offer)
+    with pytest.raises(IllegalTransition):
+        complaint_in(S.IMPLEMENTING).apply(offer)
+    happy, _ = c.apply(Command.record_follow_up(SERVICE, at, satisfied=True))
+    sold, _ = happy.apply(offer)
+
+    assert sold.progress.offers == ("golf weekend",)
+
+
+def test_a_demand_may_be_refused_only_when_unreasonable_and_without_future_business() -> None:
+    reasonable = complaint_in(S.ANALYSED)
+    hopeless = complaint_in(S.ANALYSED, reasonable=False, future=False)
+    at = hopeless.history[-1].at
+
+    with pytest.raises(GuardNotMet, match="unreasonable_and_no_future_business"):
+        reasonable.apply(Command.make(A.REJECT, EXECUTIVE, at, "no"))
+    with pytest.raises(GuardNotMet, match="reason_given"):
+        hopeless.apply(Command.make(A.REJECT, EXECUTIVE, at))
+    rejected, entry = hopeless.apply(Command.make(A.REJECT, EXECUTIVE, at, "demand unfounded"))
+
+    assert rejected.state is S.REJECTED
+    assert entry.reason == "demand unfounded"
+
+
+def test_escalation_only_goes_up() -> None:
+    c = registered()
+    at = T0 + timedelta(minutes=1)
+    c, _ = c.apply(Command.escalate(SERVICE, at, Role.MANAGER, "key account upset"))
+
+    with pytest.raises(GuardNotMet, match="more_senior"):
+        c.apply(Command.escalate(SERVICE, at, Role.SUPERVISOR))
+    assert c.progress.handler_level is Role.MANAGER
+
+
+# --- bad input: raises and changes nothing --------------------------------------------
+
+
+def test_a_naive_timestamp_is_refused() -> None:
+    with pytest.raises(NaiveDatetime, match="at"):
+        Command.contact(SERVICE, datetime(2025, 3, 3, 10), complaint_in(S.REGISTERED).reported)
+    with pytest.raises(NaiveDatetime):
+        registered(at=datetime(2025, 3, 3, 10))
+
+
+def test_an_out_of_order_timestamp_is_refused_and_changes_nothing() -> None:
+    c = complaint_in(S.INVESTIGATING)
+    before = to_json(c)
+
+    with pytest.raises(EventOutOfOrder) as raised:
+        c.apply(Command.analyse(SERVICE, T0 - timedelta(seconds=1), analysis()))
+
+    assert raised.value.got == T0 - timedelta(seconds=1)
+    assert to_json(c) == before
+
+
+def test_an_action_without_authority_is_refused_and_changes_nothing() -> None:
+    c = complaint_in(S.REGISTERED)
+    before = c.history
+
+    with pytest.raises(NotAuthorized, match="CONTACT"):
+        c.apply(Command.contact(THE_CUSTOMER, T0, c.reported))
+    with pytest.raises(NotAuthorized):
+        Complaint.register(
+            id="X",
+            customer=CUSTOMER,
+            channel=c.channel,
+            cause=c.cause,
+            severity=c.severity,
+            tier=c.tier,
+            recorder=THE_CUSTOMER,
+            at=T0,
+        )
+
+    assert c.history == before
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Command.make(A.CONTACT, SERVICE, T0), "details"),
+        (lambda: Command(action=A.CLOSE, actor=SERVICE, at=T0, offer="x"), "offer"),
+        (lambda: Command.escalate(SERVICE, T0, Role.CUSTOMER), "level"),
+        (lambda: Actor("", Role.SERVICE), "name"),
+        (lambda: Proposal(remedies=()), "remedies"),
+        (lambda: Money(Decimal("-1"), "CNY"), "amount"),
+        (lambda: Money(Decimal("1"), "yuan"), "currency"),
+        (
+            lambda: Analysis(severity=Severity.LOW, fault=Fault.FIRM, fault_degree=1.5),
+            "fault_degree",
+        ),
+        (lambda: Analysis(severity=Severity.LOW, fault=Fault.FIRM, occurrences=0), "occurrences"),
+    ],
+)
+def test_malformed_values_name_the_field(build: object, field: str) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        build()  # type: ignore[operator]
+
+    assert raised.value.field == field
+
+
+# --- the stateful test ------------------------------------------------------------------
+
+
+class ComplaintDesk(RuleBasedStateMachine):
+    """Random walks through the workflow against a plain model of what should happen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.complaint = registered()
+        self.now = T0
+        # the plain model
+        self.state = S.REGISTERED
+        self.paused = False
+        self.tasks: dict[int, bool] = {}
+        self.answer: bool | None = None
+        self.handler = Role.SERVICE
+
+    def expect(self, action: ComplaintAction, command: Command) -> str | None:
+        """The model's verdict: None if the command should succeed, else why not."""
+        if (self.state, action) not in EXPECTED:
+            return "illegal"
+        if action is A.RESUME and not self.paused:
+            return "guard"
+        if action is A.AWAIT_CUSTOMER and self.paused:
+            return "guard"
+        if action is A.COMPLETE_TASK and self.tasks.get(command.task or 0, True):
+            return "guard"
+        if action is A.BEGIN_FOLLOW_UP and not all(self.tasks.values()):
+            return "guard"
+        if action in (A.CLOSE, A.OFFER_CROSS_SELL) and self.answer is not True:
+            return "guard"
+        if action is A.REOPEN and self.answer is not False:
+            return "guard"
+        if action is A.REJECT:
+            return "guard"  # the walk's analyses always find the demand reasonable
+        if (
+            action is A.ESCALATE
+            and command.level is not None
+            and command.level.rank <= self.handler.rank
+        ):
+            return "guard"
+        return None
+
+    def update_model(self, action: ComplaintAction, command: Command) -> None:
+        target = EXPECTED[(self.state, action)]
+        if target is not self.state or action is A.RESUME:
+            self.paused = False
+        if action is A.AWAIT_CUSTOMER:
+            self.paused = True
+        if action is A.START_IMPLEMENTATION:
+            self.tasks = dict.fromkeys(range(2), False)
+        if action is A.COMPLETE_TASK and command.task is not None:
+            self.tasks[command.task] = True
+        if action is A.BEGIN_FOLLOW_UP:
+            self.answer = None
+        if action is A.RECORD_FOLLOW_UP:
+            self.answer = command.satisfied
+        if action is A.ESCALATE and command.level is not None:
+            self.handler = command.level
+        self.state = target
+
+    @rule(
+        action=st.sampled_from([a for a in A if a is not A.REGISTER]),
+        step=steps,
+        satisfied=st.booleans(),
+        task=st.integers(0, 1),
+        level=st.sampled_from([Role.SUPERVISOR, Role.MANAGER, Role.EXECUTIVE]),
+    )
+    def act(
+        self, action: ComplaintAction, step: timedelta, satisfied: bool, task: int, level: Role
+    ) -> None:
+        self.attempt(action, step, satisfied, task, level)
+
+    @precondition(lambda self: self.state.is_open)
+    @rule(step=steps, satisfied=st.booleans())
+    def take_the_next_of_the_seven_steps(self, step: timedelta, satisfied: bool) -> None:
+        open_tasks = [i for i, done in self.tasks.items() if not done]
+        follow_up = {None: A.RECORD_FOLLOW_UP, True: A.CLOSE, False: A.REOPEN}[self.answer]
+        action = {
+            S.REGISTERED: A.CONTACT,
+            S.INVESTIGATING: A.ANALYSE,
+            S.ANALYSED: A.PROPOSE,
+            S.AWAITING_APPROVAL: A.APPROVE,
+            S.REPLIED: A.CONFIRM_AGREEMENT,
+            S.AGREED: A.START_IMPLEMENTATION,
+            S.IMPLEMENTING: A.COMPLETE_TASK if open_tasks else A.BEGIN_FOLLOW_UP,
+            S.FOLLOW_UP: follow_up,
+            S.REOPENED: A.CONTACT,
+        }[self.state]
+        self.attempt(action, step, satisfied, open_tasks[0] if open_tasks else 0, Role.EXECUTIVE)
+
+    def attempt(
+        self, action: ComplaintAction, step: timedelta, satisfied: bool, task: int, level: Role
+    ) -> None:
+        at = self.now + step
+        command = command_for(self.complaint, action, at)
+        if action is A.PROPOSE:
+            command = Command.propose(SERVICE, at, proposal(tasks=2))
+        elif action is A.RECORD_FOLLOW_UP:
+            command = Command.record_follow_up(SERVICE, at, satisfied=satisfied)
+        elif action is A.COMPLETE_TASK:
+            command = Command.complete_task(SERVICE, at, task)
+        elif action is A.ESCALATE:
+            command = Command.escalate(SERVICE, at, level)
+        verdict = self.expect(action, command)
+        note(f"{self.state.name} --{action.name}--> expected {verdict or 'ok'}")
+        before = self.complaint
+        if verdict is None:
+            self.complaint, entry = self.complaint.apply(command)
+            self.update_model(action, command)
+            self.now = at
+            assert entry.target is self.state
+        else:
+            error = IllegalTransition if verdict == "illegal" else GuardNotMet
+            with pytest.raises(error):
+                self.complaint.apply(command)
+            assert self.complaint is before
+
+    @rule(back=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=2)))
+    def an_earlier_timestamp_changes_nothing(self, back: timedelta) -> None:
+        before = self.complaint
+        action = TRANSITIONS.allowed(self.state)[0] if self.state.is_open else A.WITHDRAW
+        command = command_for(self.complaint, action, self.now - back)
+
+        with pytest.raises((EventOutOfOrder, IllegalTransition)):
+            self.complaint.apply(command)
+        assert self.complaint is before
+
+    @precondition(lambda self: self.state.is_open)
+    @rule()
+    def a_customer_cannot_pause_the_clocks(self) -> None:
+        before = self.complaint
+        command = Command.make(A.AWAIT_CUSTOMER, THE_CUSTOMER, self.now)
+
+        with pytest.raises((NotAuthorized, IllegalTransition)):
+            self.complaint.apply(command)
+        assert self.complaint is before
+
+    @precondition(lambda self: self.paused)
+    @rule(wait=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5)))
+    def sla_clocks_do_not_run_while_paused(self, wait: timedelta) -> None:
+        early = sla_report(self.complaint, CAL, FixedClock(self.now))
+        late = sla_report(self.complaint, CAL, FixedClock(self.now + wait))
+
+        for a, b in zip(early.clocks, late.clocks, strict=True):
+            assert a.elapsed == b.elapsed
+
+    @invariant()
+    def state_matches_the_model(self) -> None:
+        assert self.complaint.state is self.state
+        assert self.complaint.progress.paused == self.paused
+
+    @invariant()
+    def history_never_goes_back_in_time(self) -> None:
+        times = [e.at for e in self.complaint.history]
+        assert times == sorted(times)
+        assert [e.seq for e in self.complaint.history] == list(range(len(times)))
+
+    @invariant()
+    def a_closed_complaint_has_a_satisfied_follow_up_and_all_actions_done(self) -> None:
+        c = self.complaint
+        if c.state is S.CLOSED_SATISFIED:
+            closed = c.first(A.CLOSE)
+            assert closed is not None
+            assert c.progress.follow_ups[-1].satisfied
+            assert all(t.done_at is not None and t.done_at <= closed.at for t in c.progress.tasks)
+
+    @invariant()
+    def the_history_survives_a_json_round_trip(self) -> None:
+        assert from_json(to_json(self.complaint)) == self.complaint
+
+
+TestComplaintDesk = ComplaintDesk.TestCase
+
+
+# --- SLA ---------------------------------------------------------------------------------
+
+
+def test_acknowledgement_is_due_the_same_working_day() -> None:
+    c = registered(at=datetime(2025, 3, 3, 16, 0, tzinfo=CST))  # Monday 16:00
+
+    on_time = sla_report(c, CAL, FixedClock(datetime(2025, 3, 3, 17, 0, tzinfo=CST)))
+    late = sla_report(c, CAL, FixedClock(datetime(2025, 3, 4, 9, 1, tzinfo=CST)))
+
+    ack = on_time.clock(SlaKind.ACKNOWLEDGE)
+    assert ack.target == timedelta(hours=2)  # 16:00 to 18:00
+    assert ack.outcome is SlaOutcome.ON_TRACK
+    assert ack.due == datetime(2025, 3, 3, 18, 0, tzinfo=CST)
+    assert late.clock(SlaKind.ACKNOWLEDGE).outcome is SlaOutcome.BREACHED
+    assert late.breached
+
+
+def test_a_clock_near_its_target_is_at_risk_and_asks_for_escalation() -> None:
+    c = registered(at=datetime(2025, 3, 3, 9, 0, tzinfo=CST))  # 8 working hours to ack
+
+    report = sla_report(c, CAL, FixedClock(datetime(2025, 3, 3, 16, 30, tzinfo=CST)))
+
+    # 9-12 and 13-16:30 = 6.5h >= 0.8 × 8h
+    assert report.clock(SlaKind.ACKNOWLEDGE).outcome is SlaOutcome.AT_RISK
+    assert report.required_level is Role.SUPERVISOR  # medium → service, +1 at risk
+    assert report.escalation_needed
+
+
+def test_a_complaint_registered_on_a_saturday_is_due_monday_evening() -> None:
+    c = registered(at=datetime(2025, 3, 8, 10, 0, tzinfo=CST))
+
+    report = sla_report(c, CAL, FixedClock(datetime(2025, 3, 8, 20, 0, tzinfo=CST)))
+
+    assert report.clock(SlaKind.ACKNOWLEDGE).target == timedelta(hours=8)
+    assert report.clock(SlaKind.ACKNOWLEDGE).elapsed == timedelta(0)
+
+
+def test_waiting_on_the_customer_stops_the_clocks() -> None:
+    c = complaint_in(S.INVESTIGATING)  # contacted at 09:40 Monday
+    start_wait = datetime(2025, 3, 3, 10, 0, tzinfo=CST)
+    c, _ = c.apply(Command.make(A.AWAIT_CUSTOMER, SERVICE, start_wait))
+    resumed = datetime(2025, 3, 5, 10, 0, tzinfo=CST)
+    c2, _ = c.apply(Command.make(A.RESUME, THE_CUSTOMER, resumed))
+
+    report = sla_report(c2, CAL, FixedClock(resumed + timedelta(hours=1)))
+
+    # 09:30-10:00 before the pause and 10:00-11:00 after it
+    assert report.clock(SlaKind.RESOLUTION).elapsed == timedelta(minutes=90)
+
+
+def test_resolution_targets_are_never_slower_for_worse_severity_or_a_higher_tier() -> None:
+    from custrel.complaints import SlaPolicy
+
+    hours = SlaPolicy().resolution_hours
+    sev = list(Severity)
+    tiers = list(CustomerTier)  # KEY first
+
+    for tier in tiers:
+        assert all(hours[a][tier] >= hours[b][tier] for a, b in pairwise(sev))
+    for s in sev:
+        assert all(hours[s][a] <= hours[s][b] for a, b in pairwise(tiers))
+
+
+def test_a_clock_behind_the_history_is_refused() -> None:
+    c = complaint_in(S.ANALYSED)
+
+    with pytest.raises(EventOutOfOrder):
+        sla_report(c, CAL, FixedClock(T0))
+    with pytest.raises(NaiveDatetime, match="now"):
+        sla_report(c, CAL, NaiveClock())
+
+
+class NaiveClock:
+    def now(self) -> datetime:
+        return datetime(2030, 1, 1)  # naive on purpose
+
+
+def test_key_accounts_come_first_in_the_work_queue() -> None:
+    small_critical = registered(id="a", tier=CustomerTier.SMALL, severity=Severity.CRITICAL)
+    key_low = registered(id="b", tier=CustomerTier.KEY, severity=Severity.LOW)
+    key_high = registered(id="c", tier=CustomerTier.KEY, severity=Severity.HIGH)
+    done = complaint_in(S.WITHDRAWN)
+
+    queue = work_queue([small_critical, key_low, done, key_high])
+
+    assert [c.id for c in queue] == ["c", "b", "a"]
+
+
+# --- compensation ---------------------------------------------------------------------------
+
+FAULT_ORDER = [Fault.CUSTOMER, Fault.NONE, Fault.SHARED, Fault.FIRM]
+
+
+@given(compensation_cases(), st.sampled_from(FAULT_ORDER), st.sampled_from(FAULT_ORDER))
+def test_compensation_never_falls_as_the_firms_fault_grows(
+    case: CompensationCase, a: Fault, b: Fault
+) -> None:
+    lo, hi = sorted((a, b), key=FAULT_ORDER.index)
+    value = Money(Decimal("1000.00"), "CNY")
+
+    low = recommend_compensation(attrs.evolve(case, fault=lo, purchase_value=value))
+    high = recommend_compensation(attrs.evolve(case, fault=hi, purchase_value=value))
+
+    assert low.generosity <= high.generosity
+    assert low.band.rank <= high.band.rank
+    assert low.amount is not None
+    assert high.amount is not None
+    assert low.amount.amount <= high.amount.amount
+
+
+@given(compensation_cases(), st.floats(0, 1), st.floats(0, 1))
+def test_compensation_never_falls_as_the_fault_degree_grows(
+    case: CompensationCase, a: float, b: float
+) -> None:
+    lo, hi = sorted((a, b))
+
+    low = recommend_compensation(attrs.evolve(case, fault_degree=lo))
+    high = recommend_compensation(attrs.evolve(case, fault_degree=hi))
+
+    assert low.generosity <= high.generosity
+
+
+@given(compensation_cases(), st.sampled_from(Severity), st.sampled_from(Severity))
+def test_compensation_never_falls_as_severity_grows(
+    case: CompensationCase, a: Severity, b: Severity
+) -> None:
+    lo, hi = sorted((a, b), key=lambda s: s.rank)
+
+    low = recommend_compensation(attrs.evolve(case, severity=lo))
+    high = recommend_compensation(attrs.evolve(case, severity=hi))
+
+    assert low.generosity <= high.generosity
+    assert low.band.rank <= high.band.rank
+
+
+@given(compensation_cases().filter(lambda c: c.fault in (Fault.FIRM, Fault.SHARED)))
+def test_compensation_has_diminishing_returns_in_fault(case: CompensationCase) -> None:
+    degrees = [0.0, 0.25, 0.5, 0.75, 1.0]
+
+    g = [recommend_compensation(attrs.evolve(case, fault_degree=d)).generosity for d in degrees]
+
+    gains = [b - a for a, b in pairwise(g)]
+    assert all(x >= y - 1e-12 for x, y in pairwise(gains))
+    assert all(0 <= x < 1 for x in g)
+
+
+def test_the_firms_fault_earns_an_apology_with_a_management_signed_assurance() -> None:
+    case = CompensationCase(fault=Fault.FIRM, severity=Severity.HIGH, tier=CustomerTier.KEY)
+
+    rec = recommend_compensation(case)
+
+    assert rec.remedies[0] is RemedyType.APOLOGY
+    assert RemedyType.ASSURANCE_LETTER in rec.remedies
+    assert len({r for r in rec.remedies if r is not RemedyType.APOLOGY}) >= 2  # 办法要多
+    assert any("myth 8" in r for r in rec.reasons)
+
+
+def test_an_unreasonable_customer_with_no_future_business_may_be_told_no() -> None:
+    case = CompensationCase(
+        fault=Fault.CUSTOMER,
+        severity=Severity.CRITICAL,
+        tier=CustomerTier.SMALL,
+        demand_reasonable=False,
+        future_business=False,
+        purchase_value=Money(Decimal("300"), "CNY"),
+    )
+
+    rec = recommend_compensation(case)
+
+    assert rec.band is CompensationBand.NONE
+    assert rec.amount == Money(Decimal(0), "CNY")
+    assert any("say no" in r for r in rec.reasons)
+
+
+def test_a_worked_example_of_the_score() -> None:
+    # High severity (1.0) × (base 0.2 + 1.5 × firm fault 1.0 + key tier 0.3 +
+    # future business 0.2 + medium word of mouth 0.15) = 2.35; 1 − e^-2.35 = 0.9046…
+    case = CompensationCase(
+        fault=Fault.FIRM,
+        severity=Severity.HIGH,
+        tier=CustomerTier.KEY,
+        purchase_value=Money(Decimal("5000"), "CNY"),
+    )
+
+    rec = recommend_compensation(case)
+
+    assert rec.generosity == pytest.approx(0.904631, abs=1e-6)
+    assert rec.band is CompensationBand.FULL
+    assert rec.amount == Money(Decimal("4523.16"), "CNY")
+
+
+def test_an_override_is_recorded_with_who_and_why() -> None:
+    rec = recommend_compensation(
+        CompensationCase(fault=Fault.NONE, severity=Severity.LOW, tier=CustomerTier.ORDINARY)
+    )
+
+    decision = rec.override(
+        by=SERVICE,
+        at=T0,
+        reason="loyal for ten years",
+        band=CompensationBand.GENEROUS,
+        remedies=(RemedyType.APOLOGY, RemedyType.GIFT),
+    )
+
+    assert decision.band is CompensationBand.GENEROUS
+    assert decision.override is not None
+    assert decision.override.recommended_band is rec.band
+    assert decision.override.by == SERVICE
+    assert decision.to_proposal().override == decision.override
+    with pytest.raises(InvalidValue, match="reason"):
+        rec.override(by=SERVICE, at=T0, reason=" ", band=CompensationBand.FULL)
+    with pytest.raises(NotAuthorized):
+        rec.override(by=THE_CUSTOMER, at=T0, reason="I want more", band=CompensationBand.FULL)
+    with pytest.raises(InvalidValue, match="override"):
+        rec.override(by=SERVICE, at=T0, reason="same")
+
+
+def test_a_case_needs_an_analysed_complaint() -> None:
+    with pytest.raises(InvalidValue, match="analysed"):
+        CompensationCase.from_complaint(registered())
+
+    case = CompensationCase.from_complaint(complaint_in(S.ANALYSED))
+    assert case.fault is Fault.FIRM
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+def test_desk_metrics_over_a_small_desk() -> None:
+    # each step of complaint_in is ten minutes: contacted at +10, agreed at +50, closed at +100
+    closed = complaint_in(S.CLOSED_SATISFIED)
+    reopened = complaint_in(S.REOPENED)
+    withdrawn = complaint_in(S.WITHDRAWN)
+    attitude = registered(id="C-2", cause=ComplaintCause.ATTITUDE, tier=CustomerTier.KEY)
+    now = FixedClock(datetime(2025, 3, 4, 12, 0, tzinfo=CST))
+
+    m = desk_metrics([closed, reopened, withdrawn, attitude], CAL, now)
+
+    assert (m.count, m.open) == (4, 2)
+    assert m.median_to_acknowledge == timedelta(minutes=10)  # three complaints contacted
+    assert m.median_to_agree == timedelta(minutes=50)
+    assert m.median_to_close == timedelta(minutes=100)
+    assert m.closed_satisfied_share == 0.5  # closed and withdrawn have ended
+    assert m.reopen_rate == 0.5  # closed and reopened reached a follow-up
+    assert m.causes_ranked == ((ComplaintCause.QUALITY, 3), (ComplaintCause.ATTITUDE, 1))
+    # Only the key account's complaint, never contacted, missed its same-day
+    # acknowledgement (7.5 working hours on Monday; 10.5 elapsed by Tuesday noon). The
+    # reopened one is within its 40-hour resolution target; the withdrawn one ended early.
+    assert m.breaches_by_tier == (
+        (CustomerTier.KEY, 1),
+        (CustomerTier.MAJOR, 0),
+        (CustomerTier.ORDINARY, 0),
+        (CustomerTier.SMALL, 0),
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_json_round_trip_is_lossless(state: ComplaintState) -> None:
+    c = complaint_in(state)
+
+    back = from_json(to_json(c))
+
+    assert back == c
+    assert back.history[-1].at.utcoffset() == timedelta(hours=8)
+
+
+def test_json_stores_enums_by_value_and_datetimes_with_offsets() -> None:
+    data = json.loads(to_json(complaint_in(S.INVESTIGATING)))
+
+    assert data["cause"] == "quality"
+    assert data["history"][1]["command"]["action"] == "contact"
+    assert data["history"][0]["command"]["at"] == "2025-03-03T09:30:00+08:00"
+
+
+def test_json_with_a_naive_datetime_is_refused() -> None:
+    data = json.loads(to_json(registered()))
+    data["history"][0]["command"]["at"] = "2025-03-03T09:30:00"
+
+    with pytest.raises(NaiveDatetime):
+        from_json(json.dumps(data))
+
+
+def test_json_that_skips_a_guard_is_refused() -> None:
+    data = json.loads(to_json(complaint_in(S.CLOSED_SATISFIED)))
+    follow_up = next(e for e in data["history"] if e["command"]["action"] == "record_follow_up")
+    follow_up["command"]["satisfied"] = False
+
+    with pytest.raises(GuardNotMet, match="satisfaction_confirmed"):
+        from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("text", ["not json", "[]", '{"id": "x"}'])
+def test_malformed_json_is_refused(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        from_json(text)
+
+
+@given(st.lists(st.sampled_from(list(A)), max_size=12), steps)
+def test_any_legal_walk_round_trips(actions: list[ComplaintAction], step: timedelta) -> None:
+    c = registered()
+    for action in actions:
+        c = _apply_if_allowed(c, command_for(c, action, c.history[-1].at + step))
+
+    assert from_json(to_json(c)) == c
+
+
+def _apply_if_allowed(complaint: Complaint, command: Command) -> Complaint:
+    try:
+        return complaint.apply(command)[0]
+    except (IllegalTransition, GuardNotMet):
+        return complaint
