@@ -1,0 +1,51 @@
+"""Hypothesis strategies for retention and money."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from custrel.lifecycle import Lifecycle
+from custrel.money import Money
+from custrel.retention import SatisfactionLevel, SurveyResponse
+from strategies import legal_histories
+
+currencies = st.sampled_from(["USD", "CNY", "EUR", "JPY"])
+amounts = st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False)
+positive_amounts = st.decimals(min_value=Decimal("0.01"), max_value=10**7, places=2)
+rates = st.decimals(min_value=0, max_value=1, places=4)
+retentions = st.decimals(min_value=0, max_value=Decimal("0.99"), places=3)
+discount_rates = st.decimals(min_value=0, max_value=Decimal("0.5"), places=3)
+
+
+def money(currency: str = "USD") -> st.SearchStrategy[Money]:
+    """Money in ``currency``."""
+    return amounts.map(lambda a: Money(a, currency))
+
+
+@st.composite
+def same_currency_pairs(draw: st.DrawFn) -> tuple[Money, Money]:
+    """Two amounts in one currency."""
+    currency = draw(currencies)
+    return Money(draw(amounts), currency), Money(draw(amounts), currency)
+
+
+@st.composite
+def customer_lifecycles(draw: st.DrawFn, max_customers: int = 8) -> list[Lifecycle]:
+    """Several customers' lifecycles, each walked through the lifecycle table."""
+    count = draw(st.integers(0, max_customers))
+    return [Lifecycle(f"c{i}", draw(legal_histories(max_events=15))) for i in range(count)]
+
+
+windows = st.tuples(st.dates(date(2019, 6, 1), date(2027, 1, 1)), st.integers(0, 900)).map(
+    lambda t: (t[0], t[0] + timedelta(days=t[1]))
+)
+
+survey_responses = st.builds(
+    SurveyResponse,
+    level=st.sampled_from(list(SatisfactionLevel)),
+    will_repurchase=st.none() | st.booleans(),
+    recommend=st.none() | st.integers(0, 10),
+)

@@ -1,0 +1,150 @@
+"""Exact money: same-currency arithmetic, clear errors otherwise."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custrel.errors import CurrencyMismatch, InvalidValue
+from custrel.money import Money
+from strategies_retention import amounts, currencies, same_currency_pairs
+
+
+def test_amounts_in_one_currency_add_and_subtract_exactly():
+    a = Money.of("0.10", "USD")
+    b = Money.of("0.20", "USD")
+
+    total = a + b
+
+    assert total == Money.of("0.30", "USD")  # 0.1 + 0.2 is 0.3 in decimal, unlike float
+    assert total - b == a
+
+
+def test_adding_two_currencies_raises_and_names_both():
+    with pytest.raises(CurrencyMismatch) as caught:
+        Money.of(1, "USD") + Money.of(1, "CNY")
+
+    assert caught.value.left == "USD"
+    assert caught.value.right == "CNY"
+    assert "USD" in str(caught.value)
+    assert "CNY" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda a, b: a - b,
+        lambda a, b: a < b,
+        lambda a, b: a <= b,
+        lambda a, b: a > b,
+        lambda a, b: a >= b,
+        lambda a, b: a.ratio(b),
+    ],
+)
+def test_every_two_operand_operation_refuses_mixed_currencies(operation):
+    with pytest.raises(CurrencyMismatch):
+        operation(Money.of(1, "EUR"), Money.of(1, "JPY"))
+
+
+def test_a_float_amount_is_refused_because_it_is_not_exact():
+    with pytest.raises(InvalidValue) as caught:
+        Money(0.1, "USD")  # type: ignore[arg-type]
+
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize("code", ["usd", "US", "USDX", "", "U$D", 840])
+def test_a_currency_that_is_not_three_capital_letters_is_refused(code):
+    with pytest.raises(InvalidValue) as caught:
+        Money.of(1, code)
+
+    assert caught.value.field == "currency"
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "abc", True])
+def test_a_non_finite_or_non_numeric_amount_is_refused(amount):
+    with pytest.raises(InvalidValue):
+        Money.of(amount, "USD")
+
+
+def test_multiplying_by_a_float_is_refused():
+    with pytest.raises(InvalidValue):
+        Money.of(1, "USD") * 0.5  # type: ignore[operator]
+
+
+def test_multiplying_by_a_fraction_is_exact_where_decimal_can_be():
+    assert Money.of(3, "USD") * Fraction(1, 4) == Money.of("0.75", "USD")
+
+
+def test_division_by_zero_is_refused():
+    with pytest.raises(InvalidValue):
+        Money.of(1, "USD") / 0
+
+
+def test_the_seed_worked_example_multiplies_exactly():
+    revenue = Money.of(40_000, "USD") * 3_200
+
+    profit = revenue * Decimal("0.10")
+
+    assert revenue == Money.of(128_000_000, "USD")  # seed 001 §3: 3200 × 40000
+    assert profit == Money.of(12_800_000, "USD")  # seed 001 §3: 128000000 × 10%
+
+
+def test_str_shows_the_currency_and_grouped_digits():
+    assert str(Money.of("12800000.00", "USD")) == "USD 12,800,000.00"
+
+
+def test_rounded_uses_bankers_rounding():
+    assert Money.of("0.125", "USD").rounded() == Money.of("0.12", "USD")
+    assert Money.of("0.135", "USD").rounded() == Money.of("0.14", "USD")
+
+
+def test_total_of_nothing_is_zero_in_the_stated_currency():
+    assert Money.total([], "CNY") == Money.zero("CNY")
+
+
+def test_total_catches_a_stray_currency():
+    with pytest.raises(CurrencyMismatch):
+        Money.total([Money.of(1, "CNY"), Money.of(1, "USD")], "CNY")
+
+
+@given(same_currency_pairs())
+def test_adding_then_subtracting_gives_back_the_original(pair):
+    a, b = pair
+
+    assert (a + b) - b == a
+
+
+@given(same_currency_pairs())
+def test_addition_commutes(pair):
+    a, b = pair
+
+    assert a + b == b + a
+
+
+@given(amounts, st.integers(-1000, 1000), currencies)
+def test_multiplying_by_an_integer_is_repeated_addition(amount, n, currency):
+    m = Money(amount, currency)
+
+    repeated = Money.total([m] * abs(n), currency)
+
+    assert m * n == (repeated if n >= 0 else -repeated)
+
+
+@given(same_currency_pairs())
+def test_ordering_agrees_with_the_amounts(pair):
+    a, b = pair
+
+    assert (a < b) == (a.amount < b.amount)
+    assert (a >= b) == (a.amount >= b.amount)
+
+
+@given(amounts, currencies)
+def test_equal_amounts_hash_equally_whatever_their_trailing_zeros(amount, currency):
+    assert hash(Money(amount, currency)) == hash(
+        Money(amount.quantize(Decimal("0.0001")), currency)
+    )
