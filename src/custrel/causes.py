@@ -35,6 +35,8 @@ class ChurnCause(Labelled):
     )
     STAFF_TURNOVER = ("staff_turnover", "staff leaving with the customers", "员工跳槽带走客户")
     COMPETITOR_LURE = ("competitor_lure", "a competitor's lure", "竞争对手的诱惑")
+    # seed 001 §3 客户流失分析: "服务差、产品次、价格太高" — things the firm can improve
+    PRICE_TOO_HIGH = ("price_too_high", "price too high", "价格太高")
     # seed 000
     NO_AFTER_SALES_FOLLOW_UP = (
         "no_after_sales_follow_up",

@@ -352,6 +352,10 @@ class Countermeasure(Labelled):
 #: firm (moved, changed trade, bankrupt: "企业无能为力") have none; an unknown cause
 #: calls for finding it out first.
 COUNTERMEASURES: Final[Mapping[ChurnCause, tuple[Countermeasure, ...]]] = {
+    ChurnCause.PRICE_TOO_HIGH: (
+        Countermeasure.MORE_DELIVERED_VALUE,
+        Countermeasure.LOST_CUSTOMER_ANALYSIS,
+    ),
     ChurnCause.UNSTABLE_QUALITY: (
         Countermeasure.TOTAL_QUALITY_MARKETING,
         Countermeasure.IMPROVE_QUALITY_AND_SERVICE,
