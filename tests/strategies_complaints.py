@@ -18,7 +18,6 @@ from custrel.complaints import (
     ComplaintCause,
     ComplaintDetails,
     ComplaintState,
-    CustomerTier,
     Department,
     Fault,
     Proposal,
@@ -28,6 +27,7 @@ from custrel.complaints import (
     Severity,
     TaskSpec,
 )
+from custrel.pyramid import Tier
 
 A = ComplaintAction
 S = ComplaintState
@@ -86,7 +86,7 @@ def registered(
     *,
     at: datetime = T0,
     severity: Severity = Severity.MEDIUM,
-    tier: CustomerTier = CustomerTier.ORDINARY,
+    tier: Tier = Tier.ORDINARY,
     cause: ComplaintCause = ComplaintCause.QUALITY,
     id: str = "C-1",  # noqa: A002
 ) -> Complaint:
@@ -210,7 +210,7 @@ def compensation_cases() -> st.SearchStrategy[CompensationCase]:
         fault_degree=st.floats(0, 1),
         severity=st.sampled_from(Severity),
         occurrences=st.integers(1, 50),
-        tier=st.sampled_from(CustomerTier),
+        tier=st.sampled_from(Tier),
         long_relationship=st.booleans(),
         future_business=st.booleans(),
         word_of_mouth=st.sampled_from(Risk),

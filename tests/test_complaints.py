@@ -27,9 +27,7 @@ from custrel.complaints import (
     ComplaintAction,
     ComplaintCause,
     ComplaintState,
-    CustomerTier,
     Fault,
-    Money,
     Proposal,
     RemedyType,
     Role,
@@ -51,6 +49,8 @@ from custrel.errors import (
     NaiveDatetime,
     NotAuthorized,
 )
+from custrel.money import Money
+from custrel.pyramid import Tier
 from strategies_complaints import (
     CUSTOMER,
     EXECUTIVE,
@@ -181,14 +181,14 @@ def test_every_guard_is_named_and_says_what_it_requires() -> None:
 @pytest.mark.parametrize(
     ("severity", "tier", "too_junior", "senior_enough"),
     [
-        (Severity.LOW, CustomerTier.ORDINARY, SERVICE, SUPERVISOR),
-        (Severity.HIGH, CustomerTier.ORDINARY, SUPERVISOR, MANAGER),
-        (Severity.CRITICAL, CustomerTier.SMALL, MANAGER, EXECUTIVE),
-        (Severity.LOW, CustomerTier.KEY, SUPERVISOR, MANAGER),
+        (Severity.LOW, Tier.ORDINARY, SERVICE, SUPERVISOR),
+        (Severity.HIGH, Tier.ORDINARY, SUPERVISOR, MANAGER),
+        (Severity.CRITICAL, Tier.SMALL, MANAGER, EXECUTIVE),
+        (Severity.LOW, Tier.KEY, SUPERVISOR, MANAGER),
     ],
 )
 def test_approval_needs_an_approver_senior_enough(
-    severity: Severity, tier: CustomerTier, too_junior: Actor, senior_enough: Actor
+    severity: Severity, tier: Tier, too_junior: Actor, senior_enough: Actor
 ) -> None:
     c = registered(severity=severity, tier=tier)
     c = apply_all(c, (A.CONTACT,), timedelta(minutes=5))
@@ -345,7 +345,10 @@ def test_an_action_without_authority_is_refused_and_changes_nothing() -> None:
         (lambda: Command.escalate(SERVICE, T0, Role.CUSTOMER), "level"),
         (lambda: Actor("", Role.SERVICE), "name"),
         (lambda: Proposal(remedies=()), "remedies"),
-        (lambda: Money(Decimal("-1"), "CNY"), "amount"),
+        (
+            lambda: Proposal(remedies=(RemedyType.APOLOGY,), amount=Money(Decimal("-1"), "CNY")),
+            "amount",
+        ),
         (lambda: Money(Decimal("1"), "yuan"), "currency"),
         (
             lambda: Analysis(severity=Severity.LOW, fault=Fault.FIRM, fault_degree=1.5),
@@ -359,6 +362,44 @@ def test_malformed_values_name_the_field(build: object, field: str) -> None:
         build()  # type: ignore[operator]
 
     assert raised.value.field == field
+
+
+NEGATIVE = Money(Decimal("-0.01"), "CNY")  # custrel.money allows it; compensation must not
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (
+            lambda: CompensationCase(
+                fault=Fault.FIRM, severity=Severity.LOW, tier=Tier.SMALL, purchase_value=NEGATIVE
+            ),
+            "purchase_value",
+        ),
+        (
+            lambda: recommend_compensation(
+                CompensationCase(fault=Fault.FIRM, severity=Severity.LOW, tier=Tier.SMALL)
+            ).override(by=SERVICE, at=T0, reason="goodwill", amount=NEGATIVE),
+            "amount",
+        ),
+        (lambda: Proposal(remedies=(RemedyType.REFUND,), amount=NEGATIVE), "amount"),
+    ],
+)
+def test_a_negative_amount_of_money_is_refused_wherever_compensation_is_held(
+    build: object, field: str
+) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        build()  # type: ignore[operator]
+
+    assert raised.value.field == field
+
+
+def test_no_compensation_is_an_amount_of_zero() -> None:
+    zero = Money(Decimal("0.00"), "CNY")
+
+    held = Proposal(remedies=(RemedyType.APOLOGY,), amount=zero)
+
+    assert held.amount == Money(Decimal(0), "CNY")
 
 
 # --- the stateful test ------------------------------------------------------------------
@@ -591,7 +632,7 @@ def test_resolution_targets_are_never_slower_for_worse_severity_or_a_higher_tier
 
     hours = SlaPolicy().resolution_hours
     sev = list(Severity)
-    tiers = list(CustomerTier)  # KEY first
+    tiers = list(Tier)  # KEY first
 
     for tier in tiers:
         assert all(hours[a][tier] >= hours[b][tier] for a, b in pairwise(sev))
@@ -614,14 +655,35 @@ class NaiveClock:
 
 
 def test_key_accounts_come_first_in_the_work_queue() -> None:
-    small_critical = registered(id="a", tier=CustomerTier.SMALL, severity=Severity.CRITICAL)
-    key_low = registered(id="b", tier=CustomerTier.KEY, severity=Severity.LOW)
-    key_high = registered(id="c", tier=CustomerTier.KEY, severity=Severity.HIGH)
+    small_critical = registered(id="a", tier=Tier.SMALL, severity=Severity.CRITICAL)
+    key_low = registered(id="b", tier=Tier.KEY, severity=Severity.LOW)
+    key_high = registered(id="c", tier=Tier.KEY, severity=Severity.HIGH)
     done = complaint_in(S.WITHDRAWN)
 
     queue = work_queue([small_critical, key_low, done, key_high])
 
     assert [c.id for c in queue] == ["c", "b", "a"]
+
+
+def test_the_work_queue_follows_the_pyramid_from_key_down_to_small() -> None:
+    # Same severity and instant: only the tier decides, best first as in the pyramid
+    # (seed 001 §2: 重要客户, 主要客户, 普通客户, 小客户).
+    by_tier = {t: registered(id=t.value, tier=t) for t in (Tier.SMALL, Tier.ORDINARY, Tier.KEY)}
+    by_tier[Tier.MAJOR] = registered(id="major", tier=Tier.MAJOR)
+
+    queue = work_queue(by_tier.values())
+
+    assert [c.id for c in queue] == ["key", "major", "ordinary", "small"]
+
+
+def test_every_pyramid_tier_has_a_resolution_target_and_a_compensation_weight() -> None:
+    from custrel.complaints import CompensationPolicy, SlaPolicy
+
+    hours = SlaPolicy().resolution_hours
+    weights = CompensationPolicy().tier_weight
+
+    assert all(set(row) == set(Tier) for row in hours.values())
+    assert set(weights) == set(Tier)
 
 
 # --- compensation ---------------------------------------------------------------------------
@@ -683,7 +745,7 @@ def test_compensation_has_diminishing_returns_in_fault(case: CompensationCase) -
 
 
 def test_the_firms_fault_earns_an_apology_with_a_management_signed_assurance() -> None:
-    case = CompensationCase(fault=Fault.FIRM, severity=Severity.HIGH, tier=CustomerTier.KEY)
+    case = CompensationCase(fault=Fault.FIRM, severity=Severity.HIGH, tier=Tier.KEY)
 
     rec = recommend_compensation(case)
 
@@ -697,7 +759,7 @@ def test_an_unreasonable_customer_with_no_future_business_may_be_told_no() -> No
     case = CompensationCase(
         fault=Fault.CUSTOMER,
         severity=Severity.CRITICAL,
-        tier=CustomerTier.SMALL,
+        tier=Tier.SMALL,
         demand_reasonable=False,
         future_business=False,
         purchase_value=Money(Decimal("300"), "CNY"),
@@ -716,7 +778,7 @@ def test_a_worked_example_of_the_score() -> None:
     case = CompensationCase(
         fault=Fault.FIRM,
         severity=Severity.HIGH,
-        tier=CustomerTier.KEY,
+        tier=Tier.KEY,
         purchase_value=Money(Decimal("5000"), "CNY"),
     )
 
@@ -729,7 +791,7 @@ def test_a_worked_example_of_the_score() -> None:
 
 def test_an_override_is_recorded_with_who_and_why() -> None:
     rec = recommend_compensation(
-        CompensationCase(fault=Fault.NONE, severity=Severity.LOW, tier=CustomerTier.ORDINARY)
+        CompensationCase(fault=Fault.NONE, severity=Severity.LOW, tier=Tier.ORDINARY)
     )
 
     decision = rec.override(
@@ -769,7 +831,7 @@ def test_desk_metrics_over_a_small_desk() -> None:
     closed = complaint_in(S.CLOSED_SATISFIED)
     reopened = complaint_in(S.REOPENED)
     withdrawn = complaint_in(S.WITHDRAWN)
-    attitude = registered(id="C-2", cause=ComplaintCause.ATTITUDE, tier=CustomerTier.KEY)
+    attitude = registered(id="C-2", cause=ComplaintCause.ATTITUDE, tier=Tier.KEY)
     now = FixedClock(datetime(2025, 3, 4, 12, 0, tzinfo=CST))
 
     m = desk_metrics([closed, reopened, withdrawn, attitude], CAL, now)
@@ -785,10 +847,10 @@ def test_desk_metrics_over_a_small_desk() -> None:
     # acknowledgement (7.5 working hours on Monday; 10.5 elapsed by Tuesday noon). The
     # reopened one is within its 40-hour resolution target; the withdrawn one ended early.
     assert m.breaches_by_tier == (
-        (CustomerTier.KEY, 1),
-        (CustomerTier.MAJOR, 0),
-        (CustomerTier.ORDINARY, 0),
-        (CustomerTier.SMALL, 0),
+        (Tier.KEY, 1),
+        (Tier.MAJOR, 0),
+        (Tier.ORDINARY, 0),
+        (Tier.SMALL, 0),
     )
 
 
@@ -811,6 +873,38 @@ def test_json_stores_enums_by_value_and_datetimes_with_offsets() -> None:
     assert data["cause"] == "quality"
     assert data["history"][1]["command"]["action"] == "contact"
     assert data["history"][0]["command"]["at"] == "2025-03-03T09:30:00+08:00"
+
+
+def test_json_stores_the_pyramid_tier_by_value_and_money_as_decimal_strings() -> None:
+    c = apply_all(registered(tier=Tier.MAJOR), (A.CONTACT, A.ANALYSE), timedelta(minutes=10))
+    offer = Proposal(remedies=(RemedyType.REFUND,), amount=Money(Decimal("1200.50"), "CNY"))
+    c, _ = c.apply(Command.propose(SERVICE, c.history[-1].at + timedelta(minutes=10), offer))
+
+    data = json.loads(to_json(c))
+    back = from_json(to_json(c))
+
+    assert data["tier"] == "major"
+    assert data["history"][-1]["command"]["proposal"]["amount"] == {
+        "amount": "1200.50",
+        "currency": "CNY",
+    }
+    assert back == c
+    assert back.tier is Tier.MAJOR
+    assert back.progress.proposal is not None
+    assert back.progress.proposal.amount == Money(Decimal("1200.50"), "CNY")
+
+
+def test_json_with_a_negative_amount_is_refused() -> None:
+    c = apply_all(registered(), (A.CONTACT, A.ANALYSE), timedelta(minutes=10))
+    offer = Proposal(remedies=(RemedyType.REFUND,), amount=Money(Decimal("10"), "CNY"))
+    c, _ = c.apply(Command.propose(SERVICE, c.history[-1].at + timedelta(minutes=10), offer))
+    data = json.loads(to_json(c))
+    data["history"][-1]["command"]["proposal"]["amount"]["amount"] = "-10"
+
+    with pytest.raises(InvalidValue) as raised:
+        from_json(json.dumps(data))
+
+    assert raised.value.field == "amount"
 
 
 def test_json_with_a_naive_datetime_is_refused() -> None:

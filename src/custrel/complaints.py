@@ -12,6 +12,10 @@ Everything that decides whether a step may happen lives in this file, as data:
 seniority that depends on severity and tier. A :class:`Complaint` is immutable; its
 append-only :attr:`~Complaint.history` is the record of truth and every other view of
 the complaint (its state, tasks, follow-ups, pauses) is derived from it by replay.
+
+The customer's tier is the pyramid's :class:`~custrel.pyramid.Tier` and amounts are
+:class:`~custrel.money.Money`; the desk's own reading of them (which tier is handled
+first, that compensation is never a negative amount) is kept here.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from custrel.errors import (
     InvalidValue,
     NotAuthorized,
 )
+from custrel.money import Money
+from custrel.pyramid import Tier
 
 __all__ = [
     "AUTHORITY",
@@ -57,14 +63,12 @@ __all__ = [
     "ComplaintCause",
     "ComplaintDetails",
     "ComplaintState",
-    "CustomerTier",
     "Department",
     "DeskMetrics",
     "Entry",
     "Fault",
     "FollowUp",
     "Guard",
-    "Money",
     "Override",
     "Pause",
     "Progress",
@@ -133,27 +137,15 @@ class Severity(Labelled):
         return list(Severity).index(self)
 
 
-class CustomerTier(Labelled):
-    """The customer's pyramid tier (seed 001 §2); key accounts' complaints come first.
-
-    The values match ``shared/DOMAIN.md`` §3 so that a tier from the pyramid module
-    converts by value.
-    """
-
-    KEY = ("key", "key customer", "重要客户")
-    MAJOR = ("major", "major customer", "主要客户")
-    ORDINARY = ("ordinary", "ordinary customer", "普通客户")
-    SMALL = ("small", "small customer", "小客户")
-
-    @property
-    def rank(self) -> int:
-        """3 for KEY down to 0 for SMALL: higher is handled first."""
-        return len(CustomerTier) - 1 - list(CustomerTier).index(self)
-
-    @property
-    def is_key_account(self) -> bool:
-        """KEY and MAJOR together are the key accounts (关键客户)."""
-        return self in (CustomerTier.KEY, CustomerTier.MAJOR)
+#: The desk's handling priority per pyramid tier, higher first: key accounts' complaints
+#: come first (seed 001 §2: 优先 … 处理关键客户的投诉).
+_TIER_PRIORITY: Final[Mapping[Tier, int]] = MappingProxyType(
+    {Tier.KEY: 3, Tier.MAJOR: 2, Tier.ORDINARY: 1, Tier.SMALL: 0}
+)
+#: The tiers best first: the column order of the resolution targets and of desk metrics.
+_TIERS_BEST_FIRST: Final = tuple(
+    sorted(_TIER_PRIORITY, key=_TIER_PRIORITY.__getitem__, reverse=True)
+)
 
 
 class Role(Labelled):
@@ -423,6 +415,20 @@ def _fraction(_instance: object, attribute: attrs.Attribute[float], value: float
         raise InvalidValue(attribute.name, value, "a number between 0 and 1 inclusive")
 
 
+def _compensation(
+    _instance: object, attribute: attrs.Attribute[Money | None], value: Money | None
+) -> None:
+    money: object = value
+    if money is None:
+        return
+    if not isinstance(money, Money):
+        raise InvalidValue(attribute.name, value, "a custrel.money.Money or None")
+    if money.amount < 0:
+        raise InvalidValue(
+            attribute.name, value, "an amount >= 0", "compensation is never a negative amount"
+        )
+
+
 @attrs.frozen
 class Actor:
     """Someone who acts on a complaint: a named person with a role (who, in the audit history)."""
@@ -443,31 +449,6 @@ class ComplaintDetails:
     usage: str = ""
     symptoms: str = ""
     previous_brand: str = ""
-
-
-@attrs.frozen
-class Money:
-    """An amount with its currency; never assumes one.
-
-    Raises:
-        InvalidValue: a non-finite or negative amount, or a currency that is not three
-            upper-case letters (ISO 4217).
-    """
-
-    amount: Decimal = attrs.field()
-    currency: str = attrs.field()
-
-    @amount.validator
-    def _check_amount(self, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
-        number: object = value
-        if not isinstance(number, Decimal) or not value.is_finite() or value < 0:
-            raise InvalidValue(attribute.name, value, "a finite Decimal >= 0")
-
-    @currency.validator
-    def _check_currency(self, attribute: attrs.Attribute[str], value: str) -> None:
-        code: object = value
-        if not (isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()):
-            raise InvalidValue(attribute.name, value, "an ISO 4217 code such as 'CNY'")
 
 
 @attrs.frozen(kw_only=True)
@@ -514,17 +495,21 @@ class Override:
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(validator=_non_empty)
     recommended_band: CompensationBand
-    recommended_amount: Money | None
+    recommended_amount: Money | None = attrs.field(validator=_compensation)
     recommended_remedies: tuple[RemedyType, ...]
 
 
 @attrs.frozen(kw_only=True)
 class Proposal:
-    """A proposed resolution: remedies, an amount, and the department actions it needs."""
+    """A proposed resolution: remedies, an amount, and the department actions it needs.
+
+    Raises:
+        InvalidValue: no remedies, or a negative ``amount``.
+    """
 
     remedies: tuple[RemedyType, ...] = attrs.field()
     tasks: tuple[TaskSpec, ...] = ()
-    amount: Money | None = None
+    amount: Money | None = attrs.field(default=None, validator=_compensation)
     summary: str = ""
     override: Override | None = None
 
@@ -900,10 +885,10 @@ class WorkflowPolicy:
     key_account_approver: Role = Role.MANAGER
     four_eyes: bool = True
 
-    def approver_for(self, severity: Severity, tier: CustomerTier) -> Role:
+    def approver_for(self, severity: Severity, tier: Tier) -> Role:
         """The least senior role that may approve or reject this complaint's resolution."""
         needed = self.approver_by_severity[severity]
-        if tier.is_key_account and self.key_account_approver.rank > needed.rank:
+        if tier.key_account and self.key_account_approver.rank > needed.rank:
             return self.key_account_approver
         return needed
 
@@ -932,7 +917,7 @@ class Complaint:
     channel: Channel = attrs.field(validator=attrs.validators.instance_of(Channel))
     cause: ComplaintCause = attrs.field(validator=attrs.validators.instance_of(ComplaintCause))
     severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
-    tier: CustomerTier = attrs.field(validator=attrs.validators.instance_of(CustomerTier))
+    tier: Tier = attrs.field(validator=attrs.validators.instance_of(Tier))
     reported: ComplaintDetails = attrs.field(
         factory=ComplaintDetails, validator=attrs.validators.instance_of(ComplaintDetails)
     )
@@ -956,7 +941,7 @@ class Complaint:
         channel: Channel,
         cause: ComplaintCause,
         severity: Severity,
-        tier: CustomerTier,
+        tier: Tier,
         recorder: Actor,
         at: datetime,
         reported: ComplaintDetails | None = None,
@@ -1130,10 +1115,10 @@ class SlaOutcome(Labelled):
         return self in (SlaOutcome.BREACHED, SlaOutcome.MET_LATE)
 
 
-def _hours_table() -> Mapping[Severity, Mapping[CustomerTier, int]]:
+def _hours_table() -> Mapping[Severity, Mapping[Tier, int]]:
     # Working hours to a satisfied close, by severity and tier. The seeds give no figures;
-    # a **Decision**: critical within a working day, key accounts at least twice as fast as
-    # ordinary ones (priority handling of key accounts, seed 001 §2).
+    # a **Decision**: critical within a working day; KEY customers at least twice as fast
+    # as ORDINARY ones and MAJOR never slower (priority for key accounts, seed 001 §2).
     rows = {
         Severity.CRITICAL: (4, 8, 8, 16),
         Severity.HIGH: (8, 16, 24, 24),
@@ -1142,7 +1127,7 @@ def _hours_table() -> Mapping[Severity, Mapping[CustomerTier, int]]:
     }
     return MappingProxyType(
         {
-            sev: MappingProxyType(dict(zip(CustomerTier, hours, strict=True)))
+            sev: MappingProxyType(dict(zip(_TIERS_BEST_FIRST, hours, strict=True)))
             for sev, hours in rows.items()
         }
     )
@@ -1178,9 +1163,7 @@ class SlaPolicy:
 
     acknowledge_days: int = 0
     first_reply_days: int = 0
-    resolution_hours: Mapping[Severity, Mapping[CustomerTier, int]] = attrs.field(
-        factory=_hours_table
-    )
+    resolution_hours: Mapping[Severity, Mapping[Tier, int]] = attrs.field(factory=_hours_table)
     near_breach_share: float = attrs.field(default=0.8, validator=_fraction)
     handler_by_severity: Mapping[Severity, Role] = attrs.field(factory=_level_table)
     key_account_step: int = 1
@@ -1331,7 +1314,7 @@ def sla_report(
                 due=due,
             )
         )
-    steps = policy.key_account_step if complaint.tier.is_key_account else 0
+    steps = policy.key_account_step if complaint.tier.key_account else 0
     if complaint.state.is_open:
         if any(c.outcome is SlaOutcome.BREACHED for c in clocks):
             steps += policy.breach_step
@@ -1359,7 +1342,7 @@ def work_queue(complaints: Iterable[Complaint]) -> tuple[Complaint, ...]:
     return tuple(
         sorted(
             open_ones,
-            key=lambda c: (-c.tier.rank, -c.current_severity.rank, c.registered_at),
+            key=lambda c: (-_TIER_PRIORITY[c.tier], -c.current_severity.rank, c.registered_at),
         )
     )
 
@@ -1372,20 +1355,21 @@ class CompensationCase:
     """What the negotiation weighs (seed 001 §2, 处理方法 (3) 互相协商).
 
     Raises:
-        InvalidValue: ``fault_degree`` outside [0, 1] or ``occurrences`` below 1.
+        InvalidValue: ``fault_degree`` outside [0, 1], ``occurrences`` below 1, or a
+            negative ``purchase_value``.
     """
 
     fault: Fault = attrs.field(validator=attrs.validators.instance_of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=_fraction)
     severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
     occurrences: int = attrs.field(default=1)
-    tier: CustomerTier = attrs.field(validator=attrs.validators.instance_of(CustomerTier))
+    tier: Tier = attrs.field(validator=attrs.validators.instance_of(Tier))
     long_relationship: bool = False
     future_business: bool = True
     word_of_mouth: Risk = Risk.MEDIUM
     demand_reasonable: bool = True
     cause: ComplaintCause = ComplaintCause.QUALITY
-    purchase_value: Money | None = None
+    purchase_value: Money | None = attrs.field(default=None, validator=_compensation)
 
     @occurrences.validator
     def _check_occurrences(self, attribute: attrs.Attribute[int], value: int) -> None:
@@ -1452,13 +1436,13 @@ class CompensationPolicy:
     responsibility_weight: float = 1.5
     long_relationship_weight: float = 0.2
     future_business_weight: float = 0.2
-    tier_weight: Mapping[CustomerTier, float] = attrs.field(
+    tier_weight: Mapping[Tier, float] = attrs.field(
         factory=lambda: MappingProxyType(
             {
-                CustomerTier.KEY: 0.3,
-                CustomerTier.MAJOR: 0.2,
-                CustomerTier.ORDINARY: 0.1,
-                CustomerTier.SMALL: 0.0,
+                Tier.KEY: 0.3,
+                Tier.MAJOR: 0.2,
+                Tier.ORDINARY: 0.1,
+                Tier.SMALL: 0.0,
             }
         )
     )
@@ -1480,7 +1464,7 @@ class Recommendation:
     case: CompensationCase
     generosity: float
     band: CompensationBand
-    amount: Money | None
+    amount: Money | None = attrs.field(validator=_compensation)
     remedies: tuple[RemedyType, ...]
     handler: Role
     reasons: tuple[str, ...]
@@ -1544,7 +1528,7 @@ class CompensationDecision:
 
     recommendation: Recommendation
     band: CompensationBand
-    amount: Money | None
+    amount: Money | None = attrs.field(validator=_compensation)
     remedies: tuple[RemedyType, ...]
     override: Override | None
 
@@ -1583,7 +1567,7 @@ def recommend_compensation(
     remedy; a more senior handler for graver cases.
 
     Example:
-        >>> case = CompensationCase(fault=Fault.FIRM, severity=Severity.HIGH, tier=CustomerTier.KEY)
+        >>> case = CompensationCase(fault=Fault.FIRM, severity=Severity.HIGH, tier=Tier.KEY)
         >>> rec = recommend_compensation(case)
         >>> rec.band.value, RemedyType.ASSURANCE_LETTER in rec.remedies
         ('full', True)
@@ -1611,7 +1595,7 @@ def recommend_compensation(
         reasons.append(f"this failure happened {case.occurrences} times: more generous")
     reasonable = 1.0 if case.demand_reasonable else policy.unreasonable_factor
     handler_rank = policy_handler_rank = sla.handler_by_severity[case.severity].rank
-    if case.tier.is_key_account:
+    if case.tier.key_account:
         handler_rank = policy_handler_rank + sla.key_account_step
     handler = list(Role)[min(handler_rank, len(Role) - 1)]
     refuse = not case.demand_reasonable and not case.future_business and responsibility == 0
@@ -1701,7 +1685,7 @@ class DeskMetrics:
     median_to_close: timedelta | None
     closed_satisfied_share: float | None
     reopen_rate: float | None
-    breaches_by_tier: tuple[tuple[CustomerTier, int], ...]
+    breaches_by_tier: tuple[tuple[Tier, int], ...]
     causes_ranked: tuple[tuple[ComplaintCause, int], ...]
 
 
@@ -1735,7 +1719,7 @@ def desk_metrics(
     to_agree: list[timedelta] = []
     to_close: list[timedelta] = []
     ended = satisfied = followed = reopened = 0
-    breaches = Counter[CustomerTier]()
+    breaches = Counter[Tier]()
     causes = Counter(c.cause for c in items)
     for c in items:
         for action, bucket in (
@@ -1763,7 +1747,7 @@ def desk_metrics(
         median_to_close=_median(to_close),
         closed_satisfied_share=satisfied / ended if ended else None,
         reopen_rate=reopened / followed if followed else None,
-        breaches_by_tier=tuple((t, breaches[t]) for t in CustomerTier),
+        breaches_by_tier=tuple((t, breaches[t]) for t in _TIERS_BEST_FIRST),
         causes_ranked=tuple(sorted(causes.items(), key=lambda kv: (-kv[1], order[kv[0]]))),
     )
 

@@ -50,7 +50,7 @@ def _amount(value: object) -> Decimal:
 
 
 def _check_currency(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise InvalidValue(
             "currency", value, "an ISO 4217 code of three capital letters, e.g. 'USD', 'CNY'"
         )
