@@ -27,6 +27,182 @@ def _diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_PROGRESS_BYTES = 50 * 1024 * 1024  # inputs larger than this get a progress bar
+
+
+def _progress_bar(step: str, done: int, total: int) -> None:
+    width = 20
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {step:<10}{end}")
+    sys.stderr.flush()
+
+
+def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per output
+    import datetime as dt
+    from pathlib import Path
+
+    from custrel.errors import InvalidValue
+    from custrel.periods import Period
+    from custrel.report import ColumnMap, OnError, ReportPolicy, analyze
+    from custrel.report._render import render_table, write_rows
+    from custrel.sample import SAMPLE_AS_OF, sample_path
+
+    source = Path(args.input) if args.input else sample_path()
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise InvalidValue("--as-of", args.as_of, "an ISO date YYYY-MM-DD") from None
+    elif not args.input:
+        as_of = SAMPLE_AS_OF
+    if args.format == "parquet" and not args.out:
+        raise InvalidValue("--out", None, "a file path: parquet output is binary")
+    columns = ColumnMap(
+        customer_id=args.customer_col,
+        date=args.date_col,
+        amount=args.amount_col,
+        cost=args.cost_col,
+        service_cost=args.service_cost_col,
+        discount=args.discount_col,
+        days_late=args.days_late_col,
+        bad_debt=args.bad_debt_col,
+        quantity=args.quantity_col,
+    )
+    show = args.progress
+    if show is None:
+        show = sys.stderr.isatty() and source.is_file() and source.stat().st_size > _PROGRESS_BYTES
+    report = analyze(
+        source,
+        as_of=as_of,
+        policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+        columns=columns,
+        date_format=args.date_format,
+        on_error=args.on_error,
+        currency=args.currency,
+        progress=_progress_bar if show else None,
+    )
+    if report.counts.rows_rejected or args.on_error == OnError.SKIP.value:
+        rejects = Path(args.rejects)
+        report.write_rejects(rejects)
+        sys.stderr.write(
+            f"custrel: {report.counts.rows_rejected:,} of {report.counts.rows_read:,} rows "
+            f"rejected; reasons in {rejects}\n"
+        )
+    if args.format == "table":
+        text = render_table(report)
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    elif args.out:
+        if args.format == "json":
+            with Path(args.out).open("w", encoding="utf-8") as stream:
+                write_rows(report, "json", stream)
+        else:
+            write_rows(report, args.format, str(args.out))
+    elif args.format == "json":
+        write_rows(report, "json", sys.stdout)
+    else:
+        sys.stdout.flush()
+        write_rows(report, "csv", sys.stdout.buffer)
+    return EXIT_OK
+
+
+def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from custrel.periods import Period
+
+    report = commands.add_parser(
+        "report",
+        help="judge every customer in a transaction log (runs on a bundled sample by default)",
+        description=(
+            "Read a transaction log (CSV, gzip CSV or Parquet; columns customer_id, date, "
+            "amount and optionally cost, service_cost, discount, days_late, bad_debt, "
+            "quantity) and report, per customer, the purchase summary (frequency, recency, "
+            "T, monetary_value), lifecycle stage, pyramid tier, verdict and treatment, and "
+            "for the whole base the stage counts, pyramid, leaky bucket and churn cost. "
+            "Without --input it runs on a bundled synthetic sample (as of 2024-12-31)."
+        ),
+        epilog=(
+            "Exit codes: 0 success; 2 bad input or usage (the message names the row, column, "
+            "value and rule); 1 internal error. Example: custrel report --input sales.csv.gz "
+            "--as-of 2024-12-31 --format csv --out customers.csv"
+        ),
+    )
+    report.add_argument("--input", metavar="FILE", help="the log: .csv, .csv.gz or .parquet")
+    report.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the day judged, YYYY-MM-DD (default: the log's last purchase day; "
+        "2024-12-31 for the sample); later rows are errors",
+    )
+    report.add_argument(
+        "--format",
+        choices=["table", "csv", "json", "parquet"],
+        default="table",
+        help="table: a readable summary (default); csv/json (JSON lines)/parquet: one row "
+        "per customer",
+    )
+    report.add_argument("--out", metavar="PATH", help="write here instead of standard output")
+    report.add_argument(
+        "--period",
+        choices=[p.value for p in Period],
+        default="day",
+        help="period of frequency, recency and T (default: day; a week starts on Monday)",
+    )
+    for field, default in (
+        ("customer", "customer_id"),
+        ("date", "date"),
+        ("amount", "amount"),
+        ("cost", "cost"),
+        ("service-cost", "service_cost"),
+        ("discount", "discount"),
+        ("days-late", "days_late"),
+        ("bad-debt", "bad_debt"),
+        ("quantity", "quantity"),
+    ):
+        report.add_argument(
+            f"--{field}-col",
+            metavar="NAME",
+            default=default,
+            help=f"input column holding {default} (default: {default})",
+        )
+    report.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="strptime format of the date column, e.g. %%Y%%m%%d (default: ISO dates or "
+        "timestamps)",
+    )
+    report.add_argument(
+        "--on-error",
+        choices=["raise", "skip"],
+        default="raise",
+        help="raise: stop at the first bad row (default); skip: reject bad rows into the "
+        "rejects file and go on (rows read = accepted + rejected)",
+    )
+    report.add_argument(
+        "--rejects",
+        metavar="PATH",
+        default="custrel-rejects.csv",
+        help="where --on-error=skip writes rejected rows with row, column, value and rule "
+        "(default: custrel-rejects.csv)",
+    )
+    report.add_argument(
+        "--currency",
+        metavar="CODE",
+        default="XXX",
+        help="ISO 4217 code of the amounts (default: XXX, i.e. not stated)",
+    )
+    report.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on for inputs over 50 MB on a terminal)",
+    )
+    report.set_defaults(handler=_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-parser per command."""
     from custrel import diagrams
@@ -40,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"custrel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_report(commands)
 
     diagram = commands.add_parser(
         "diagram",
@@ -72,6 +249,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("custrel: interrupted\n")
         return 130
+    except OSError as error:
+        sys.stderr.write(f"custrel: error: {error}\n")
+        return EXIT_BAD_INPUT
+    except Exception as error:  # the exit code tells users it is our bug
+        sys.stderr.write(
+            f"custrel: internal error ({type(error).__name__}: {error}); please report it\n"
+        )
+        return EXIT_INTERNAL
     return code
 
 

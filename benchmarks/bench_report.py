@@ -1,0 +1,229 @@
+"""Benchmark: custrel's summary and full report against lifetimes, pandas and polars.
+
+Usage: ``python benchmarks/bench_report.py [--sizes 1m,10m] [--skip lifetimes]``.
+
+Generates (once, under ``benchmarks/data/``, git-ignored) synthetic logs of 1M rows /
+100k customers and 10M rows / 1M customers — gamma-heterogeneous purchase rates,
+lognormal amounts, ISO dates, time-ordered — then runs each engine in its own fresh
+process on the same CSV (wall time of read + compute, peak RSS of that process),
+and checks that frequency / recency / T / monetary_value agree per customer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+AS_OF = "2024-12-31"
+SIZES = {"1m": (1_000_000, 100_000), "10m": (10_000_000, 1_000_000)}
+ENGINES = ("custrel-summary", "custrel-report", "polars-lazy", "pandas", "lifetimes")
+
+
+def generate(n_rows: int, n_customers: int, path: Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    rng = np.random.default_rng(42)
+    start = np.datetime64("2022-01-01").astype(np.int64)
+    span = 3 * 365
+    first = start + rng.integers(0, span, n_customers)
+    rate = rng.gamma(0.8, 1.0, n_customers)  # heterogeneous purchase rates
+    active = (start + span - first).astype(float)
+    weight = rate * active
+    counts = 1 + rng.multinomial(n_rows - n_customers, weight / weight.sum())
+    customer = np.repeat(np.arange(n_customers), counts)
+    is_first = np.zeros(n_rows, dtype=bool)
+    is_first[np.concatenate(([0], np.cumsum(counts)[:-1]))] = True
+    f, a = np.repeat(first, counts), np.repeat(active, counts)
+    day = np.where(is_first, f, f + np.floor(rng.random(n_rows) * a).astype(np.int64))
+    mu = np.repeat(rng.normal(3.5, 0.6, n_customers), counts)
+    amount = np.round(np.exp(mu + rng.normal(0, 0.5, n_rows)), 2)  # lognormal
+    order = np.argsort(day, kind="stable")  # time-ordered
+    ids = pa.array(np.char.add("C", np.char.zfill(np.arange(n_customers).astype(str), 7)))
+    table = pa.table(
+        {
+            "customer_id": ids.take(pa.array(customer[order])),
+            "date": pa.array(day[order].astype("datetime64[D]")),
+            "amount": amount[order],
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="none"))
+
+
+def run_engine(engine: str, csv: str, out: str) -> None:
+    """In a fresh process: compute the summary, save it, print time and peak memory."""
+    t0 = time.perf_counter()
+    if engine in ("custrel-summary", "custrel-report"):
+        import datetime as dt
+
+        from custrel.report import analyze, summarize
+
+        as_of = dt.date.fromisoformat(AS_OF)
+        report = (
+            summarize(csv, as_of=as_of)
+            if engine == "custrel-summary"
+            else analyze(csv, as_of=as_of)
+        )
+        elapsed = time.perf_counter() - t0
+        table = report.customers.to_arrow().select(
+            ["customer_id", "frequency", "recency", "T", "monetary_value"]
+        )
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out)
+    elif engine == "polars-lazy":
+        import polars as pl
+
+        as_of = pl.lit(AS_OF).str.to_date()
+        per_day = (
+            pl.scan_csv(csv, schema_overrides={"customer_id": pl.Utf8, "date": pl.Date})
+            .group_by(["customer_id", "date"])
+            .agg(pl.col("amount").sum())
+        )
+        result = (
+            per_day.group_by("customer_id")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("date").min().alias("first"),
+                pl.col("date").max().alias("last"),
+                pl.col("amount").sum().alias("total"),
+                pl.col("amount").sort_by("date").first().alias("first_amount"),
+            )
+            .select(
+                "customer_id",
+                (pl.col("n") - 1).alias("frequency"),
+                (pl.col("last") - pl.col("first")).dt.total_days().alias("recency"),
+                (as_of - pl.col("first")).dt.total_days().alias("T"),
+                pl.when(pl.col("n") > 1)
+                .then((pl.col("total") - pl.col("first_amount")) / (pl.col("n") - 1))
+                .otherwise(0.0)
+                .alias("monetary_value"),
+            )
+            .collect()
+        )
+        elapsed = time.perf_counter() - t0
+        result.write_parquet(out)
+    elif engine == "pandas":
+        import pandas as pd
+
+        df = pd.read_csv(csv, dtype={"customer_id": str}, parse_dates=["date"])
+        per_day = df.groupby(["customer_id", "date"], sort=False)["amount"].sum().reset_index()
+        g = per_day.groupby("customer_id")
+        first = g["date"].min()
+        last = g["date"].max()
+        n = g.size()
+        total = g["amount"].sum()
+        first_amount = per_day.loc[g["date"].idxmin(), ["customer_id", "amount"]].set_index(
+            "customer_id"
+        )["amount"]
+        frequency = n - 1
+        result = pd.DataFrame(
+            {
+                "frequency": frequency,
+                "recency": (last - first).dt.days,
+                "T": (pd.Timestamp(AS_OF) - first).dt.days,
+                "monetary_value": ((total - first_amount) / frequency).where(frequency > 0, 0.0),
+            }
+        ).reset_index()
+        elapsed = time.perf_counter() - t0
+        result.to_parquet(out)
+    else:
+        import pandas as pd
+        from lifetimes.utils import summary_data_from_transaction_data
+
+        df = pd.read_csv(csv, dtype={"customer_id": str})
+        result = summary_data_from_transaction_data(
+            df, "customer_id", "date", "amount", observation_period_end=AS_OF, freq="D"
+        ).reset_index()
+        elapsed = time.perf_counter() - t0
+        result[["customer_id", "frequency", "recency", "T", "monetary_value"]].to_parquet(out)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mib": peak}))
+
+
+def agree(reference: str, other: str) -> str:
+    import numpy as np
+    import pandas as pd
+
+    a = pd.read_parquet(reference).set_index("customer_id").sort_index()
+    b = pd.read_parquet(other).set_index("customer_id").sort_index()
+    if not a.index.equals(b.index):
+        return "no (customers differ)"
+    for column in ("frequency", "recency", "T"):
+        if not np.array_equal(a[column].to_numpy(float), b[column].to_numpy(float)):
+            return f"no ({column})"
+    if not np.allclose(a["monetary_value"], b["monetary_value"], rtol=1e-9, atol=1e-6):
+        return "no (monetary_value)"
+    return "yes"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1m,10m")
+    parser.add_argument("--skip", default="")
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.engine:
+        run_engine(args.engine, args.csv, args.out)
+        return
+    skip = set(filter(None, args.skip.split(",")))
+    for size in args.sizes.split(","):
+        n_rows, n_customers = SIZES[size]
+        csv = DATA / f"log_{size}.csv"
+        if not csv.exists():
+            print(f"generating {csv} ...", file=sys.stderr)
+            generate(n_rows, n_customers, csv)
+        mib = csv.stat().st_size / 2**20
+        print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV)")
+        results = {}
+        for engine in ENGINES:
+            if engine in skip:
+                continue
+            out = DATA / f"result_{size}_{engine}.parquet"
+            proc = subprocess.run(  # noqa: S603 - our own script
+                [
+                    sys.executable,
+                    __file__,
+                    "--engine",
+                    engine,
+                    "--csv",
+                    str(csv),
+                    "--out",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode:
+                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                results[engine] = None
+                print(f"  {engine} failed: {last}", file=sys.stderr)
+                continue
+            results[engine] = (json.loads(proc.stdout.strip().splitlines()[-1]), out)
+        base = results["custrel-summary"][0]["seconds"]  # type: ignore[index]
+        reference = str(results["custrel-summary"][1])  # type: ignore[index]
+        print(f"{'engine':<16} {'seconds':>8} {'÷ custrel summary':>18} {'peak MiB':>9}  agrees")
+        for engine, result in results.items():
+            if result is None:
+                print(f"{engine:<16} {'failed':>8}")
+                continue
+            stats, out = result
+            print(
+                f"{engine:<16} {stats['seconds']:>8.2f} {stats['seconds'] / base:>18.2f} "
+                f"{stats['peak_mib']:>9.0f}  {agree(reference, str(out))}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,563 @@
+"""Ingestion: every source becomes one pyarrow table, checked by one set of vectorised rules.
+
+CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
+iterables of :class:`~custrel.report.Transaction` records all end up here as an
+arrow table of the mapped columns; :func:`validate` then applies the issue-6
+rules to every row at once and returns the accepted rows as numpy columns and
+the rejected ones, each with its row, column, value and rule. Strict mode raises
+the first rejected row (the lowest row number); lenient mode keeps them all.
+"""
+
+# pyarrow ships no type information, so its arrays are typed Any here (private module).
+# ruff: noqa: ANN401
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from custrel.errors import InputDataError, MissingColumn
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from custrel.report import ColumnMap, Transaction
+
+__all__ = ["Ingested", "RejectRule", "read_source", "validate"]
+
+_EPOCH: Final = dt.date(1970, 1, 1)
+
+#: Optional numeric columns, in the order they are checked.
+OPTIONAL_NUMERIC: Final = (
+    "cost",
+    "service_cost",
+    "discount",
+    "days_late",
+    "bad_debt",
+    "quantity",
+)
+
+_NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+_NON_FINITE: Final = r"^\s*[+-]?(nan|inf|infinity)\s*$"
+_ISO: Final = (
+    r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?\s*$"
+)
+_NAN_IDS: Final = ("nan", "NaN", "NAN", "None", "null", "NULL")
+
+
+class RejectRule:
+    """The rules a row can break, as the text shown in errors and the rejects file."""
+
+    ID_MISSING: Final = "customer id must be present and not empty, blank or NaN"
+    DATE_MISSING: Final = "date must be present"
+    DATE_ISO: Final = "date must be an ISO date or timestamp (YYYY-MM-DD[THH:MM[:SS]][zone])"
+    DATE_FORMAT: Final = "date must match the date format {fmt!r}"
+    DATE_AFTER: Final = "date must be on or before as_of {as_of}"
+    NUMBER: Final = "must be a number"
+    FINITE: Final = "must be finite (not NaN or infinite)"
+    NON_NEGATIVE: Final = "must be zero or more"
+    FIELDS: Final = "each line must have the header's {n} fields"
+
+
+def _day_number(value: dt.date | dt.datetime) -> int:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return (day - _EPOCH).days
+
+
+# --- sources -----------------------------------------------------------------
+
+
+class _Malformed:
+    """Collects CSV lines with the wrong number of fields (lenient mode)."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.texts: list[str] = []
+        self.expected = 0
+
+    def __call__(self, row: Any) -> str:
+        self.expected = row.expected_columns
+        # Line 1 is the header, so data row = line - 1 (no multi-line quoted fields).
+        self.rows.append(-1 if row.number is None else row.number - 1)
+        self.texts.append(row.text)
+        return "skip"
+
+
+def _csv_error(error: Exception) -> InputDataError:
+    text = str(error)
+    if "Empty CSV file" in text:
+        return InputDataError("the input must have a header line and at least one row")
+    if "Expected" in text and "columns" in text:
+        return InputDataError(
+            "each line must have as many fields as the header; run with on_error=skip to "
+            f"see every such line ({text.splitlines()[0]})"
+        )
+    return InputDataError(f"the file must be readable CSV ({text.splitlines()[0]})")
+
+
+def _read_csv(
+    path: Path,
+    names: Sequence[str],
+    date_format: str | None,
+    *,
+    lenient: bool,
+) -> tuple[pa.Table, _Malformed | None]:
+    import pyarrow.csv as pcsv
+
+    try:
+        with pcsv.open_csv(
+            path, convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[])
+        ) as head:
+            header = list(head.schema.names)
+    except pa.ArrowInvalid as error:
+        raise _csv_error(error) from None
+    present = set(header)
+    if not all(n in present for n in names[:3]):
+        # Read nothing more: the checks name the missing column and the ones present.
+        return pa.table({n: pa.array([], pa.string()) for n in header}), None
+    date_name, numeric = names[1], set(names[2:])
+    names = [n for n in names if n in present]
+
+    def convert(typed: bool) -> Any:
+        types: dict[str, Any] = {name: pa.string() for name in names}
+        if typed:
+            types.update({name: pa.float64() for name in names if name in numeric})
+            if date_name in present:
+                types[date_name] = pa.timestamp("s")
+        return pcsv.ConvertOptions(
+            column_types=types,
+            include_columns=list(names),
+            timestamp_parsers=[date_format] if date_format else None,
+            null_values=[""],  # "nan" must reach the finite-number rule, not become null
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+
+    try:
+        # Fast path: typed, multithreaded; any parse problem falls back to strings.
+        return pcsv.read_csv(path, convert_options=convert(typed=True)), None
+    except pa.ArrowInvalid as error:
+        if "Empty CSV file" in str(error):
+            raise _csv_error(error) from None
+    malformed = _Malformed() if lenient else None
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(use_threads=False),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=malformed),
+            convert_options=convert(typed=False),
+        )
+    except pa.ArrowInvalid as error:
+        raise _csv_error(error) from None
+    return table, malformed
+
+
+def _records_table(records: Iterable[Transaction], names: Sequence[str]) -> pa.Table:
+    from custrel.report import Transaction
+
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    attribute = dict(zip(names, ("customer_id", "date", "amount", *OPTIONAL_NUMERIC), strict=False))
+    for record in records:
+        if not isinstance(record, Transaction):
+            raise InputDataError(
+                "an iterable source must yield custrel.report.Transaction records",
+                value=type(record).__name__,
+            )
+        for name in names:
+            value = getattr(record, attribute[name])
+            if name == names[1] and isinstance(value, dt.date):
+                value = _day_number(value)
+            columns[name].append(value)
+    # An optional field left as None in every record was not recorded at all.
+    columns = {
+        name: values
+        for index, (name, values) in enumerate(columns.items())
+        if index < 3 or any(v is not None for v in values)
+    }
+    arrays = {
+        name: pa.array(
+            values,
+            type=pa.string()
+            if name == names[0]
+            else pa.int32()
+            if name == names[1]
+            else pa.float64(),
+        )
+        for name, values in columns.items()
+    }
+    table = pa.table(arrays)
+    return table.set_column(1, names[1], table[names[1]].cast(pa.date32()))
+
+
+def _pandas_column(series: Any) -> pa.Array:
+    try:
+        return pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # A mixed-type object column: keep each cell as text so the rules can name it.
+        return pa.array(
+            [
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                for v in series
+            ],
+            type=pa.string(),
+        )
+
+
+def _pandas_table(frame: Any) -> pa.Table:
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.table({str(name): _pandas_column(frame[name]) for name in frame.columns})
+
+
+def read_source(  # noqa: PLR0911 - one return per kind of source
+    source: object, names: Sequence[str], date_format: str | None, *, lenient: bool
+) -> tuple[pa.Table, _Malformed | None]:
+    """Read ``source`` into an arrow table holding (at most) the columns ``names``."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputDataError("the input must be an existing file", value=str(path))
+        suffixes = [s.lower() for s in path.suffixes]
+        if suffixes and suffixes[-1] in {".parquet", ".pq"}:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            return pq.read_table(path, columns=[n for n in names if n in present]), None
+        return _read_csv(path, names, date_format, lenient=lenient)
+    if isinstance(source, pa.Table):
+        return source, None
+    if isinstance(source, pa.RecordBatch):
+        return pa.Table.from_batches([source]), None
+    module = type(source).__module__.split(".")[0]
+    if module == "pandas":
+        return _pandas_table(source), None
+    if module == "polars":
+        return source.to_arrow(), None  # type: ignore[attr-defined]
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, dict)):
+        return _records_table(source, names), None
+    raise InputDataError(
+        "the source must be a CSV or Parquet path, a pandas or polars DataFrame, a pyarrow "
+        "Table, or an iterable of Transaction records",
+        value=type(source).__name__,
+    )
+
+
+# --- validation --------------------------------------------------------------
+
+
+def _text(array: Any) -> Any:
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return array
+    if pa.types.is_dictionary(array.type):
+        return _text(array.cast(array.type.value_type))
+    return array.cast(pa.string())
+
+
+def _bool(array: Any) -> NDArray[np.bool_]:
+    filled = pc.fill_null(array, False) if array.null_count else array
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _numeric(
+    array: Any, column: str, checks: list[tuple[str, Any, str]], *, required: bool
+) -> NDArray[np.float64]:
+    """Float64 values of ``array``; broken rules are appended to ``checks``."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = array.cast(kind.value_type)
+        kind = array.type
+    missing = array.is_null() if array.null_count else None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        blank = pc.match_substring_regex(array, r"^\s*$")
+        missing = blank if missing is None else pc.or_(missing, blank)
+        number = pc.match_substring_regex(array, _NUMBER)
+        non_finite = pc.match_substring_regex(array, _NON_FINITE, ignore_case=True)
+        bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
+        checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
+        usable = pc.or_(number, non_finite)
+        array = pc.if_else(usable, pc.utf8_trim_whitespace(array), "0")
+    if missing is not None:
+        if required:
+            checks.append((column, missing, f"{column} must be present"))
+        # Decision: an empty optional cell means "not recorded" and counts as 0.
+        array = (
+            pc.if_else(missing, pa.scalar(0.0, array.type), array)
+            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind))
+            else pc.if_else(missing, "0", array)
+        )
+    try:
+        values = np.asarray(
+            pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise InputDataError(RejectRule.NUMBER, column=column, value=str(array.type)) from None
+    finite = np.isfinite(values)
+    checks.append((column, ~finite, f"{column} {RejectRule.FINITE}"))
+    checks.append((column, finite & (values < 0), f"{column} {RejectRule.NON_NEGATIVE}"))
+    return values
+
+
+def _days(
+    array: Any, column: str, date_format: str | None, checks: list[tuple[str, Any, str]]
+) -> NDArray[np.int64]:
+    kind = array.type
+    if date_format is not None and not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+        text = _text(array)
+        parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+        present = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\s*$"), True))
+        checks.append((column, pc.invert(present), RejectRule.DATE_MISSING))
+        bad = pc.and_(present, parsed.is_null())
+        checks.append((column, bad, RejectRule.DATE_FORMAT.format(fmt=date_format)))
+        array = parsed
+        kind = array.type
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
+        text = _text(array)
+        present = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\s*$"), True))
+        checks.append((column, pc.invert(present), RejectRule.DATE_MISSING))
+        shaped = pc.match_substring_regex(text, _ISO)
+        head = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(text), 0, 10)
+        parsed = pc.strptime(head, format="%Y-%m-%d", unit="s", error_is_null=True)
+        bad = pc.and_(present, pc.or_(pc.invert(shaped), parsed.is_null()))
+        checks.append((column, bad, RejectRule.DATE_ISO))
+        array = parsed
+        kind = array.type
+    elif not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+        raise InputDataError(
+            "the date column must hold dates, timestamps or text", column=column, value=str(kind)
+        )
+    elif array.null_count:
+        checks.append((column, array.is_null(), RejectRule.DATE_MISSING))
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        # Decision: a zoned timestamp counts on its own local calendar day.
+        array = pc.local_timestamp(array)
+    days = (
+        pc.fill_null(pc.cast(array, pa.date32()), 0)
+        if array.null_count
+        else pc.cast(array, pa.date32())
+    )
+    return np.asarray(days.cast(pa.int32()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class Ingested:
+    """Accepted rows as numpy columns, plus every rejected row.
+
+    Attributes:
+        ids: the distinct customer ids (an arrow string array), indexed by ``code``.
+        code: dense customer code per accepted row.
+        day: day number (days since 1970-01-01) per accepted row.
+        amount: revenue per accepted row.
+        extra: optional numeric columns present in the input, per accepted row.
+        rows_read: data rows read, including malformed lines.
+        rejects: arrow table (row, column, value, rule), sorted by row.
+    """
+
+    def __init__(
+        self,
+        ids: Any,
+        code: NDArray[np.int64],
+        day: NDArray[np.int64],
+        amount: NDArray[np.float64],
+        extra: dict[str, NDArray[np.float64]],
+        rows_read: int,
+        rejects: pa.Table,
+    ) -> None:
+        """Hold the accepted columns and the rejects."""
+        self.ids = ids
+        self.code = code
+        self.day = day
+        self.amount = amount
+        self.extra = extra
+        self.rows_read = rows_read
+        self.rejects = rejects
+
+
+def _encode(chunks: Any) -> tuple[Any, NDArray[np.int64], NDArray[np.bool_] | None]:
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    null = None
+    if indices.null_count:
+        null = ~np.asarray(indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        indices = pc.fill_null(indices, 0)
+    code = np.asarray(indices.to_numpy(), dtype=np.int64)
+    return dictionary, code, null
+
+
+def _factorize(ids: Any) -> tuple[Any, NDArray[np.int64], NDArray[np.bool_] | None]:
+    """Dense codes for the ids: hash two halves in two threads, then merge the dictionaries."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if isinstance(ids, pa.Array):
+        ids = pa.chunked_array([ids])
+    ids = ids.cast(pa.string())
+    chunks = ids.chunks
+    if len(ids) < 1_000_000 or len(chunks) < 2:
+        return _encode(chunks)
+    # Split by rows so both halves weigh the same whatever the chunking.
+    half = len(ids) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left, right = pool.map(_encode, [ids.slice(0, half).chunks, ids.slice(half).chunks])
+    dictionary = left[0]
+    position = np.asarray(
+        pc.index_in(right[0], value_set=dictionary).to_numpy(zero_copy_only=False)
+    )
+    fresh = np.isnan(position) if position.dtype.kind == "f" else position < 0
+    if position.dtype.kind == "f":
+        position = np.where(fresh, -1, position).astype(np.int64)
+    remap = position.astype(np.int64)
+    remap[fresh] = len(dictionary) + np.arange(int(fresh.sum()))
+    dictionary = pa.concat_arrays([dictionary, right[0].filter(pa.array(fresh))])
+    code = np.concatenate([left[1], remap[right[1]]])
+    null = None
+    if left[2] is not None or right[2] is not None:
+        null = np.concatenate(
+            [
+                left[2] if left[2] is not None else np.zeros(half, dtype=bool),
+                right[2] if right[2] is not None else np.zeros(len(ids) - half, dtype=bool),
+            ]
+        )
+    return dictionary, code, null
+
+
+def _empty_rejects() -> pa.Table:
+    return pa.table(
+        {
+            "row": pa.array([], pa.int64()),
+            "column": pa.array([], pa.string()),
+            "value": pa.array([], pa.string()),
+            "rule": pa.array([], pa.string()),
+        }
+    )
+
+
+def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
+    table: pa.Table,
+    names: ColumnMap,
+    *,
+    date_format: str | None,
+    as_of: dt.date | None,
+    strict: bool,
+    malformed: _Malformed | None = None,
+) -> Ingested:
+    """Apply every rule to every row; return accepted columns and rejects.
+
+    Raises:
+        MissingColumn: a required column is absent.
+        InputDataError: the input has no rows, or (strict) the first broken rule.
+    """
+    available = table.column_names
+    for required in (names.customer_id, names.date, names.amount):
+        if required not in available:
+            raise MissingColumn(required, available)
+    n = table.num_rows
+    n_malformed = len(malformed.rows) if malformed else 0
+    if n + n_malformed == 0:
+        raise InputDataError("the input must have at least one data row")
+    checks: list[tuple[str, Any, str]] = []
+
+    # Customer ids: factorise first, then check the (much smaller) dictionary.
+    raw_id = table[names.customer_id]
+    if pa.types.is_floating(raw_id.type):
+        nan_id = pc.is_nan(pc.fill_null(raw_id, 0.0))
+        checks.append((names.customer_id, nan_id, RejectRule.ID_MISSING))
+    dictionary, code, null_id = _factorize(_text(raw_id))
+    bad_entry = _bool(
+        pc.or_(
+            pc.match_substring_regex(dictionary, r"^\s*$"),
+            pc.is_in(dictionary, value_set=pa.array(_NAN_IDS)),
+        )
+    )
+    if null_id is not None:
+        checks.append((names.customer_id, null_id, RejectRule.ID_MISSING))
+    if bad_entry.any():
+        checks.append((names.customer_id, bad_entry[code], RejectRule.ID_MISSING))
+
+    day = _days(table[names.date], names.date, date_format, checks)
+    if as_of is not None:
+        checks.append(
+            (names.date, day > _day_number(as_of), RejectRule.DATE_AFTER.format(as_of=as_of))
+        )
+    amount = _numeric(table[names.amount].combine_chunks(), names.amount, checks, required=True)
+    extra: dict[str, NDArray[np.float64]] = {}
+    for field in OPTIONAL_NUMERIC:
+        column = getattr(names, field)
+        if column in available:
+            extra[field] = _numeric(table[column].combine_chunks(), column, checks, required=False)
+
+    reason = np.full(n, -1, dtype=np.int64)
+    for index, (_, mask, _) in enumerate(checks):
+        if not isinstance(mask, np.ndarray) and not pc.any(mask).as_py():
+            continue
+        hit = mask if isinstance(mask, np.ndarray) else _bool(mask)
+        if hit.any():
+            reason[(reason < 0) & hit] = index
+    bad_rows = np.flatnonzero(reason >= 0)
+
+    # Data row numbers (header = row 0), accounting for skipped malformed lines.
+    if n_malformed and malformed is not None:
+        total = n + n_malformed
+        row_number = np.setdiff1d(np.arange(1, total + 1), np.asarray(malformed.rows))[:n]
+    else:
+        row_number = np.arange(1, n + 1, dtype=np.int64)
+
+    rejects = _empty_rejects()
+    if len(bad_rows) or n_malformed:
+        parts = []
+        if len(bad_rows):
+            which = reason[bad_rows]
+            columns = [checks[i][0] for i in range(len(checks))]
+            rules = [checks[i][2] for i in range(len(checks))]
+            values = []
+            for r, i in zip(bad_rows.tolist(), which.tolist(), strict=True):
+                cell = table[columns[i]][r].as_py()
+                values.append(None if cell is None else str(cell))
+            parts.append(
+                pa.table(
+                    {
+                        "row": pa.array(row_number[bad_rows], pa.int64()),
+                        "column": pa.array([columns[i] for i in which.tolist()], pa.string()),
+                        "value": pa.array(values, pa.string()),
+                        "rule": pa.array([rules[i] for i in which.tolist()], pa.string()),
+                    }
+                )
+            )
+        if n_malformed and malformed is not None:
+            parts.append(
+                pa.table(
+                    {
+                        "row": pa.array(malformed.rows, pa.int64()),
+                        "column": pa.array([None] * n_malformed, pa.string()),
+                        "value": pa.array(malformed.texts, pa.string()),
+                        "rule": pa.array(
+                            [RejectRule.FIELDS.format(n=malformed.expected)] * n_malformed,
+                            pa.string(),
+                        ),
+                    }
+                )
+            )
+        rejects = pa.concat_tables(parts).sort_by("row")
+        if strict:
+            first = rejects.slice(0, 1).to_pylist()[0]
+            raise InputDataError(
+                first["rule"], row=first["row"], column=first["column"], value=first["value"]
+            )
+
+    if len(bad_rows):
+        keep = reason < 0
+        code, day, amount = code[keep], day[keep], amount[keep]
+        extra = {k: v[keep] for k, v in extra.items()}
+    # Dense codes over the customers that kept at least one row.
+    ids = dictionary
+    used = np.bincount(code, minlength=len(ids)) > 0
+    if not used.all():
+        remap = np.cumsum(used) - 1
+        code = remap[code]
+        ids = ids.filter(pa.array(used))
+    return Ingested(ids, code, day, amount, extra, n + n_malformed, rejects)

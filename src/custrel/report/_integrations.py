@@ -1,0 +1,84 @@
+"""Seams to the judging modules: pyramid tier, scoring verdict, risks and treatment.
+
+Each judgement is one columnar call over every customer
+(:func:`custrel.pyramid.tier_codes`, :func:`custrel.scoring.assess_columns`,
+:func:`custrel.pyramid.treatment_codes`). Verdict texts are built once per distinct
+combination of marks, never per customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from numpy.typing import NDArray
+
+    from custrel._labels import Labelled
+
+__all__ = ["Judged", "judge"]
+
+_COSTS = ("cost", "service_cost", "discount", "bad_debt")
+
+
+class Judged:
+    """Columns produced by the judging modules."""
+
+    def __init__(self) -> None:
+        """Start with nothing judged."""
+        self.labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]] = {}
+        self.numbers: dict[str, NDArray[np.generic]] = {}
+        self.texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
+
+
+def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
+    """Tier, verdict, reasons, risks and treatment per customer, from the summary columns.
+
+    Decision: customers are ranked in the pyramid by profit when the log has costs,
+    by revenue otherwise; without any cost column there is no verdict or treatment
+    (the scoring rules need costs), and a missing cost column among several counts as 0.
+    """
+    from custrel.pyramid import Tier, Treatment, tier_codes, treatment_codes
+    from custrel.scoring import Verdict, assess_columns, marks_in, risks_in
+
+    judged = Judged()
+    value = numbers.get("profit", numbers["revenue"]).astype(np.float64)
+    tiers = tier_codes(value)
+    judged.labels["tier"] = (tuple(Tier), tiers)
+    if not any(name in numbers for name in _COSTS):
+        return judged
+    n = len(value)
+    zero = np.zeros(n, dtype=np.float64)
+    purchases = numbers["purchases"].astype(np.float64)
+    columns: dict[str, NDArray[np.float64]] = {
+        "revenue": numbers["revenue"].astype(np.float64),
+        "cost_of_goods": numbers.get("cost", zero).astype(np.float64),
+        "cost_to_serve": numbers.get("service_cost", zero).astype(np.float64),
+        "discounts": numbers.get("discount", zero).astype(np.float64),
+        "bad_debt": numbers.get("bad_debt", zero).astype(np.float64),
+        "purchase_count": purchases,
+        "tenure_days": (as_of_day - numbers["first_day"]).astype(np.float64),
+    }
+    if "days_late" in numbers:
+        columns["mean_days_late"] = numbers["days_late"].astype(np.float64) / purchases
+        columns["max_days_late"] = numbers["max_days_late"].astype(np.float64)
+    assessed = assess_columns(columns)
+    judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
+    judged.labels["treatment"] = (tuple(Treatment), treatment_codes(tiers, assessed))
+    judged.numbers["score"] = assessed.score
+    judged.numbers["lifetime_value"] = assessed.lifetime_value
+    masks, first, inverse = np.unique(assessed.fired, return_index=True, return_inverse=True)
+    judged.texts["reasons"] = (
+        inverse.astype(np.int64),
+        tuple(assessed.reasons(int(row)) for row in first.tolist()),
+    )
+    risk_masks, risk_inverse = np.unique(assessed.risks_raised, return_inverse=True)
+    judged.texts["risks"] = (
+        risk_inverse.astype(np.int64),
+        tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
+    )
+    del masks, marks_in
+    return judged

@@ -1,0 +1,213 @@
+"""Rendering a report: per-customer rows (arrow, CSV, JSON, Parquet) and the terminal summary."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import TYPE_CHECKING, TextIO
+
+import numpy as np
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from custrel.report import CustomerTable, Report
+
+__all__ = ["customer_arrow", "render_table", "write_rows"]
+
+_INTEGER = ("purchases", "purchase_days", "frequency", "recency", "T")
+_LEADING = (
+    "first_purchase",
+    "last_purchase",
+    "purchases",
+    "purchase_days",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "revenue",
+    "profit",
+)
+
+
+def customer_arrow(table: CustomerTable) -> pa.Table:
+    """One row per customer; enums as their stable values, dates as dates."""
+    num = table.numbers
+    columns: dict[str, pa.Array] = {"customer_id": table.ids}
+    columns["first_purchase"] = pa.array(num["first_day"].astype("datetime64[D]"))
+    columns["last_purchase"] = pa.array(num["last_day"].astype("datetime64[D]"))
+    for name in _LEADING[2:]:
+        if name in num:
+            dtype = np.int64 if name in _INTEGER else np.float64
+            columns[name] = pa.array(num[name].astype(dtype))
+    for name, (members, codes) in table.labels.items():
+        values = pa.array([m.value for m in members], pa.string())
+        mask = codes < 0
+        indices = np.where(mask, 0, codes).astype(np.int32)
+        columns[name] = pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
+    if "at_risk" in num:
+        columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
+    for name, (text_codes, distinct) in table.texts.items():
+        values = pa.array(["; ".join(d) for d in distinct], pa.string())
+        columns[name] = pa.DictionaryArray.from_arrays(
+            pa.array(text_codes.astype(np.int32)), values
+        )
+    skip = {"first_day", "last_day", "at_risk", *columns}
+    for name, values in num.items():
+        if name not in skip:
+            columns[name] = pa.array(values)
+    return pa.table(columns)
+
+
+def write_rows(report: Report, fmt: str, out: object) -> None:
+    """Write per-customer rows as ``csv``, ``json`` (lines) or ``parquet`` to a path or stream."""
+    table = customer_arrow(report.customers)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out)
+        return
+    if fmt == "csv":
+        import pyarrow.csv as pcsv
+
+        plain = table.cast(
+            pa.schema(
+                [
+                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
+                    for f in table.schema
+                ]
+            )
+        )
+        pcsv.write_csv(plain, out)
+        return
+    stream: TextIO = out  # type: ignore[assignment]
+    for row in table.to_pylist():
+        for key, value in row.items():
+            if hasattr(value, "isoformat"):
+                row[key] = value.isoformat()
+        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}"
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two terminal columns.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _grid(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, h in enumerate(header)]
+    line = "  ".join("-" * w for w in widths)
+    out = [
+        title,
+        "  ".join(_pad(h, w, right=False) for h, w in zip(header, widths, strict=False)),
+        line,
+    ]
+    for row in rows:
+        cells = [_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(row, widths, strict=False))]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+def render_table(report: Report) -> str:
+    """A terminal summary a manager can read."""
+    counts = report.counts
+    ov = report.overview
+    parts = [
+        f"custrel report — as of {report.as_of.isoformat()}, period: {report.policy.period.en}",
+        (
+            f"rows read {counts.rows_read:,} = accepted {counts.rows_accepted:,}"
+            f" + rejected {counts.rows_rejected:,}"
+        ),
+    ]
+    if ov is None:
+        return "\n".join(parts) + "\n"
+    parts.append(
+        f"customers {ov.customers:,}; revenue {_money(ov.revenue, ov.currency)}"
+        + (f"; profit {_money(ov.profit, ov.currency)}" if ov.profit is not None else "")
+    )
+    total = max(ov.customers, 1)
+    if ov.by_stage:
+        parts.append("")
+        parts.append(
+            _grid(
+                "Customers by lifecycle stage (客户生命周期阶段)",
+                ("stage", "customers", "share"),
+                [(s.bilingual, f"{c:,}", f"{c / total:.1%}") for s, c in ov.by_stage],
+            )
+        )
+    if ov.by_tier:
+        parts.append("")
+        parts.append(
+            _grid(
+                "Customer pyramid (客户金字塔)",
+                ("tier", "customers", "share", "revenue share", "profit share"),
+                [
+                    (
+                        t.bilingual,
+                        f"{c:,}",
+                        f"{c / total:.1%}",
+                        f"{r:.1%}",
+                        "-" if p is None else f"{p:.1%}",
+                    )
+                    for t, c, r, p in ov.by_tier
+                ],
+            )
+        )
+    if ov.by_verdict:
+        parts.append("")
+        parts.append(
+            _grid(
+                "Good and bad customers (好客户与坏客户)",
+                ("verdict", "customers"),
+                [(v.bilingual, f"{c:,}") for v, c in ov.by_verdict],
+            )
+        )
+    if ov.leaky_bucket:
+        parts.append("")
+        parts.append(
+            _grid(
+                f"Leaky bucket by {report.policy.bucket_period.en} (漏桶)",
+                ("period from", "new", "lost", "won back", "active at end"),
+                [
+                    (
+                        b.period_start.isoformat(),
+                        f"{b.new:,}",
+                        f"{b.lost:,}",
+                        f"{b.won_back:,}",
+                        f"{b.active_at_end:,}",
+                    )
+                    for b in ov.leaky_bucket
+                ],
+            )
+        )
+    parts.append("")
+    parts.append(
+        "Churn cost (流失成本): lost customers' yearly revenue "
+        + _money(ov.lost_revenue, ov.currency)
+    )
+    if ov.worth_a_call:
+        parts.append("")
+        parts.append(
+            _grid(
+                "Most worth a call: at-risk customers with the most value (值得致电的风险客户)",
+                ("customer", "stage", "last purchase", "revenue", "profit"),
+                [
+                    (
+                        c.customer_id,
+                        "-" if c.stage is None else c.stage.en,
+                        c.last_purchase.isoformat(),
+                        f"{c.revenue:,.2f}",
+                        "-" if c.profit is None else f"{c.profit:,.2f}",
+                    )
+                    for c in ov.worth_a_call
+                ],
+            )
+        )
+    return "\n".join(parts) + "\n"
