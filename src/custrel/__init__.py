@@ -17,6 +17,20 @@ engine imports them when it runs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "analyze"]
+
+if TYPE_CHECKING:
+    from custrel.report import analyze
+
+
+def __getattr__(name: str) -> object:
+    """Load ``custrel.analyze`` (the batch engine) on first use, keeping the import light."""
+    if name == "analyze":
+        from custrel.report import analyze
+
+        return analyze
+    raise AttributeError(f"module 'custrel' has no attribute {name!r}")

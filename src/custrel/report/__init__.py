@@ -43,6 +43,7 @@ import attrs
 from custrel._labels import Labelled
 from custrel.errors import InvalidValue
 from custrel.periods import Period
+from custrel.retention import ChurnCost
 
 if TYPE_CHECKING:
     import numpy as np
@@ -329,12 +330,17 @@ class CustomerTable:
 class BucketRow:
     """One period of the leaky bucket (漏桶): customers in, out, back and held.
 
+    Computed by :func:`custrel.retention.leaky_bucket_columns` from the lifecycle's
+    events, so start + new + won back − lost = active at end, every period.
+
     Attributes:
         period_start: first day of the period.
         new: customers whose first purchase fell in the period.
         lost: customers who lapsed (流失) in the period.
         won_back: lost customers who bought again in the period.
         active_at_end: actual customers (not lost) at the end of the period.
+        churn_rate: share of the customers active at the start who were gone at the
+            end (``None`` when none were active).
     """
 
     period_start: dt.date
@@ -342,6 +348,7 @@ class BucketRow:
     lost: int
     won_back: int
     active_at_end: int
+    churn_rate: float | None = None
 
 
 @attrs.frozen
@@ -358,6 +365,10 @@ class Overview:
         by_verdict: (verdict, customers).
         leaky_bucket: per period of the log.
         lost_revenue: yearly revenue the lost customers used to bring.
+        churn_cost: the lost customers' churn-cost analysis
+            (:func:`custrel.retention.churn_cost`: revenue and profit lost a year, people
+            told, replacement cost), or ``None`` without costs or with a margin outside
+            [0, 1].
         worth_a_call: the at-risk customers with the most revenue.
     """
 
@@ -371,6 +382,7 @@ class Overview:
     leaky_bucket: tuple[BucketRow, ...]
     lost_revenue: float
     worth_a_call: tuple[CustomerResult, ...]
+    churn_cost: ChurnCost | None = None
 
 
 @attrs.frozen(eq=False)

@@ -174,7 +174,7 @@ def render_table(report: Report) -> str:
         parts.append(
             _grid(
                 f"Leaky bucket by {report.policy.bucket_period.en} (漏桶)",
-                ("period from", "new", "lost", "won back", "active at end"),
+                ("period from", "new", "lost", "won back", "active at end", "churn rate"),
                 [
                     (
                         b.period_start.isoformat(),
@@ -182,9 +182,21 @@ def render_table(report: Report) -> str:
                         f"{b.lost:,}",
                         f"{b.won_back:,}",
                         f"{b.active_at_end:,}",
+                        "-" if b.churn_rate is None else f"{b.churn_rate:.1%}",
                     )
                     for b in ov.leaky_bucket
                 ],
+            )
+        )
+    if "treatment" in report.customers.labels:
+        members, codes = report.customers.labels["treatment"]
+        tally = np.bincount(codes[codes >= 0].astype(np.int64), minlength=len(members))
+        parts.append("")
+        parts.append(
+            _grid(
+                "Next actions by treatment (分级管理措施)",
+                ("treatment", "customers"),
+                [(m.bilingual, f"{int(n):,}") for m, n in zip(members, tally, strict=True) if n],
             )
         )
     parts.append("")
@@ -192,12 +204,29 @@ def render_table(report: Report) -> str:
         "Churn cost (流失成本): lost customers' yearly revenue "
         + _money(ov.lost_revenue, ov.currency)
     )
+    cost = ov.churn_cost
+    if cost is not None:
+        parts.append(
+            f"  {cost.lost_customers:,} lost x {cost.revenue_per_customer} a year at a "
+            f"{cost.margin:.1%} margin = {cost.profit_lost.rounded(2)} profit lost a year; "
+            f"they may tell {cost.people_told:,} people (each tells "
+            f"{cost.policy.word_of_mouth}); winning as many new customers costs "
+            f"{cost.policy.acquisition_cost_ratio} times keeping them"
+        )
     if ov.worth_a_call:
         parts.append("")
         parts.append(
             _grid(
                 "Most worth a call: at-risk customers with the most value (值得致电的风险客户)",
-                ("customer", "stage", "last purchase", "revenue", "profit"),
+                (
+                    "customer",
+                    "stage",
+                    "last purchase",
+                    "revenue",
+                    "profit",
+                    "verdict",
+                    "next action",
+                ),
                 [
                     (
                         c.customer_id,
@@ -205,6 +234,8 @@ def render_table(report: Report) -> str:
                         c.last_purchase.isoformat(),
                         f"{c.revenue:,.2f}",
                         "-" if c.profit is None else f"{c.profit:,.2f}",
+                        "-" if c.verdict is None else c.verdict.en,
+                        "-" if c.treatment is None else c.treatment.en,
                     )
                     for c in ov.worth_a_call
                 ],

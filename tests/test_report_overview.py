@@ -1,0 +1,53 @@
+"""The report's whole-base overview: leaky bucket, churn cost, next actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+
+from custrel.report import analyze
+from custrel.sample import SAMPLE_AS_OF, sample_path
+from strategies_report import AS_OF, logs
+
+
+def test_the_leaky_bucket_conserves_customers_every_period_on_the_sample():
+    report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
+    assert report.overview is not None
+
+    rows = report.overview.leaky_bucket
+    active = 0
+    for row in rows:
+        active = active + row.new + row.won_back - row.lost
+        assert row.active_at_end == active
+        assert row.churn_rate is None or 0 <= row.churn_rate <= 1
+
+
+@given(logs)
+def test_the_bucket_ends_with_the_customers_not_lost(log):
+    report = analyze(log, as_of=AS_OF)
+    assert report.overview is not None
+
+    if report.overview.leaky_bucket:
+        actual = sum(1 for c in report.customers if c.stage is not None and c.stage.is_actual)
+        assert report.overview.leaky_bucket[-1].active_at_end == actual
+
+
+def test_the_churn_cost_of_the_sample_multiplies_out_exactly():
+    report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
+    assert report.overview is not None
+    cost = report.overview.churn_cost
+    assert cost is not None
+
+    lost = sum(1 for c in report.customers if c.stage is not None and c.stage.name == "LOST")
+    assert cost.lost_customers == lost
+    assert cost.revenue_lost.amount == lost * cost.revenue_per_customer.amount
+    assert cost.profit_lost.amount == cost.revenue_lost.amount * cost.margin
+    assert cost.people_told == 5 * lost  # seed 001 §3: each tells 5
+    assert abs(cost.revenue_lost.amount - Decimal(repr(report.overview.lost_revenue))) < lost
+
+
+def test_every_customer_of_the_sample_gets_a_next_action():
+    report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
+
+    assert all(c.treatment is not None for c in report.customers)
