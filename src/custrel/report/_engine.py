@@ -24,7 +24,8 @@ from custrel.report import (
 )
 from custrel.report._ingest import read_source, validate
 from custrel.report._integrations import judge
-from custrel.report._summary import SummaryArrays, period_lookup, summarize_arrays
+from custrel.report._summary import SummaryArrays, summarize_arrays
+from custrel.retention import ChurnCost
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -177,6 +178,7 @@ def _overview(
     profit = numbers.get("profit")
     by_stage: tuple[tuple[Labelled, int], ...] = ()
     lost_revenue = 0.0
+    churn: ChurnCost | None = None
     if "stage" in customers.labels:
         members, codes = customers.labels["stage"]
         by_stage = _counts(members, codes)
@@ -189,6 +191,14 @@ def _overview(
         # span, with spans shorter than a year counted as a year.
         years = np.maximum(last - first + 1, _DAYS_PER_YEAR) / _DAYS_PER_YEAR
         lost_revenue = float((revenue[lost] / years[lost]).sum())
+        if profit is not None:
+            churn = _churn_cost(
+                int(lost.sum()),
+                lost_revenue,
+                float(revenue[lost].sum()),
+                float((profit[lost] / years[lost]).sum()) if lost.any() else 0.0,
+                currency,
+            )
     by_tier: list[tuple[Labelled, int, float, float | None]] = []
     if "tier" in customers.labels:
         members, codes = customers.labels["tier"]
@@ -224,44 +234,54 @@ def _overview(
         leaky_bucket=_bucket(summary, stages, as_of_day, policy.bucket_period),
         lost_revenue=lost_revenue,
         worth_a_call=worth,  # type: ignore[arg-type]
+        churn_cost=churn,
     )
+
+
+def _churn_cost(
+    lost: int, yearly_revenue: float, revenue: float, yearly_profit: float, currency: str
+) -> ChurnCost | None:
+    """The lost customers' churn cost a year, by :func:`custrel.retention.churn_cost`.
+
+    ``None`` when nobody is lost or the lost customers' margin lies outside [0, 1]
+    (a loss-making lost customer costs nothing in profit; the revenue figure stays).
+    """
+    from decimal import Decimal
+
+    from custrel.money import Money
+    from custrel.retention import churn_cost
+
+    if lost == 0 or revenue <= 0 or yearly_revenue <= 0:
+        return None
+    margin = yearly_profit / yearly_revenue
+    if not 0 <= margin <= 1:
+        return None
+    cent = Decimal("0.01")
+    per_customer = Money.of(Decimal(repr(yearly_revenue / lost)).quantize(cent), currency)
+    return churn_cost(lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100))
 
 
 def _bucket(
     summary: SummaryArrays, stages: object, as_of_day: int, period: Period
 ) -> tuple[BucketRow, ...]:
-    """The leaky bucket (漏桶) per period: in, out, back, held.
+    """The leaky bucket (漏桶) per period, by :func:`custrel.retention.leaky_bucket_columns`.
 
-    Seam: when :mod:`custrel.retention` offers a columnar leaky bucket, this calls it.
+    The lifecycle's stage-changing events go in as they are, so the bucket counts
+    exactly the gains, defections and win-backs the stages were derived from.
     """
     if stages is None:
         return ()
-    from custrel.lifecycle import EventKind
+    from custrel.retention import leaky_bucket_columns
 
-    kinds = tuple(EventKind)
-    first_day = summary["first_day"].astype(np.int64)
-    low = int(first_day.min())
-    lookup = period_lookup(period, low, as_of_day)
-    base = lookup[0]
-    n_periods = int(lookup[-1] - base + 1)
-
-    def per_period(days: NDArray[np.int64]) -> NDArray[np.int64]:
-        return np.bincount(lookup[days - low] - base, minlength=n_periods)
-
-    kind = stages.events_kind  # type: ignore[attr-defined]
-    day = stages.events_day  # type: ignore[attr-defined]
-    new = per_period(first_day)
-    lost = per_period(day[kind == kinds.index(EventKind.DEFECTED)])
-    back = per_period(day[kind == kinds.index(EventKind.WON_BACK_TO_REPEAT)])
-    active = np.cumsum(new - lost + back)
-    starts = np.flatnonzero(np.diff(lookup, prepend=lookup[0] - 1))
+    bucket = leaky_bucket_columns(
+        stages.events_customer,  # type: ignore[attr-defined]
+        stages.events_day,  # type: ignore[attr-defined]
+        stages.events_kind,  # type: ignore[attr-defined]
+        period,
+        _date(int(summary["first_day"].min())),
+        _date(as_of_day),
+    )
     return tuple(
-        BucketRow(
-            Period.start(period, _date(low + int(s))),
-            int(new[i]),
-            int(lost[i]),
-            int(back[i]),
-            int(active[i]),
-        )
-        for i, s in enumerate(starts.tolist())
+        BucketRow(f.period_start, f.gained, f.lost, f.won_back, f.end, f.churn_rate)
+        for f in bucket.flows
     )
