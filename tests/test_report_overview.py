@@ -51,3 +51,17 @@ def test_every_customer_of_the_sample_gets_a_next_action():
     report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
 
     assert all(c.treatment is not None for c in report.customers)
+
+
+def test_the_sample_report_converts_to_pandas_and_polars_with_every_customer():
+    report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
+
+    frame = report.customers.to_pandas()
+    polars_frame = report.customers.to_polars()
+
+    assert len(frame) == len(polars_frame) == report.overview.customers  # type: ignore[union-attr]
+    by_id = {c.customer_id: c for c in report.customers}
+    for row in frame.head(50).itertuples():
+        expected = by_id[row.customer_id]
+        assert row.reasons == "; ".join(expected.reasons)
+        assert row.stage == expected.stage.value  # type: ignore[union-attr]

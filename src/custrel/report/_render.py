@@ -47,9 +47,14 @@ def customer_arrow(table: CustomerTable) -> pa.Table:
     if "at_risk" in num:
         columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
     for name, (text_codes, distinct) in table.texts.items():
-        values = pa.array(["; ".join(d) for d in distinct], pa.string())
+        # Different reason tuples can join to the same text (top reasons are cut to a
+        # few), and a dictionary must not repeat itself: pandas refuses such categories.
+        unique: dict[str, int] = {}
+        remap = np.array(
+            [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
+        )
         columns[name] = pa.DictionaryArray.from_arrays(
-            pa.array(text_codes.astype(np.int32)), values
+            pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
         )
     skip = {"first_day", "last_day", "at_risk", *columns}
     for name, values in num.items():
