@@ -167,7 +167,9 @@ class NotAuthorized(CustrelError):
         self.actor = actor
         self.action = action
         self.required = required
-        super().__init__(f"{actor!r} may not perform {_names([action])}; required: {required}")
+        super().__init__(
+            f"{_names([actor])} may not perform {_names([action])}; required: {required}"
+        )
 
 
 class PurposeNotPermitted(CustrelError):
