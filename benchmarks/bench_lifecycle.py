@@ -85,9 +85,7 @@ def _transitions_machine() -> tuple[Callable[[], object], type[Exception]]:
         def record(self, event_data: object) -> None:
             self.history.append(event_data.event.name)  # type: ignore[attr-defined]
 
-    rows = [
-        {"trigger": t.value, "source": s.value, "dest": g.value} for s, t, g in ROWS
-    ]
+    rows = [{"trigger": t.value, "source": s.value, "dest": g.value} for s, t, g in ROWS]
 
     def make() -> object:
         model = Model()
