@@ -1,12 +1,14 @@
 """Benchmark: custrel's summary and full report against lifetimes, pandas and polars.
 
-Usage: ``python benchmarks/bench_report.py [--sizes 1m,10m] [--skip lifetimes]``.
+Usage: ``python benchmarks/bench_report.py [--sizes 1m,10m] [--skip lifetimes] [--repeat 3]``.
 
 Generates (once, under ``benchmarks/data/``, git-ignored) synthetic logs of 1M rows /
 100k customers and 10M rows / 1M customers — gamma-heterogeneous purchase rates,
 lognormal amounts, ISO dates, time-ordered — then runs each engine in its own fresh
 process on the same CSV (wall time of read + compute, peak RSS of that process),
-and checks that frequency / recency / T / monetary_value agree per customer.
+and checks that frequency / recency / T / monetary_value agree per customer. With
+``--repeat N`` each engine runs N times (engines interleaved) and the median time and
+the largest peak are printed: this 2-core VM is noisy.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -169,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1m,10m")
     parser.add_argument("--skip", default="")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -184,33 +188,47 @@ def main() -> None:
             print(f"generating {csv} ...", file=sys.stderr)
             generate(n_rows, n_customers, csv)
         mib = csv.stat().st_size / 2**20
-        print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV)")
-        results = {}
-        for engine in ENGINES:
-            if engine in skip:
-                continue
-            out = DATA / f"result_{size}_{engine}.parquet"
-            proc = subprocess.run(  # noqa: S603 - our own script
-                [
-                    sys.executable,
-                    __file__,
-                    "--engine",
-                    engine,
-                    "--csv",
-                    str(csv),
-                    "--out",
-                    str(out),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode:
-                last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        runs_note = f", median of {args.repeat} runs" if args.repeat > 1 else ""
+        print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV{runs_note})")
+        runs: dict[str, list[dict[str, float]]] = {e: [] for e in ENGINES if e not in skip}
+        failed: set[str] = set()
+        for _ in range(args.repeat):
+            for engine, done in runs.items():
+                if engine in failed:
+                    continue
+                out = DATA / f"result_{size}_{engine}.parquet"
+                proc = subprocess.run(  # noqa: S603 - our own script
+                    [
+                        sys.executable,
+                        __file__,
+                        "--engine",
+                        engine,
+                        "--csv",
+                        str(csv),
+                        "--out",
+                        str(out),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if proc.returncode:
+                    last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                    failed.add(engine)
+                    print(f"  {engine} failed: {last}", file=sys.stderr)
+                    continue
+                done.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        results: dict[str, tuple[dict[str, float], Path] | None] = {}
+        for engine, stats in runs.items():
+            if engine in failed or not stats:
                 results[engine] = None
-                print(f"  {engine} failed: {last}", file=sys.stderr)
                 continue
-            results[engine] = (json.loads(proc.stdout.strip().splitlines()[-1]), out)
+            seconds = statistics.median(s["seconds"] for s in stats)
+            peak = max(s["peak_mib"] for s in stats)
+            results[engine] = (
+                {"seconds": seconds, "peak_mib": peak},
+                DATA / f"result_{size}_{engine}.parquet",
+            )
         base = results["custrel-summary"][0]["seconds"]  # type: ignore[index]
         reference = str(results["custrel-summary"][1])  # type: ignore[index]
         print(f"{'engine':<16} {'seconds':>8} {'÷ custrel summary':>18} {'peak MiB':>9}  agrees")

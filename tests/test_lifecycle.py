@@ -598,3 +598,39 @@ def test_loyalty_period_weeks_are_iso_weeks():
 def test_loyalty_established_needs_a_repeat_customer(at):
     with pytest.raises(IllegalTransition):
         Lifecycle("c", [Purchased(at), LoyaltyEstablished(at)])
+
+
+@given(st.lists(purchase_days, min_size=1, max_size=12), policies)
+def test_sorted_input_in_small_blocks_gives_the_same_stages_as_shuffled_input(customers, policy):
+    # The batch engine passes distinct, sorted (customer, day) occasions, which take a
+    # fast path processed in blocks; tiny blocks force block boundaries inside customers'
+    # neighbourhoods. The result must equal the general (shuffled) path exactly.
+    import numpy as np
+
+    from custrel import lifecycle_batch
+    from custrel.lifecycle_batch import day_number, derive_stages
+
+    pairs = sorted({(code, day_number(day)) for code, days in enumerate(customers) for day in days})
+    codes = [c for c, _ in pairs]
+    days = [d for _, d in pairs]
+    shuffled = list(range(len(pairs)))
+    random.Random(7).shuffle(shuffled)
+
+    general = derive_stages(
+        [codes[i] for i in shuffled], [days[i] for i in shuffled], len(customers), AS_OF, policy
+    )
+    saved = lifecycle_batch._BLOCK
+    try:
+        lifecycle_batch._BLOCK = 7
+        fast = derive_stages(
+            np.array(codes, dtype=np.int32),
+            np.array(days, dtype=np.int32),
+            len(customers),
+            AS_OF,
+            policy,
+        )
+    finally:
+        lifecycle_batch._BLOCK = saved
+
+    for name in ("stage", "peak", "n_occasions", "events_customer", "events_day", "events_kind"):
+        assert np.array_equal(getattr(fast, name), getattr(general, name)), name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from custrel.report import analyze
 from custrel.sample import SAMPLE_AS_OF, sample_path
@@ -65,3 +66,50 @@ def test_the_sample_report_converts_to_pandas_and_polars_with_every_customer():
         expected = by_id[row.customer_id]
         assert row.reasons == "; ".join(expected.reasons)
         assert row.stage == expected.stage.value  # type: ignore[union-attr]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c", "客户1", None, ""]), st.integers(0, 60)),
+        min_size=4,
+        max_size=40,
+    ),
+    st.integers(1, 4),
+)
+def test_threaded_id_factorisation_gives_the_same_report(rows, chunks):
+    # Large inputs hash customer ids in two threads and merge the dictionaries; force that
+    # path on a small multi-chunk table with missing ids and compare with the plain path.
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from custrel.report import OnError, _ingest
+
+    start = dt.date(2024, 1, 1)
+    table = pa.table(
+        {
+            "customer_id": pa.array([r[0] for r in rows], pa.string()),
+            "date": pa.array([start + dt.timedelta(days=r[1]) for r in rows], pa.date32()),
+            "amount": pa.array([float(r[1]) for r in rows]),
+        }
+    )
+    size = max(1, len(rows) // chunks)
+    pieces = [table.slice(i, size) for i in range(0, len(rows), size)]
+    chunked = pa.concat_tables(pieces)
+
+    def run():
+        return analyze(chunked, as_of=dt.date(2024, 3, 31), on_error=OnError.SKIP)
+
+    plain = run()
+    saved = _ingest._THREADED_ROWS
+    try:
+        _ingest._THREADED_ROWS = 2
+        threaded = run()
+    finally:
+        _ingest._THREADED_ROWS = saved
+
+    assert threaded.counts == plain.counts
+    assert threaded.rejects() == plain.rejects()
+    assert [(c.customer_id, c.purchases, c.revenue, c.stage) for c in threaded.customers] == [
+        (c.customer_id, c.purchases, c.revenue, c.stage) for c in plain.customers
+    ]

@@ -13,6 +13,7 @@ numpy is imported here, never by ``import custrel``.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ from custrel.lifecycle import EventKind, LifecyclePolicy, Stage, _to_day
 from custrel.periods import Period
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dateutil.relativedelta import relativedelta
     from numpy.typing import NDArray
 
@@ -32,6 +35,11 @@ __all__ = ["EPOCH", "StageColumns", "day_number", "derive_stages"]
 #: Day numbers count days since this date (numpy's ``datetime64[D]`` epoch).
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
+
+#: Occasions per block of :func:`derive_stages` (a tuning knob, not a rule).
+_BLOCK = 1 << 18
+#: Threads sharing the blocks.
+_THREADS = 2
 
 _STAGE_CODE = {stage: np.int8(i) for i, stage in enumerate(Stage)}
 _KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(EventKind)}
@@ -122,6 +130,10 @@ def derive_stages(
 ) -> StageColumns:
     """Derive every customer's stage from purchase rows, as :func:`~custrel.lifecycle.derive` does.
 
+    Rows may come in any order and repeat a (customer, day). When they are already
+    the distinct purchase occasions sorted by customer then day (as the report
+    engine passes them), an O(n) check notices it and the sort is skipped.
+
     Args:
         customer: customer code per purchase row, in ``0 .. n_customers - 1``.
         day: purchase day per row, as days since 1970-01-01 (``datetime64[D]`` as int).
@@ -134,66 +146,232 @@ def derive_stages(
             purchases, or a purchase after ``as_of``.
     """
     policy = policy or LifecyclePolicy()
-    codes = np.asarray(customer, dtype=np.int64)
-    days = np.asarray(day, dtype=np.int64)
+    codes = _integers(customer)
+    days = _integers(day)
     if codes.shape != days.shape or codes.ndim != 1:
         raise InvalidValue(
             "customer/day", (codes.shape, days.shape), "two 1-D arrays of the same length"
         )
     as_of_day = day_number(as_of, policy)
-    _check_inputs(codes, days, n_customers, as_of_day)
-    if n_customers == 0:
+    if n_customers < 0:
+        raise InvalidValue("n_customers", n_customers, "an integer >= 0")
+    if n_customers == 0 or len(codes) == 0:
+        _check_inputs(codes, days, n_customers, as_of_day)
         empty = np.empty(0, dtype=np.int64)
         return StageColumns(
             np.empty(0, np.int8), np.empty(0, np.int8), empty, empty, empty, np.empty(0, np.int8)
         )
+    first = _sorted_occasions(codes, days)
+    if first is None:
+        # Distinct purchase occasions, sorted by customer then day.
+        _check_inputs(codes, days, n_customers, as_of_day)
+        order = np.lexsort((days, codes))
+        codes, days = codes[order], days[order]
+        del order
+        keep = np.ones(len(codes), dtype=bool)
+        keep[1:] = (codes[1:] != codes[:-1]) | (days[1:] != days[:-1])
+        codes, days = codes[keep], days[keep]
+        del keep
+        first = np.ones(len(codes), dtype=bool)
+        np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    else:
+        _check_sorted_inputs(codes, days, first, n_customers, as_of_day)
+    # Customers are independent: derive in blocks of whole customers, so every
+    # temporary stays small (cache-sized, reused) however long the log.
+    starts = np.flatnonzero(first)
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(codes), _BLOCK), "right") - 1])
+    bounds = [*cuts.tolist(), len(codes)]
+    pairs = list(itertools.pairwise(bounds))
+    low, high = int(days.min()), int(days.max())
+    tables = _DayTables(
+        low,
+        _day_table(low, high, lambda d: _add_span(d, policy.lapse_span)),
+        _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period)),
+    )
 
-    # Distinct purchase occasions, sorted by customer then day.
-    order = np.lexsort((days, codes))
-    c, d = codes[order], days[order]
-    keep = np.ones(len(c), dtype=bool)
-    keep[1:] = (c[1:] != c[:-1]) | (d[1:] != d[:-1])
-    c, d = c[keep], d[keep]
-    index = np.arange(len(c), dtype=np.int64)
-    first = np.ones(len(c), dtype=bool)
-    first[1:] = c[1:] != c[:-1]
-    start = _segment_start(first, index)
-    pos = index - start
-    previous = np.concatenate((d[:1], d[:-1]))
-    last_mask = np.ones(len(c), dtype=bool)
-    last_mask[:-1] = first[1:]
+    def derive_block(bound: tuple[int, int]) -> StageColumns:
+        a, b = bound
+        return _derive_sorted(codes[a:b], days[a:b], first[a:b], as_of_day, policy, tables)
+
+    if len(pairs) > 1:
+        # numpy releases the GIL inside its loops: two threads share the blocks.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            blocks = list(pool.map(derive_block, pairs))
+    else:
+        blocks = [derive_block(pairs[0])]
+    if len(blocks) == 1:
+        return blocks[0]
+    return StageColumns(
+        *(np.concatenate([getattr(b, f.name) for b in blocks]) for f in attrs.fields(StageColumns))
+    )
+
+
+def _integers(values: NDArray[np.integer] | list[int]) -> NDArray[np.integer]:
+    """The values as an integer array, without a copy when they already are one."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu" or array.dtype.itemsize > 8:
+        array = np.asarray(values, dtype=np.int64)
+    elif array.dtype.kind == "u" and array.dtype.itemsize == 8:
+        array = array.astype(np.int64)
+    return array
+
+
+def _sorted_occasions(
+    codes: NDArray[np.integer], days: NDArray[np.integer]
+) -> NDArray[np.bool_] | None:
+    """Customer-start flags when rows are distinct and sorted by (customer, day), else None.
+
+    One O(n) pass: codes never decrease, and within a customer days strictly increase.
+    """
+    first = np.ones(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    if not bool((codes[1:] >= codes[:-1]).all()):
+        return None
+    later = days[1:] > days[:-1]
+    later |= first[1:]
+    if not bool(later.all()):
+        return None
+    return first
+
+
+def _check_sorted_inputs(
+    codes: NDArray[np.integer],
+    days: NDArray[np.integer],
+    first: NDArray[np.bool_],
+    n_customers: int,
+    as_of_day: int,
+) -> None:
+    """:func:`_check_inputs` for sorted distinct occasions, without a bincount."""
+    if int(codes[0]) < 0 or int(codes[-1]) >= n_customers:
+        bad = int(codes[0]) if int(codes[0]) < 0 else int(codes[-1])
+        raise InvalidValue("customer", bad, f"codes in 0..{n_customers - 1}")
+    if int(np.count_nonzero(first)) != n_customers:
+        # Sorted codes in range with fewer distinct values than customers: find the gap.
+        present = np.zeros(n_customers, dtype=bool)
+        present[codes[first]] = True
+        missing = int(np.flatnonzero(~present)[0])
+        raise InvalidValue("customer", missing, "every customer code with at least one purchase")
+    late = int(days.max())
+    if late > as_of_day:
+        raise InvalidValue(
+            "day",
+            late,
+            f"purchase days on or before as_of (day number {as_of_day})",
+        )
+
+
+@attrs.frozen(eq=False)
+class _DayTables:
+    """Calendar arithmetic per day number from ``low``: lapse span added, loyalty period."""
+
+    low: int
+    span: NDArray[np.int64]
+    period: NDArray[np.int64]
+
+
+def _day_table(
+    low: int, high: int, compute: Callable[[NDArray[np.int64]], NDArray[np.int64]]
+) -> NDArray[np.int64]:
+    """``compute`` over every day number in ``low..high``, to be looked up by offset."""
+    return compute(np.arange(low, high + 1, dtype=np.int64))
+
+
+def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
+    c: NDArray[np.integer],
+    d: NDArray[np.integer],
+    first: NDArray[np.bool_],
+    as_of_day: int,
+    policy: LifecyclePolicy,
+    tables: _DayTables,
+) -> StageColumns:
+    """The derivation over distinct occasions sorted by customer then day.
+
+    Day arithmetic that goes through calendars (the lapse span, the loyalty period)
+    is computed once per calendar day in the log's range and looked up per occasion.
+    Running "value at the latest flagged position" lookups use
+    ``maximum.accumulate`` over non-decreasing counters, so no index array is built.
+    """
+    n = len(c)
+    low = tables.low
+    offset_type = np.int32 if len(tables.span) < 2**31 - 1 else np.int64
+    offset = np.subtract(d, low, dtype=offset_type)
+    start_at = np.flatnonzero(first)
+    last_at = np.empty_like(start_at)
+    last_at[:-1] = start_at[1:] - 1
+    last_at[-1] = n - 1
+    per_customer = np.diff(np.append(start_at, n))
+
+    # Occasion position within the customer, and the customer's first day, per occasion.
+    pos = np.arange(n, dtype=np.int64)
+    pos -= np.repeat(start_at, per_customer)
+    first_day = np.repeat(d[start_at].astype(np.int64), per_customer)
 
     # Lapses: a gap longer than the deadline computed from purchases before it.
-    deadline = _deadline(policy, previous, pos - 1, previous - d[start])
-    lapse = ~first & (d > deadline)
+    spanned = tables.span[offset]
+    # The deadline after occasion i, judged at occasion i + 1.
+    deadline = np.empty(n, dtype=np.int64)
+    deadline[0] = spanned[0]
+    deadline[1:] = spanned[:-1]
+    del spanned
+    previous = np.empty(n, dtype=np.int64)
+    previous[0] = d[0]
+    previous[1:] = d[:-1]
+    _limit_deadline(policy, deadline, previous, pos - 1, previous - first_day)
+    lapse = d > deadline
+    lapse &= ~first
+    lapse_deadline = deadline[lapse]
+    del deadline
     run_start = first | lapse
-    run_begin = _segment_start(run_start, index)
 
     # Loyalty: a streak of consecutive periods, or regular gaps, within the run.
-    period = _period_index(d, policy.loyalty_period)
-    step = period - np.concatenate((period[:1], period[:-1]))
+    period = tables.period[offset]
+    del offset
+    step = np.empty(n, dtype=np.int64)
+    step[0] = 0
+    np.subtract(period[1:], period[:-1], out=step[1:])
+    del period
     broken = run_start | (step > 1)
     increments = np.cumsum(~broken & (step == 1))
-    streak = increments - increments[_segment_start(broken, index)] + 1
+    del step
+    base = np.where(broken, increments, 0)
+    np.maximum.accumulate(base, out=base)
+    streak = increments - base + 1
+    del increments, base, broken
     hit = streak >= policy.loyalty_streak
+    del streak
     if policy.regular_purchases is not None:
-        hit |= _regular(policy, d, previous, run_start, run_begin, index)
+        index = np.arange(n, dtype=np.int64)
+        run_begin = _segment_start(run_start, index)
+        hit |= _regular(policy, d.astype(np.int64), previous, run_start, run_begin, index)
+        del index, run_begin
+    del previous
     hit &= ~run_start
-    hits = np.cumsum(hit)
-    hits_in_run = hits - hits[run_begin]
-    loyalty_event = hit & (hits_in_run == 1)
+    hits = np.cumsum(hit, dtype=np.int64)
+    run_base = np.where(run_start, hits, 0)
+    np.maximum.accumulate(run_base, out=run_base)
+    hits -= run_base  # hits within the run
+    del run_base
+    loyalty_event = hit & (hits == 1)
+    del hit
 
     # The end: lost at as_of, and each customer's stage.
-    last_idx = index[last_mask]
-    n_occasions = pos[last_idx] + 1
-    final_deadline = _deadline(
-        policy, d[last_idx], n_occasions - 1, d[last_idx] - d[start[last_idx]]
+    n_occasions = per_customer.astype(np.int64)
+    last_day = d[last_at].astype(np.int64)
+    final_deadline = tables.span[last_day - low]
+    _limit_deadline(
+        policy, final_deadline, last_day, n_occasions - 1, last_day - first_day[start_at]
     )
+    del first_day
     lost = as_of_day > final_deadline
     stage = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
-    stage = np.where(hits_in_run[last_idx] >= 1, _STAGE_CODE[Stage.LOYAL], stage)
+    stage = np.where(hits[last_at] >= 1, _STAGE_CODE[Stage.LOYAL], stage)
     stage = np.where(lost, _STAGE_CODE[Stage.LOST], stage).astype(np.int8)
-    ever_loyal = np.add.reduceat(loyalty_event.astype(np.int64), start[last_idx]) > 0
+    del hits
+    event_count = np.cumsum(loyalty_event)
+    ever_loyal = event_count[last_at] > event_count[start_at] - loyalty_event[start_at]
+    del event_count
     peak = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
     peak = np.where(ever_loyal, _STAGE_CODE[Stage.LOYAL], peak).astype(np.int8)
 
@@ -202,16 +380,17 @@ def derive_stages(
         d,
         pos,
         lapse,
-        deadline,
+        lapse_deadline,
         loyalty_event,
-        last_idx[lost],
+        last_at[lost],
         final_deadline[lost],
+        max(low + len(tables.span) - 1, as_of_day) + 1,
     )
-    return StageColumns(stage, peak, n_occasions.astype(np.int64), *events)
+    return StageColumns(stage, peak, n_occasions, *events)
 
 
 def _check_inputs(
-    codes: NDArray[np.int64], days: NDArray[np.int64], n_customers: int, as_of_day: int
+    codes: NDArray[np.integer], days: NDArray[np.integer], n_customers: int, as_of_day: int
 ) -> None:
     if n_customers < 0:
         raise InvalidValue("n_customers", n_customers, "an integer >= 0")
@@ -231,23 +410,31 @@ def _check_inputs(
         )
 
 
-def _deadline(
+def _limit_deadline(
     policy: LifecyclePolicy,
+    deadline: NDArray[np.int64],
     last: NDArray[np.int64],
     gaps_before: NDArray[np.int64],
     gap_total: NDArray[np.int64],
-) -> NDArray[np.int64]:
-    """Vectorised :meth:`LifecyclePolicy.lapse_deadline`, with the same float arithmetic."""
-    deadline = _add_span(last, policy.lapse_span)
+) -> None:
+    """Vectorised :meth:`LifecyclePolicy.lapse_deadline`, with the same float arithmetic.
+
+    ``deadline`` holds ``last + lapse_span`` and is lowered in place to the
+    cadence deadline where the customer has enough gaps to have a cadence.
+    """
     multiple = policy.lapse_cadence_multiple
     if multiple is None:
-        return deadline
+        return
     known = gaps_before >= policy.cadence_min_gaps
-    safe_gaps = np.where(known, gaps_before, 1)
-    relative = np.maximum(
-        policy.lapse_floor_days, np.ceil(multiple * (gap_total / safe_gaps))
-    ).astype(np.int64)
-    return np.where(known, np.minimum(deadline, last + relative), deadline)
+    cadence = gap_total / np.where(known, gaps_before, 1)
+    cadence *= multiple
+    np.ceil(cadence, out=cadence)
+    np.maximum(cadence, policy.lapse_floor_days, out=cadence)
+    relative = cadence.astype(np.int64)
+    del cadence
+    relative += last
+    np.minimum(deadline, relative, out=relative)
+    np.copyto(deadline, relative, where=known)
 
 
 def _regular(
@@ -277,28 +464,58 @@ def _regular(
 
 
 def _events(
-    c: NDArray[np.int64],
-    d: NDArray[np.int64],
+    c: NDArray[np.integer],
+    d: NDArray[np.integer],
     pos: NDArray[np.int64],
     lapse: NDArray[np.bool_],
-    deadline: NDArray[np.int64],
+    lapse_deadline: NDArray[np.int64],
     loyalty_event: NDArray[np.bool_],
     lost_idx: NDArray[np.int64],
     lost_deadline: NDArray[np.int64],
+    day_bound: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
-    """The stage-changing events, in the order :func:`derive` emits them."""
+    """The stage-changing events, in the order :func:`derive` emits them.
+
+    Every event day is below ``day_bound``. Sorted by customer, day, order within
+    the day and source, as one packed int64 key when it fits (a plain sort),
+    otherwise with ``lexsort``.
+    """
     purchase = (pos == 0) | ((pos == 1) & ~lapse)
     parts = [
         # (customer, day, order within the day, kind)
-        (c[lapse], deadline[lapse] + 1, 0, EventKind.DEFECTED),
+        (c[lapse], lapse_deadline + 1, 0, EventKind.DEFECTED),
         (c[purchase], d[purchase], 1, EventKind.PURCHASED),
         (c[lapse], d[lapse], 1, EventKind.WON_BACK_TO_REPEAT),
         (c[loyalty_event], d[loyalty_event], 2, EventKind.LOYALTY_ESTABLISHED),
         (c[lost_idx], lost_deadline + 1, 3, EventKind.DEFECTED),
     ]
-    customers = np.concatenate([p[0] for p in parts])
-    days = np.concatenate([p[1] for p in parts])
-    within = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int8) for p in parts])
-    kinds = np.concatenate([np.full(len(p[0]), _KIND_CODE[p[3]], dtype=np.int8) for p in parts])
-    order = np.lexsort((within, days, customers))
-    return customers[order], days[order], kinds[order]
+    del purchase
+    customers = np.concatenate([p[0] for p in parts]).astype(np.int64, copy=False)
+    days = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
+    within = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
+    source = np.concatenate([np.full(len(p[0]), i, dtype=np.int64) for i, p in enumerate(parts)])
+    kind_of = np.array([_KIND_CODE[p[3]] for p in parts], dtype=np.int8)
+    del parts
+    if not len(days):
+        return customers, days, kind_of[source]
+    low = int(days.min())
+    span = day_bound - low
+    if int(customers.max()) + 1 >= 2**62 // (span * 32):
+        order = np.lexsort((source, within, days, customers))
+        return customers[order], days[order], kind_of[source[order]]
+    # key = ((customer * span + day - low) * 4 + within) * 8 + source: unique, and its
+    # order is (customer, day, within, source) — the order lexsort would give.
+    key = customers * span
+    key += days - low
+    key <<= 2
+    key += within
+    key <<= 3
+    key += source
+    del customers, days, within, source
+    key.sort()
+    kinds = kind_of[key & 7]
+    key >>= 5
+    customers = key // span
+    key -= customers * span
+    key += low
+    return customers, key, kinds

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["Ingested", "RejectRule", "read_source", "validate"]
 
 _EPOCH: Final = dt.date(1970, 1, 1)
+#: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
+_THREADED_ROWS = 1_000_000
 
 #: Optional numeric columns, in the order they are checked.
 OPTIONAL_NUMERIC: Final = (
@@ -124,12 +126,11 @@ def _read_csv(
     date_name, numeric = names[1], set(names[2:])
     names = [n for n in names if n in present]
 
-    def convert(typed: bool) -> Any:
+    def convert(date_type: Any) -> Any:
         types: dict[str, Any] = {name: pa.string() for name in names}
-        if typed:
+        if date_type is not None:
             types.update({name: pa.float64() for name in names if name in numeric})
-            if date_name in present:
-                types[date_name] = pa.timestamp("s")
+            types[date_name] = date_type
         return pcsv.ConvertOptions(
             column_types=types,
             include_columns=list(names),
@@ -139,23 +140,46 @@ def _read_csv(
             quoted_strings_can_be_null=False,
         )
 
-    try:
-        # Fast path: typed, multithreaded; any parse problem falls back to strings.
-        return pcsv.read_csv(path, convert_options=convert(typed=True)), None
-    except pa.ArrowInvalid as error:
-        if "Empty CSV file" in str(error):
-            raise _csv_error(error) from None
+    # Fast path: typed, multithreaded; any parse problem falls back to strings. Plain
+    # ISO dates (as in the first block) parse straight to date32, else as timestamps.
+    date_types = [pa.timestamp("s")]
+    if date_format is None and _plain_dates(path, date_name):
+        date_types.insert(0, pa.date32())
+    for date_type in date_types:
+        try:
+            return pcsv.read_csv(path, convert_options=convert(date_type)), None
+        except pa.ArrowInvalid as error:  # noqa: PERF203 - at most two attempts
+            if "Empty CSV file" in str(error):
+                raise _csv_error(error) from None
     malformed = _Malformed() if lenient else None
     try:
         table = pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(use_threads=False),
             parse_options=pcsv.ParseOptions(invalid_row_handler=malformed),
-            convert_options=convert(typed=False),
+            convert_options=convert(None),
         )
     except pa.ArrowInvalid as error:
         raise _csv_error(error) from None
     return table, malformed
+
+
+def _plain_dates(path: Path, column: str) -> bool:
+    """Whether the first block's dates are all plain ``YYYY-MM-DD`` (maybe padded)."""
+    import pyarrow.csv as pcsv
+
+    try:
+        with pcsv.open_csv(
+            path,
+            convert_options=pcsv.ConvertOptions(
+                column_types={column: pa.string()}, include_columns=[column]
+            ),
+        ) as reader:
+            dates = reader.read_next_batch().column(0)
+    except (pa.ArrowInvalid, StopIteration):
+        return False
+    plain = pc.match_substring_regex(dates, r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+    return len(dates) > 0 and bool(pc.all(plain).as_py())
 
 
 def _records_table(records: Iterable[Transaction], names: Sequence[str]) -> pa.Table:
@@ -306,7 +330,7 @@ def _numeric(
 
 def _days(
     array: Any, column: str, date_format: str | None, checks: list[tuple[str, Any, str]]
-) -> NDArray[np.int64]:
+) -> NDArray[np.int32]:
     kind = array.type
     if date_format is not None and not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
         text = _text(array)
@@ -342,7 +366,9 @@ def _days(
         if array.null_count
         else pc.cast(array, pa.date32())
     )
-    return np.asarray(days.cast(pa.int32()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    out = np.empty(len(days), dtype=np.int32)
+    _fill(out, pa.chunked_array(days).cast(pa.int32()).chunks)
+    return out
 
 
 class Ingested:
@@ -361,8 +387,8 @@ class Ingested:
     def __init__(
         self,
         ids: Any,
-        code: NDArray[np.int64],
-        day: NDArray[np.int64],
+        code: NDArray[np.int32],
+        day: NDArray[np.int32],
         amount: NDArray[np.float64],
         extra: dict[str, NDArray[np.float64]],
         rows_read: int,
@@ -378,51 +404,69 @@ class Ingested:
         self.rejects = rejects
 
 
-def _encode(chunks: Any) -> tuple[Any, NDArray[np.int64], NDArray[np.bool_] | None]:
+def _fill(out: NDArray[np.int32], chunks: Any) -> None:
+    """Copy int32 arrow chunks into ``out`` one after another, without a concatenation."""
+    at = 0
+    for chunk in chunks:
+        out[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        at += len(chunk)
+
+
+def _encode(chunks: Any) -> tuple[Any, Any]:
+    """The distinct values and the per-chunk int32 indices of ``chunks`` (nulls stay null)."""
     encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
-    null = None
-    if indices.null_count:
-        null = ~np.asarray(indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        indices = pc.fill_null(indices, 0)
-    code = np.asarray(indices.to_numpy(), dtype=np.int64)
-    return dictionary, code, null
+    return dictionary, indices
 
 
-def _factorize(ids: Any) -> tuple[Any, NDArray[np.int64], NDArray[np.bool_] | None]:
-    """Dense codes for the ids: hash two halves in two threads, then merge the dictionaries."""
+def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | None]:
+    """Dense int32 codes for the ids, in order of first appearance.
+
+    Large inputs hash two halves in two threads, then merge the dictionaries.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     if isinstance(ids, pa.Array):
         ids = pa.chunked_array([ids])
     ids = ids.cast(pa.string())
-    chunks = ids.chunks
-    if len(ids) < 1_000_000 or len(chunks) < 2:
-        return _encode(chunks)
-    # Split by rows so both halves weigh the same whatever the chunking.
-    half = len(ids) // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        left, right = pool.map(_encode, [ids.slice(0, half).chunks, ids.slice(half).chunks])
-    dictionary = left[0]
-    position = np.asarray(
-        pc.index_in(right[0], value_set=dictionary).to_numpy(zero_copy_only=False)
-    )
-    fresh = np.isnan(position) if position.dtype.kind == "f" else position < 0
-    if position.dtype.kind == "f":
-        position = np.where(fresh, -1, position).astype(np.int64)
-    remap = position.astype(np.int64)
-    remap[fresh] = len(dictionary) + np.arange(int(fresh.sum()))
-    dictionary = pa.concat_arrays([dictionary, right[0].filter(pa.array(fresh))])
-    code = np.concatenate([left[1], remap[right[1]]])
+    n = len(ids)
+    if n < _THREADED_ROWS or ids.num_chunks < 2:
+        dictionary, indices = _encode(ids.chunks)
+        halves = [indices]
+        remap = None
+    else:
+        # Split by rows so both halves weigh the same whatever the chunking.
+        half = n // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            (dictionary, left), (right_dictionary, right) = pool.map(
+                _encode, [ids.slice(0, half).chunks, ids.slice(half).chunks]
+            )
+        position = pc.index_in(right_dictionary, value_set=dictionary)
+        fresh = np.asarray(position.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        remap = np.array(pc.fill_null(position, 0).to_numpy(), dtype=np.int32)
+        remap[fresh] = len(dictionary) + np.arange(int(fresh.sum()), dtype=np.int32)
+        dictionary = pa.concat_arrays([dictionary, right_dictionary.filter(pa.array(fresh))])
+        halves = [left, right]
+    del ids
+    code = np.empty(n, dtype=np.int32)
     null = None
-    if left[2] is not None or right[2] is not None:
-        null = np.concatenate(
-            [
-                left[2] if left[2] is not None else np.zeros(half, dtype=bool),
-                right[2] if right[2] is not None else np.zeros(len(ids) - half, dtype=bool),
-            ]
-        )
+    at = 0
+    for index, half_indices in enumerate(halves):
+        indices = half_indices
+        part = code[at : at + len(indices)]
+        if indices.null_count:
+            if null is None:
+                null = np.zeros(n, dtype=bool)
+            null[at : at + len(indices)] = ~np.asarray(
+                indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool
+            )
+            indices = pc.fill_null(indices, 0)
+        _fill(part, indices.chunks)
+        if index and remap is not None and len(remap):
+            # (an empty remap means every id in this half was missing: nothing to map)
+            np.take(remap, part, out=part)
+        at += len(indices)
     return dictionary, code, null
 
 
@@ -491,26 +535,22 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         if column in available:
             extra[field] = _numeric(table[column].combine_chunks(), column, checks, required=False)
 
-    reason = np.full(n, -1, dtype=np.int64)
+    # The first broken rule per row, in check order (-1: none); built only when needed.
+    reason: NDArray[np.int16] | None = None
     for index, (_, mask, _) in enumerate(checks):
         if not isinstance(mask, np.ndarray) and not pc.any(mask).as_py():
             continue
         hit = mask if isinstance(mask, np.ndarray) else _bool(mask)
         if hit.any():
+            if reason is None:
+                reason = np.full(n, -1, dtype=np.int16)
             reason[(reason < 0) & hit] = index
-    bad_rows = np.flatnonzero(reason >= 0)
-
-    # Data row numbers (header = row 0), accounting for skipped malformed lines.
-    if n_malformed and malformed is not None:
-        total = n + n_malformed
-        row_number = np.setdiff1d(np.arange(1, total + 1), np.asarray(malformed.rows))[:n]
-    else:
-        row_number = np.arange(1, n + 1, dtype=np.int64)
+    bad_rows = np.flatnonzero(reason >= 0) if reason is not None else np.zeros(0, np.int64)
 
     rejects = _empty_rejects()
     if len(bad_rows) or n_malformed:
         parts = []
-        if len(bad_rows):
+        if len(bad_rows) and reason is not None:
             which = reason[bad_rows]
             columns = [checks[i][0] for i in range(len(checks))]
             rules = [checks[i][2] for i in range(len(checks))]
@@ -521,7 +561,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             parts.append(
                 pa.table(
                     {
-                        "row": pa.array(row_number[bad_rows], pa.int64()),
+                        "row": pa.array(_row_numbers(bad_rows, n, malformed), pa.int64()),
                         "column": pa.array([columns[i] for i in which.tolist()], pa.string()),
                         "value": pa.array(values, pa.string()),
                         "rule": pa.array([rules[i] for i in which.tolist()], pa.string()),
@@ -549,15 +589,24 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
                 first["rule"], row=first["row"], column=first["column"], value=first["value"]
             )
 
-    if len(bad_rows):
+    ids = dictionary
+    if len(bad_rows) and reason is not None:
         keep = reason < 0
         code, day, amount = code[keep], day[keep], amount[keep]
         extra = {k: v[keep] for k, v in extra.items()}
-    # Dense codes over the customers that kept at least one row.
-    ids = dictionary
-    used = np.bincount(code, minlength=len(ids)) > 0
-    if not used.all():
-        remap = np.cumsum(used) - 1
-        code = remap[code]
-        ids = ids.filter(pa.array(used))
+        # Dense codes over the customers that kept at least one row.
+        used = np.bincount(code, minlength=len(ids)) > 0
+        if not used.all():
+            remap = (np.cumsum(used) - 1).astype(np.int32)
+            code = remap[code]
+            ids = ids.filter(pa.array(used))
     return Ingested(ids, code, day, amount, extra, n + n_malformed, rejects)
+
+
+def _row_numbers(at: NDArray[np.intp], n: int, malformed: _Malformed | None) -> NDArray[np.int64]:
+    """Data row numbers (header = row 0) of table rows ``at``, past skipped malformed lines."""
+    if malformed is not None and malformed.rows:
+        total = n + len(malformed.rows)
+        number = np.setdiff1d(np.arange(1, total + 1), np.asarray(malformed.rows))[:n]
+        return np.asarray(number[at], dtype=np.int64)
+    return np.asarray(at, dtype=np.int64) + 1

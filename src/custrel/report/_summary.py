@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["SummaryArrays", "period_lookup", "summarize_arrays"]
 
 _EPOCH = dt.date(1970, 1, 1)
+#: Rows per block of the per-row sums (a tuning knob, not a rule).
+_BLOCK = 1 << 18
+_INT32_LIMIT = 2**31 - 1
 
 
 def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.int64]:
@@ -66,15 +69,20 @@ class SummaryArrays:
 
 
 def summarize_arrays(  # noqa: PLR0915 - one pass, one place
-    code: NDArray[np.int64],
-    day: NDArray[np.int64],
+    code: NDArray[np.integer],
+    day: NDArray[np.integer],
     amount: NDArray[np.float64],
     extra: dict[str, NDArray[np.float64]],
     n_customers: int,
     as_of_day: int,
     period: Period,
 ) -> SummaryArrays:
-    """Compute the BTYD summary and per-customer totals from accepted rows."""
+    """Compute the BTYD summary and per-customer totals from accepted rows.
+
+    Memory stays close to the input: the sort key is int32 when it fits, per-row
+    work runs in blocks, and sums accumulate with ``np.add.at`` in row order
+    (the same additions, in the same order, as a weighted ``bincount``).
+    """
     n = n_customers
     if len(day) == 0:
         empty_i = np.zeros(0, dtype=np.int64)
@@ -95,16 +103,26 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     high = max(int(day.max()), as_of_day)
     span = high - low + 1
     lookup = period_lookup(period, low, high)
+    rows = len(day)
+    blocks = [(a, min(a + _BLOCK, rows)) for a in range(0, rows, _BLOCK)]
 
-    key = code * span + (day - low)
+    # One sort of key = code * span + (day - low): distinct (customer, day) occasions.
+    narrow = n * span + span < _INT32_LIMIT
+    key = np.multiply(code, span, dtype=np.int32 if narrow else np.int64)
+    for a, b in blocks:
+        key[a:b] += day[a:b] - low
     key.sort()
+    # Rows per customer: where each customer's keys begin in the sorted key.
+    purchases = np.diff(np.searchsorted(key, np.arange(n + 1, dtype=key.dtype) * span))
     distinct = np.empty(len(key), dtype=bool)
     distinct[0] = True
     np.not_equal(key[1:], key[:-1], out=distinct[1:])
     key = key[distinct]
-    ucode = key // span
-    uday = key - ucode * span  # offset from ``low``
-    del key, distinct
+    del distinct
+    ucode = np.empty_like(key)
+    np.divmod(key, span, out=(ucode, key))
+    uday = key  # offset from ``low``
+    del key
 
     starts = np.empty(len(ucode), dtype=bool)
     starts[0] = True
@@ -113,41 +131,51 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     end_at = np.empty_like(start_at)
     end_at[:-1] = start_at[1:] - 1
     end_at[-1] = len(ucode) - 1
+    purchase_days = np.diff(np.append(start_at, len(ucode)))
 
-    uperiod = lookup[uday]
-    new_period = starts.copy()
-    np.not_equal(uperiod[1:], uperiod[:-1], out=new_period[1:])
-    new_period |= starts
-    periods = np.add.reduceat(new_period.astype(np.int64), start_at)
+    if period is Period.DAY:
+        periods = purchase_days
+    else:
+        periods = _distinct_periods(lookup, uday, starts, start_at)
+    del starts
 
-    first_off = uday[start_at]
-    last_off = uday[end_at]
+    first_off = uday[start_at].astype(np.int64)
+    last_off = uday[end_at].astype(np.int64)
     first_period = lookup[first_off]
     frequency = periods - 1
     recency = lookup[last_off] - first_period
     big_t = lookup[as_of_day - low] - first_period
-    purchase_days = np.diff(np.append(start_at, len(ucode)))
+    first_day = first_off + low
 
-    # Revenue of the repeat periods: rows outside the customer's first period.
-    repeat = lookup[day - low] != first_period[code]
-    revenue = np.bincount(code, weights=amount, minlength=n)
-    repeat_revenue = np.bincount(code, weights=np.where(repeat, amount, 0.0), minlength=n)
-    del repeat
+    # Per-row sums, block by block. A repeat row lies outside its customer's first period.
+    revenue = np.zeros(n, dtype=np.float64)
+    repeat_revenue = np.zeros(n, dtype=np.float64)
+    totals: dict[str, NDArray[np.float64]] = {k: np.zeros(n, dtype=np.float64) for k in extra}
+    late = "days_late" in extra
+    if late:
+        totals["late_payments"] = np.zeros(n, dtype=np.float64)
+        totals["max_days_late"] = np.zeros(n, dtype=np.float64)
+    for a, b in blocks:
+        block_code = code[a:b]
+        block_amount = amount[a:b]
+        if period is Period.DAY:  # the period is the day itself: skip the lookup
+            repeat = day[a:b] != first_day[block_code]
+        else:
+            repeat = lookup[day[a:b] - low] != first_period[block_code]
+        np.add.at(revenue, block_code, block_amount)
+        np.add.at(repeat_revenue, block_code, np.where(repeat, block_amount, 0.0))
+        for k, v in extra.items():
+            np.add.at(totals[k], block_code, v[a:b])
+        if late:
+            block_late = extra["days_late"][a:b]
+            np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
+            np.maximum.at(totals["max_days_late"], block_code, block_late)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_revenue / np.maximum(frequency, 1), 0.0)
-    totals: dict[str, NDArray[np.float64]] = {
-        k: np.bincount(code, weights=v, minlength=n).astype(np.float64) for k, v in extra.items()
-    }
-    if "days_late" in extra:
-        late = (extra["days_late"] > 0).astype(np.float64)
-        totals["late_payments"] = np.bincount(code, weights=late, minlength=n).astype(np.float64)
-        worst = np.zeros(n, dtype=np.float64)
-        np.maximum.at(worst, code, extra["days_late"])
-        totals["max_days_late"] = worst
     result = SummaryArrays(
-        first_day=first_off + low,
+        first_day=first_day,
         last_day=last_off + low,
-        purchases=np.bincount(code, minlength=n),
+        purchases=purchases,
         purchase_days=purchase_days,
         frequency=frequency,
         recency=recency,
@@ -157,5 +185,27 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
         **totals,
     )
     result.occasion_code = ucode
-    result.occasion_day = uday + low
+    uday += low
+    result.occasion_day = uday
     return result
+
+
+def _distinct_periods(
+    lookup: NDArray[np.int64],
+    uday: NDArray[np.integer],
+    starts: NDArray[np.bool_],
+    start_at: NDArray[np.intp],
+) -> NDArray[np.int64]:
+    """Distinct periods per customer among its (sorted, distinct) occasion days.
+
+    A new period starts at a customer's first occasion or where the period changes.
+    """
+    uperiod = lookup[uday]
+    new_period = starts.copy()
+    np.not_equal(uperiod[1:], uperiod[:-1], out=new_period[1:])
+    new_period |= starts
+    del uperiod
+    period_starts = np.flatnonzero(new_period)
+    del new_period
+    ends = np.append(np.searchsorted(period_starts, start_at[1:]), len(period_starts))
+    return np.diff(np.append(0, ends)).astype(np.int64)
