@@ -43,7 +43,10 @@ def test_an_unknown_machine_is_a_usage_error(capsys):
 
 def test_importing_the_core_loads_no_heavy_library():
     code = (
-        "import sys, custrel, custrel.lifecycle, custrel.serialization, custrel.causes;"
+        "import sys, custrel, custrel.lifecycle, custrel.serialization, custrel.causes,"
+        " custrel.scoring, custrel.pyramid, custrel.complaints, custrel.business_calendar,"
+        " custrel.retention, custrel.acquisition, custrel.profile, custrel.money,"
+        " custrel.report, custrel.cli;"
         "heavy = {'numpy', 'pyarrow', 'pandas', 'polars'} & set(sys.modules);"
         "print(sorted(heavy))"
     )

@@ -30,7 +30,6 @@ from types import MappingProxyType
 from typing import Final
 
 import attrs
-import cattrs
 
 from custrel._labels import Labelled
 from custrel._machine import TransitionTable
@@ -44,6 +43,7 @@ from custrel.errors import (
 )
 from custrel.money import Money
 from custrel.pyramid import Tier
+from custrel.serialization import make_converter
 
 __all__ = [
     "AUTHORITY",
@@ -1755,46 +1755,9 @@ def desk_metrics(
 # --- JSON ----------------------------------------------------------------------------
 
 
-def _converter() -> cattrs.Converter:
-    conv = cattrs.Converter(detailed_validation=False)
-    conv.register_unstructure_hook(datetime, datetime.isoformat)
-    conv.register_structure_hook(datetime, lambda v, _: _parse_datetime(v))
-    conv.register_unstructure_hook(date, date.isoformat)
-    conv.register_structure_hook(date, lambda v, _: _parse_date(v))
-    conv.register_unstructure_hook(Decimal, str)
-    conv.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
-    return conv
-
-
-def _parse_datetime(value: object) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidValue("datetime", value, "an ISO 8601 string with a UTC offset")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue("datetime", value, "an ISO 8601 string with a UTC offset") from None
-    return require_aware("datetime", parsed)
-
-
-def _parse_date(value: object) -> date:
-    if not isinstance(value, str):
-        raise InvalidValue("date", value, "an ISO 8601 date string")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue("date", value, "an ISO 8601 date string") from None
-
-
-def _parse_decimal(value: object) -> Decimal:
-    if not isinstance(value, str):
-        raise InvalidValue("amount", value, "a decimal number written as a string")
-    try:
-        return Decimal(value)
-    except ArithmeticError:
-        raise InvalidValue("amount", value, "a decimal number written as a string") from None
-
-
-_CONVERTER: Final = _converter()
+# The shared hooks of custrel.serialization (aware datetimes, dates, exact decimals);
+# complaints keep their own converter for their own format.
+_CONVERTER: Final = make_converter(detailed_validation=False, forbid_extra_keys=False)
 
 
 def to_json(complaint: Complaint) -> str:

@@ -27,7 +27,7 @@ from custrel.lifecycle import (
     Stage,
 )
 
-__all__ = ["converter", "from_json", "to_json"]
+__all__ = ["converter", "from_json", "make_converter", "to_json"]
 
 T = TypeVar("T")
 
@@ -66,14 +66,29 @@ def _structure_decimal(value: object, _: type) -> Decimal:
 _EVENT_NAMES = frozenset(t.__name__ for t in get_args(LifecycleEvent))
 
 
-def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
+def make_converter(
+    *, detailed_validation: bool = True, forbid_extra_keys: bool = True
+) -> cattrs.Converter:
+    """A fresh cattrs converter with custrel's value hooks.
+
+    Timezone-aware datetimes and dates go out as ISO 8601 and come back checked (a
+    naive datetime is refused); ``Decimal`` goes out as an exact string. Modules with
+    their own JSON format (e.g. :mod:`custrel.complaints`) start from this one.
+    """
+    conv = cattrs.Converter(
+        forbid_extra_keys=forbid_extra_keys, detailed_validation=detailed_validation
+    )
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Decimal, _structure_decimal)
+    return conv
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = make_converter()
     configure_tagged_union(LifecycleEvent, conv, tag_name="type")
 
     def unstructure_lifecycle(value: Lifecycle) -> dict[str, Any]:
