@@ -668,6 +668,20 @@ def _period_index_of_days(days: NDArray[np.int64], period: Period) -> NDArray[np
     """``Period.index`` of day numbers (days since 1970-01-01), vectorised."""
     import numpy as np
 
+    if period is not Period.DAY and len(days) >= 64:
+        # Millions of events fall on a few thousand days: convert each calendar day
+        # once and look the rest up (datetime64 conversions per event dominate).
+        low, high = int(days.min()), int(days.max())
+        if high - low < len(days):
+            table = _period_index_direct(np.arange(low, high + 1, dtype=np.int64), period)
+            looked_up: NDArray[np.int64] = table[days - low]
+            return looked_up
+    return _period_index_direct(days, period)
+
+
+def _period_index_direct(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
+    import numpy as np
+
     if period is Period.DAY:
         return days + _EPOCH_ORDINAL
     if period is Period.WEEK:
