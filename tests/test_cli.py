@@ -116,3 +116,25 @@ def test_help_lists_every_report_option(capsys):
 def test_diagram_still_works(capsys):
     assert main(["diagram", "lifecycle"]) == EXIT_OK
     assert "stateDiagram" in capsys.readouterr().out
+
+
+def test_a_reader_that_closes_the_pipe_early_is_not_an_error():
+    import subprocess
+    import sys
+
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "custrel", "report", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert writer.stdout is not None
+    assert writer.stderr is not None
+    first = writer.stdout.readline()
+    writer.stdout.close()  # the reader goes away, as `| head -n 1` does
+    stderr = writer.stderr.read().decode()
+    writer.stderr.close()
+    writer.wait()
+
+    assert first.startswith(b'"customer_id"')
+    assert "error" not in stderr
+    assert writer.returncode in {0, 141}

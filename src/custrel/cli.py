@@ -7,17 +7,27 @@ Exit codes: 0 success; 2 bad usage or bad input (a :class:`~custrel.errors.Custr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from custrel import __version__
 from custrel.errors import CustrelError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "build_parser", "main"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+#: 128 + SIGPIPE, what shells report for a writer whose reader closed the pipe.
+EXIT_BROKEN_PIPE = 141
 
 
 def _diagram(args: argparse.Namespace) -> int:
@@ -249,6 +259,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("custrel: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`custrel report --format csv | head`): not an error
+        # worth a message. Point stdout at devnull so the interpreter's final flush
+        # does not raise again, and exit as a process killed by SIGPIPE would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as error:
         sys.stderr.write(f"custrel: error: {error}\n")
         return EXIT_BAD_INPUT
