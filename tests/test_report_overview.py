@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from custrel.report import analyze
 from custrel.sample import SAMPLE_AS_OF, sample_path
 from strategies_report import AS_OF, logs
+from test_report import assert_same, reference_summary, rows_of
 
 
 def test_the_leaky_bucket_conserves_customers_every_period_on_the_sample():
@@ -113,3 +114,57 @@ def test_threaded_id_factorisation_gives_the_same_report(rows, chunks):
     assert [(c.customer_id, c.purchases, c.revenue, c.stage) for c in threaded.customers] == [
         (c.customer_id, c.purchases, c.revenue, c.stage) for c in plain.customers
     ]
+
+
+@given(
+    st.lists(
+        st.builds(
+            lambda who, day, cents: (who, day, cents),
+            st.sampled_from(["a1", "b2", "c3", "d4", "zz"]),
+            st.integers(0, 80),
+            st.integers(0, 100_000),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([1, 2, 8]),
+)
+def test_fixed_width_ids_hashed_as_integers_give_the_reference_summary(rows, width):
+    # Ids of one byte length take the packed-integer path; the result must equal the
+    # slow reference written from the definitions.
+    import datetime as dt
+
+    from custrel.periods import Period
+    from custrel.report import Transaction
+
+    start = dt.date(2024, 1, 1)
+    log = [
+        Transaction(
+            who.ljust(width, "x")[:width] if width > 1 else who[0],
+            start + dt.timedelta(days=d),
+            c / 100,
+        )
+        for who, d, c in rows
+    ]
+    as_of = dt.date(2024, 4, 30)
+
+    report = analyze(log, as_of=as_of)
+
+    assert_same(rows_of(report), reference_summary(log, as_of, Period.DAY))
+
+
+def test_a_malformed_line_near_the_top_is_a_reject_in_lenient_mode(tmp_path):
+    from custrel.report import OnError
+
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "customer_id,date,amount\nc1,2024-01-05,10\nc2,2024-01-06\nc1,2024-02-01,5\n",
+        encoding="utf-8",
+    )
+
+    report = analyze(path, as_of=AS_OF, on_error=OnError.SKIP)
+
+    assert report.counts.rows_read == 3
+    assert report.counts.rows_rejected == 1
+    assert [r.row for r in report.rejects()] == [2]
+    assert report.customers.get("c1").purchases == 2  # type: ignore[union-attr]

@@ -785,11 +785,49 @@ def leaky_bucket_columns(
             follow the customer's previous one (e.g. a defection of a non-customer).
         InvalidValue: ``end`` before ``start``.
     """
+    bounds = _boundaries(period, start, end)
+    customer, day, kind, before = _event_columns(events_customer, events_day, events_kind)
+    return _bucket_of_events(customer, day, kind, before, period, bounds)
+
+
+def _leaky_bucket_trusted(
+    events_customer: NDArray[np.int64],
+    events_day: NDArray[np.int64],
+    events_kind: NDArray[np.int8],
+    period: Period,
+    start: date,
+    end: date,
+) -> LeakyBucket:
+    """:func:`leaky_bucket_columns` over events known to be well formed, without the checks.
+
+    For :func:`custrel.lifecycle_batch.derive_stages`' own events (the report engine):
+    1-D integer columns of one length, valid kinds, sorted by (customer, day), each
+    event legal after the previous one. Anything else gives a meaningless result.
+    """
     import numpy as np
 
     bounds = _boundaries(period, start, end)
+    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[events_kind]
+    # Membership before each event: the previous event's "after" within the customer.
+    before = np.empty(len(after), dtype=np.int8)
+    before[:1] = _OUT
+    np.copyto(before[1:], after[:-1])
+    before[1:][events_customer[1:] != events_customer[:-1]] = _OUT
+    return _bucket_of_events(events_customer, events_day, events_kind, before, period, bounds)
+
+
+def _bucket_of_events(
+    customer: NDArray[np.integer[Any]],
+    day: NDArray[np.int64],
+    kind: NDArray[np.integer[Any]],
+    before: NDArray[np.int8],
+    period: Period,
+    bounds: list[date],
+) -> LeakyBucket:
+    """The bucket's flows from checked event columns and each event's membership before it."""
+    import numpy as np
+
     n = len(bounds) - 1
-    customer, day, kind, before = _event_columns(events_customer, events_day, events_kind)
     after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
     is_gained = (kind == _KINDS.index(EventKind.PURCHASED)) & (before != _IN)
     is_won = (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT)) | (
@@ -803,7 +841,8 @@ def leaky_bucket_columns(
     slot = offset[window]
 
     def per_period(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
-        return np.bincount(slot, weights=flags, minlength=n).astype(np.int64)
+        # (a count of the flagged slots: the same integers as a weighted bincount)
+        return np.bincount(slot[flags], minlength=n).astype(np.int64, copy=False)
 
     gained, won, lost = (
         per_period(is_gained[window]),
@@ -821,7 +860,7 @@ def leaky_bucket_columns(
     run_last = np.ones(len(slot), dtype=bool)
     run_last[:-1] = run_first[1:]
     left = (bw[run_first] == _IN) & (aw[run_last] != _IN)
-    churned = np.bincount(slot[run_first], weights=left, minlength=n).astype(np.int64)
+    churned = np.bincount(slot[run_first][left], minlength=n).astype(np.int64, copy=False)
     retained = starts - churned
     flows = tuple(
         BucketFlow(

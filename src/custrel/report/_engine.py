@@ -29,9 +29,12 @@ from custrel.report._summary import SummaryArrays, summarize_arrays
 from custrel.retention import ChurnCost
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from numpy.typing import NDArray
 
     from custrel._labels import Labelled
+    from custrel.lifecycle_batch import StageColumns
 
 __all__ = ["run"]
 
@@ -99,6 +102,7 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
     overview = None
     stages = None
+    bucket: Future[tuple[BucketRow, ...]] | None = None
     if full and n:
         tell("judge", 3, total)
         from custrel.lifecycle import ACTUAL_CUSTOMERS, Stage
@@ -106,6 +110,14 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
 
         stages = derive_stages(
             summary.occasion_code, summary.occasion_day, n, as_of, policy.lifecycle
+        )
+        # The leaky bucket needs only the events: it runs while the rest is judged.
+        bucket = sorter.submit(
+            _bucket,
+            stages,
+            int(summary["first_day"].min()),
+            as_of_day,
+            policy.bucket_period,
         )
         members = tuple(Stage)
         labels["stage"] = (members, stages.stage)
@@ -119,14 +131,15 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         texts.update(judged.texts)
     # Customers in id order, so the output never depends on the input order.
     order, ids = ordering.result()
-    sorter.shutdown()
     numbers = {k: v[order] for k, v in numbers.items()}
     labels = {k: (m, c[order]) for k, (m, c) in labels.items()}
     texts = {k: (c[order], d) for k, (c, d) in texts.items()}
     customers = CustomerTable(ids, numbers, labels, texts)
     if full:
         tell("overview", 4, total)
-        overview = _overview(customers, summary, stages, as_of_day, policy, currency)
+        rows = bucket.result() if bucket is not None else ()
+        overview = _overview(customers, rows, policy, currency)
+    sorter.shutdown()
     tell("done", total, total)
     return Report(as_of, policy, counts, customers, overview, data.rejects)
 
@@ -177,9 +190,7 @@ def _counts(
 
 def _overview(
     customers: CustomerTable,
-    summary: SummaryArrays,
-    stages: object,
-    as_of_day: int,
+    leaky_bucket: tuple[BucketRow, ...],
     policy: ReportPolicy,
     currency: str,
 ) -> Overview:
@@ -241,7 +252,7 @@ def _overview(
         by_stage=by_stage,
         by_tier=tuple(by_tier),
         by_verdict=by_verdict,
-        leaky_bucket=_bucket(summary, stages, as_of_day, policy.bucket_period),
+        leaky_bucket=leaky_bucket,
         lost_revenue=lost_revenue,
         worth_a_call=worth,  # type: ignore[arg-type]
         churn_cost=churn,
@@ -272,23 +283,22 @@ def _churn_cost(
 
 
 def _bucket(
-    summary: SummaryArrays, stages: object, as_of_day: int, period: Period
+    stages: StageColumns, first_day: int, as_of_day: int, period: Period
 ) -> tuple[BucketRow, ...]:
     """The leaky bucket (漏桶) per period, by :func:`custrel.retention.leaky_bucket_columns`.
 
     The lifecycle's stage-changing events go in as they are, so the bucket counts
-    exactly the gains, defections and win-backs the stages were derived from.
+    exactly the gains, defections and win-backs the stages were derived from. They
+    come from ``derive_stages`` itself, so the trusted entry skips re-checking them.
     """
-    if stages is None:
-        return ()
-    from custrel.retention import leaky_bucket_columns
+    from custrel.retention import _leaky_bucket_trusted
 
-    bucket = leaky_bucket_columns(
-        stages.events_customer,  # type: ignore[attr-defined]
-        stages.events_day,  # type: ignore[attr-defined]
-        stages.events_kind,  # type: ignore[attr-defined]
+    bucket = _leaky_bucket_trusted(
+        stages.events_customer,
+        stages.events_day,
+        stages.events_kind,
         period,
-        _date(int(summary["first_day"].min())),
+        _date(first_day),
         _date(as_of_day),
     )
     return tuple(

@@ -34,6 +34,8 @@ __all__ = ["Ingested", "RejectRule", "read_source", "validate"]
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
 _THREADED_ROWS = 1_000_000
+#: Ids of at most this many bytes, all of one length, are hashed as integers.
+_PACKED_WIDTH = 8
 
 #: Optional numeric columns, in the order they are checked.
 OPTIONAL_NUMERIC: Final = (
@@ -91,6 +93,10 @@ class _Malformed:
         return "skip"
 
 
+def _skip_row(_row: Any) -> str:
+    return "skip"
+
+
 def _csv_error(error: Exception) -> InputDataError:
     text = str(error)
     if "Empty CSV file" in text:
@@ -113,8 +119,12 @@ def _read_csv(
     import pyarrow.csv as pcsv
 
     try:
+        # A malformed line in the first block must not stop lenient mode here: the
+        # reads below report it (strict) or collect it (lenient).
         with pcsv.open_csv(
-            path, convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[])
+            path,
+            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
+            convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
         ) as head:
             header = list(head.schema.names)
     except pa.ArrowInvalid as error:
@@ -171,6 +181,7 @@ def _plain_dates(path: Path, column: str) -> bool:
     try:
         with pcsv.open_csv(
             path,
+            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
             convert_options=pcsv.ConvertOptions(
                 column_types={column: pa.string()}, include_columns=[column]
             ),
@@ -412,18 +423,68 @@ def _fill(out: NDArray[np.int32], chunks: Any) -> None:
         at += len(chunk)
 
 
-def _encode(chunks: Any) -> tuple[Any, Any]:
+def _encode(chunks: Any, kind: Any) -> tuple[Any, Any]:
     """The distinct values and the per-chunk int32 indices of ``chunks`` (nulls stay null)."""
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
-    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=kind))
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], kind)
     indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
     return dictionary, indices
+
+
+def _packed(ids: Any) -> tuple[Any, int] | None:
+    """The ids as uint64 keys when every id has the same byte length, 1 to 8, and none is null.
+
+    Hashing integers is several times cheaper than hashing strings, and real ids are
+    often fixed-width codes (``C0012345``, zero-padded numbers). The packing (the id's
+    bytes, zero-padded to 8) is one-to-one, so the distinct keys come out in the same
+    first-appearance order as the distinct strings would. ``None`` when it does not apply.
+    """
+    if ids.null_count or not len(ids):
+        return None
+    width = 0
+    parts = []
+    for chunk in ids.chunks:
+        m = len(chunk)
+        if not m:
+            continue
+        buffers = chunk.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=np.int32, count=m + 1, offset=chunk.offset * 4)
+        start = int(offsets[0])
+        if not width:
+            width = (int(offsets[-1]) - start) // m
+            if not 1 <= width <= _PACKED_WIDTH:
+                return None
+        if int(offsets[-1]) - start != m * width or bool((np.diff(offsets) != width).any()):
+            return None
+        if width == _PACKED_WIDTH and start % _PACKED_WIDTH == 0:
+            parts.append(
+                pa.Array.from_buffers(pa.uint64(), m, [None, buffers[2].slice(start, m * width)])
+            )
+            continue
+        data = np.frombuffer(buffers[2], dtype=np.uint8, count=m * width, offset=start)
+        padded = np.zeros((m, _PACKED_WIDTH), dtype=np.uint8)
+        padded[:, :width] = data.reshape(m, width)
+        parts.append(pa.array(padded.view(np.uint64).reshape(m)))
+    return pa.chunked_array(parts, type=pa.uint64()), width
+
+
+def _unpack(keys: Any, width: int) -> Any:
+    """The string ids of packed uint64 ``keys`` (see :func:`_packed`)."""
+    values = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.uint64)
+    data = np.ascontiguousarray(
+        values.view(np.uint8).reshape(len(values), _PACKED_WIDTH)[:, :width]
+    )
+    offsets = np.arange(0, (len(values) + 1) * width, width, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
 
 
 def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | None]:
     """Dense int32 codes for the ids, in order of first appearance.
 
     Large inputs hash two halves in two threads, then merge the dictionaries.
+    Fixed-width ids of up to 8 bytes are hashed as integers (:func:`_packed`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -431,8 +492,13 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
         ids = pa.chunked_array([ids])
     ids = ids.cast(pa.string())
     n = len(ids)
+    packed = _packed(ids)
+    kind = pa.string()
+    if packed is not None:
+        ids, width = packed
+        kind = pa.uint64()
     if n < _THREADED_ROWS or ids.num_chunks < 2:
-        dictionary, indices = _encode(ids.chunks)
+        dictionary, indices = _encode(ids.chunks, kind)
         halves = [indices]
         remap = None
     else:
@@ -440,7 +506,7 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
         half = n // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
             (dictionary, left), (right_dictionary, right) = pool.map(
-                _encode, [ids.slice(0, half).chunks, ids.slice(half).chunks]
+                _encode, [ids.slice(0, half).chunks, ids.slice(half).chunks], [kind, kind]
             )
         position = pc.index_in(right_dictionary, value_set=dictionary)
         fresh = np.asarray(position.is_null().to_numpy(zero_copy_only=False), dtype=bool)
@@ -449,6 +515,8 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
         dictionary = pa.concat_arrays([dictionary, right_dictionary.filter(pa.array(fresh))])
         halves = [left, right]
     del ids
+    if packed is not None:
+        dictionary = _unpack(dictionary, width)
     code = np.empty(n, dtype=np.int32)
     null = None
     at = 0

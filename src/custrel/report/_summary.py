@@ -17,6 +17,7 @@ per customer.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +33,8 @@ _EPOCH = dt.date(1970, 1, 1)
 #: Rows per block of the per-row sums (a tuning knob, not a rule).
 _BLOCK = 1 << 18
 _INT32_LIMIT = 2**31 - 1
+#: From this many rows, the per-row sums run in a second thread (a tuning knob).
+_THREADED_ROWS = 1_000_000
 
 
 def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.int64]:
@@ -106,6 +109,15 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     rows = len(day)
     blocks = [(a, min(a + _BLOCK, rows)) for a in range(0, rows, _BLOCK)]
 
+    # The per-row sums need only each customer's first day (a minimum per code), so
+    # on large inputs they run in a second thread while this one sorts.
+    job = (code, day, amount, extra, n, low, lookup, period, blocks)
+    sums = None
+    if rows >= _THREADED_ROWS:
+        pool = ThreadPoolExecutor(max_workers=1)
+        sums = pool.submit(_row_sums, *job)
+        pool.shutdown(wait=False)
+
     # One sort of key = code * span + (day - low): distinct (customer, day) occasions.
     narrow = n * span + span < _INT32_LIMIT
     key = np.multiply(code, span, dtype=np.int32 if narrow else np.int64)
@@ -147,29 +159,7 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     big_t = lookup[as_of_day - low] - first_period
     first_day = first_off + low
 
-    # Per-row sums, block by block. A repeat row lies outside its customer's first period.
-    revenue = np.zeros(n, dtype=np.float64)
-    repeat_revenue = np.zeros(n, dtype=np.float64)
-    totals: dict[str, NDArray[np.float64]] = {k: np.zeros(n, dtype=np.float64) for k in extra}
-    late = "days_late" in extra
-    if late:
-        totals["late_payments"] = np.zeros(n, dtype=np.float64)
-        totals["max_days_late"] = np.zeros(n, dtype=np.float64)
-    for a, b in blocks:
-        block_code = code[a:b]
-        block_amount = amount[a:b]
-        if period is Period.DAY:  # the period is the day itself: skip the lookup
-            repeat = day[a:b] != first_day[block_code]
-        else:
-            repeat = lookup[day[a:b] - low] != first_period[block_code]
-        np.add.at(revenue, block_code, block_amount)
-        np.add.at(repeat_revenue, block_code, np.where(repeat, block_amount, 0.0))
-        for k, v in extra.items():
-            np.add.at(totals[k], block_code, v[a:b])
-        if late:
-            block_late = extra["days_late"][a:b]
-            np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
-            np.maximum.at(totals["max_days_late"], block_code, block_late)
+    revenue, repeat_revenue, totals = sums.result() if sums is not None else _row_sums(*job)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_revenue / np.maximum(frequency, 1), 0.0)
     result = SummaryArrays(
@@ -209,3 +199,49 @@ def _distinct_periods(
     del new_period
     ends = np.append(np.searchsorted(period_starts, start_at[1:]), len(period_starts))
     return np.diff(np.append(0, ends)).astype(np.int64)
+
+
+def _row_sums(
+    code: NDArray[np.integer],
+    day: NDArray[np.integer],
+    amount: NDArray[np.float64],
+    extra: dict[str, NDArray[np.float64]],
+    n: int,
+    low: int,
+    lookup: NDArray[np.int64],
+    period: Period,
+    blocks: list[tuple[int, int]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+    """Revenue, repeat revenue and the optional columns' totals per customer.
+
+    Sums accumulate with ``np.add.at`` in row order (the same additions, in the same
+    order, as a weighted ``bincount``), block by block. A repeat row lies outside
+    its customer's first period; the first day is a per-customer minimum.
+    """
+    first_day = np.full(n, np.iinfo(day.dtype).max, dtype=day.dtype)
+    for a, b in blocks:
+        np.minimum.at(first_day, code[a:b], day[a:b])
+    first_period = lookup[first_day - low] if period is not Period.DAY else first_day
+    revenue = np.zeros(n, dtype=np.float64)
+    repeat_revenue = np.zeros(n, dtype=np.float64)
+    totals: dict[str, NDArray[np.float64]] = {k: np.zeros(n, dtype=np.float64) for k in extra}
+    late = "days_late" in extra
+    if late:
+        totals["late_payments"] = np.zeros(n, dtype=np.float64)
+        totals["max_days_late"] = np.zeros(n, dtype=np.float64)
+    for a, b in blocks:
+        block_code = code[a:b]
+        block_amount = amount[a:b]
+        if period is Period.DAY:  # the period is the day itself: skip the lookup
+            repeat = day[a:b] != first_period[block_code]
+        else:
+            repeat = lookup[day[a:b] - low] != first_period[block_code]
+        np.add.at(revenue, block_code, block_amount)
+        np.add.at(repeat_revenue, block_code, np.where(repeat, block_amount, 0.0))
+        for k, v in extra.items():
+            np.add.at(totals[k], block_code, v[a:b])
+        if late:
+            block_late = extra["days_late"][a:b]
+            np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
+            np.maximum.at(totals["max_days_late"], block_code, block_late)
+    return revenue, repeat_revenue, totals
