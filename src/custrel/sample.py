@@ -28,6 +28,8 @@ from typing import Final
 
 import attrs
 
+from custrel.report import CANONICAL_COLUMNS
+
 __all__ = [
     "SAMPLE_AS_OF",
     "SAMPLE_COLUMNS",
@@ -40,17 +42,7 @@ __all__ = [
 #: The day the bundled sample is judged on (the day after its last possible purchase).
 SAMPLE_AS_OF: Final = dt.date(2024, 12, 31)
 #: Columns of the sample, in file order.
-SAMPLE_COLUMNS: Final = (
-    "customer_id",
-    "date",
-    "amount",
-    "cost",
-    "service_cost",
-    "discount",
-    "days_late",
-    "bad_debt",
-    "quantity",
-)
+SAMPLE_COLUMNS: Final = CANONICAL_COLUMNS
 
 
 @attrs.frozen

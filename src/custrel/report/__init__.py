@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from custrel.lifecycle import LifecyclePolicy
 
 __all__ = [
+    "CANONICAL_COLUMNS",
     "BucketRow",
     "ColumnMap",
     "CustomerResult",
@@ -105,6 +106,11 @@ class ColumnMap:
     def names(self) -> tuple[str, ...]:
         """All column names, required first, in the canonical order."""
         return tuple(getattr(self, a.name) for a in attrs.fields(ColumnMap))
+
+
+#: The canonical transaction columns, required ones first: the one list the reader,
+#: the validation and the sample generator share.
+CANONICAL_COLUMNS: Final = tuple(a.name for a in attrs.fields(ColumnMap))
 
 
 @attrs.frozen

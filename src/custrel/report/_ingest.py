@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from custrel.errors import InputDataError, MissingColumn
+from custrel.report import CANONICAL_COLUMNS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -38,14 +39,7 @@ _THREADED_ROWS = 1_000_000
 _PACKED_WIDTH = 8
 
 #: Optional numeric columns, in the order they are checked.
-OPTIONAL_NUMERIC: Final = (
-    "cost",
-    "service_cost",
-    "discount",
-    "days_late",
-    "bad_debt",
-    "quantity",
-)
+OPTIONAL_NUMERIC: Final = CANONICAL_COLUMNS[3:]
 
 _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NON_FINITE: Final = r"^\s*[+-]?(nan|inf|infinity)\s*$"
@@ -197,7 +191,7 @@ def _records_table(records: Iterable[Transaction], names: Sequence[str]) -> pa.T
     from custrel.report import Transaction
 
     columns: dict[str, list[Any]] = {name: [] for name in names}
-    attribute = dict(zip(names, ("customer_id", "date", "amount", *OPTIONAL_NUMERIC), strict=False))
+    attribute = dict(zip(names, CANONICAL_COLUMNS, strict=False))
     for record in records:
         if not isinstance(record, Transaction):
             raise InputDataError(
