@@ -85,9 +85,10 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     as_of_day = (as_of - _EPOCH).days
     tell("summarise", 2, total)
     n = len(data.ids)
-    # The id order (arrow, outside the GIL) is worked out while numpy summarises.
+    # The id order (arrow, outside the GIL) is worked out while numpy summarises,
+    # unless the ids come sorted already.
     sorter = ThreadPoolExecutor(max_workers=1)
-    ordering = sorter.submit(_id_order, data.ids)
+    ordering = None if data.ids_sorted else sorter.submit(_id_order, data.ids)
     summary = summarize_arrays(
         data.code, data.day, data.amount, data.extra, n, as_of_day, policy.period
     )
@@ -130,10 +131,12 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         numbers.update(judged.numbers)
         texts.update(judged.texts)
     # Customers in id order, so the output never depends on the input order.
-    order, ids = ordering.result()
-    numbers = {k: v[order] for k, v in numbers.items()}
-    labels = {k: (m, c[order]) for k, (m, c) in labels.items()}
-    texts = {k: (c[order], d) for k, (c, d) in texts.items()}
+    ids = data.ids
+    if ordering is not None:
+        order, ids = ordering.result()
+        numbers = {k: v[order] for k, v in numbers.items()}
+        labels = {k: (m, c[order]) for k, (m, c) in labels.items()}
+        texts = {k: (c[order], d) for k, (c, d) in texts.items()}
     customers = CustomerTable(ids, numbers, labels, texts)
     if full:
         tell("overview", 4, total)

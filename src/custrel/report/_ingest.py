@@ -13,6 +13,7 @@ the first rejected row (the lowest row number); lenient mode keeps them all.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -37,6 +38,18 @@ _EPOCH: Final = dt.date(1970, 1, 1)
 _THREADED_ROWS = 1_000_000
 #: Ids of at most this many bytes, all of one length, are hashed as integers.
 _PACKED_WIDTH = 8
+#: Fixed-width ids get codes from a lookup table instead of a hash table when their
+#: dense keys span at most this many values per row, or this many in all (tuning
+#: knobs: the table costs 5 bytes per value).
+_DENSE_KEYS_PER_ROW = 2
+_DENSE_MIN_KEYS = 1 << 16
+_DENSE_MAX_KEYS = 1 << 31
+#: Masks of the SWAR steps that pair neighbouring digits: 8 bytes -> 4 -> 2 -> 1.
+_LANES: Final = (
+    (8, np.uint64(0x00FF_00FF_00FF_00FF)),
+    (16, np.uint64(0x0000_FFFF_0000_FFFF)),
+    (32, np.uint64(0x0000_0000_FFFF_FFFF)),
+)
 
 #: Optional numeric columns, in the order they are checked.
 OPTIONAL_NUMERIC: Final = CANONICAL_COLUMNS[3:]
@@ -387,6 +400,7 @@ class Ingested:
         extra: optional numeric columns present in the input, per accepted row.
         rows_read: data rows read, including malformed lines.
         rejects: arrow table (row, column, value, rule), sorted by row.
+        ids_sorted: whether ``ids`` are in sorted order (codes then follow the ids').
     """
 
     def __init__(
@@ -398,6 +412,8 @@ class Ingested:
         extra: dict[str, NDArray[np.float64]],
         rows_read: int,
         rejects: pa.Table,
+        *,
+        ids_sorted: bool = False,
     ) -> None:
         """Hold the accepted columns and the rejects."""
         self.ids = ids
@@ -407,6 +423,7 @@ class Ingested:
         self.extra = extra
         self.rows_read = rows_read
         self.rejects = rejects
+        self.ids_sorted = ids_sorted
 
 
 def _fill(out: NDArray[np.int32], chunks: Any) -> None:
@@ -474,11 +491,138 @@ def _unpack(keys: Any, width: int) -> Any:
     )
 
 
-def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | None]:
-    """Dense int32 codes for the ids, in order of first appearance.
+class _DenseKeys:
+    """An order-preserving, one-to-one map from packed fixed-width ids to small integers.
 
-    Large inputs hash two halves in two threads, then merge the dictionaries.
-    Fixed-width ids of up to 8 bytes are hashed as integers (:func:`_packed`).
+    Every id's byte ``i`` lies between the smallest and the largest byte ``i`` of all
+    ids (packed in ``floor`` and ``ceiling``). Subtracting ``floor`` leaves each byte a
+    digit below ``radix`` (one more than the widest byte range), and the digits read
+    with the first byte most significant give the key: the keys sort as the ids do
+    (byte-wise, as arrow sorts strings) and span ``size`` values. Bytes that never
+    vary at the end are shifted out first, so they do not widen the span.
+    """
+
+    def __init__(self, floor: int, ceiling: int) -> None:
+        """The key layout for ids whose packed bytes lie between ``floor`` and ``ceiling``'s."""
+        spread = (ceiling - floor).to_bytes(8, "little")  # byte-wise: no borrows
+        self.floor = np.uint64(floor)
+        self.radix = max(spread) + 1
+        trailing = 0
+        while trailing < _PACKED_WIDTH - 1 and spread[_PACKED_WIDTH - 1 - trailing] == 0:
+            trailing += 1
+        self.shift = np.uint64(8 * trailing)
+        top = np.array([ceiling], dtype=np.uint64)
+        self.size = int(self.keys(top, np.empty_like(top), np.empty_like(top))[0]) + 1
+
+    def keys(
+        self, packed: NDArray[np.uint64], values: NDArray[np.uint64], scratch: NDArray[np.uint64]
+    ) -> NDArray[np.uint64]:
+        """The keys of packed ids, computed in ``values`` (``scratch``: a buffer of that shape)."""
+        np.subtract(packed, self.floor, out=values)
+        if self.shift:
+            values <<= self.shift
+        factor = self.radix
+        for shift, lanes in _LANES:
+            np.right_shift(values, np.uint64(shift), out=scratch)
+            scratch &= lanes
+            values &= lanes
+            values *= np.uint64(factor)
+            values += scratch
+            factor *= factor
+        return values
+
+    def packed(self, keys: NDArray[np.int64]) -> NDArray[np.uint64]:
+        """The packed ids of ``keys`` (the inverse of :meth:`keys`)."""
+        out = np.zeros(len(keys), dtype=np.uint64)
+        # Signed division is the fast one; keys past int64 (not from the lookup path) need not be.
+        rest = keys.astype(np.int64 if self.size <= 2**63 else np.uint64)
+        quotient, digit = np.empty_like(rest), np.empty_like(rest)
+        for byte in range(_PACKED_WIDTH - 1, -1, -1):
+            np.floor_divide(rest, self.radix, out=quotient)
+            np.multiply(quotient, self.radix, out=digit)
+            np.subtract(rest, digit, out=digit)
+            digit <<= 8 * byte
+            out |= digit.view(np.uint64)
+            rest, quotient = quotient, rest
+        out >>= self.shift
+        out += self.floor
+        return out
+
+
+def _byte_range(arrays: list[NDArray[np.uint64]]) -> tuple[int, int]:
+    """The smallest and the largest byte at each of the 8 positions, packed as two ints.
+
+    Reduced over wide rows of 512 ids at a time (a long inner loop), then folded to 8.
+    """
+    low = np.full(_PACKED_WIDTH, 255, dtype=np.uint8)
+    high = np.zeros(_PACKED_WIDTH, dtype=np.uint8)
+    for array in arrays:
+        data = array.view(np.uint8)
+        wide = len(array) // 512 * 512 * _PACKED_WIDTH
+        for part, row in ((data[:wide], 512 * _PACKED_WIDTH), (data[wide:], _PACKED_WIDTH)):
+            if len(part):
+                rows = part.reshape(-1, row)
+                np.minimum(low, rows.min(axis=0).reshape(-1, _PACKED_WIDTH).min(axis=0), out=low)
+                np.maximum(high, rows.max(axis=0).reshape(-1, _PACKED_WIDTH).max(axis=0), out=high)
+    return int(low.view(np.uint64)[0]), int(high.view(np.uint64)[0])
+
+
+def _dense_codes(keys: Any, width: int) -> tuple[Any, NDArray[np.int32]] | None:
+    """Codes in id order for packed fixed-width ids, by a lookup table; None if too sparse.
+
+    Where the ids' dense keys (:class:`_DenseKeys`) span few values, a table indexed by
+    key replaces the hash table: mark the keys present, number them in key order, look
+    each row's number up. The codes come out in id order, so the ids need no sort.
+    Large inputs work chunk by chunk (cache-sized) in two threads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays = [
+        np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.uint64) for c in keys.chunks if len(c)
+    ]
+    n = sum(len(a) for a in arrays)
+    layout = _DenseKeys(*_byte_range(arrays))
+    if layout.size > min(max(_DENSE_KEYS_PER_ROW * n, _DENSE_MIN_KEYS), _DENSE_MAX_KEYS):
+        return None
+    key = np.empty(n, dtype=np.int32)
+    bounds = list(itertools.pairwise(np.cumsum([0, *(len(a) for a in arrays)]).tolist()))
+    present = np.zeros(layout.size, dtype=bool)
+
+    def mark(part: range) -> None:
+        widest = max((len(arrays[i]) for i in part), default=0)
+        values, scratch = np.empty(widest, np.uint64), np.empty(widest, np.uint64)
+        for i in part:
+            a, b = bounds[i]
+            key[a:b] = layout.keys(arrays[i], values[: b - a], scratch[: b - a])
+            present[key[a:b]] = True  # the same value from either thread
+
+    number = np.empty(layout.size, dtype=np.int32)
+
+    def look_up(part: range) -> None:
+        for i in part:
+            a, b = bounds[i]
+            np.take(number, key[a:b], out=key[a:b], mode="clip")  # keys < size: no clipping
+
+    middle = np.searchsorted(np.cumsum([len(a) for a in arrays]), n // 2)
+    halves = [range(middle), range(middle, len(arrays))]
+    with ThreadPoolExecutor(max_workers=2 if n >= _THREADED_ROWS else 1) as pool:
+        list(pool.map(mark, halves))
+        distinct = np.flatnonzero(present)
+        number[distinct] = np.arange(len(distinct), dtype=np.int32)
+        list(pool.map(look_up, halves))
+    return _unpack(pa.array(layout.packed(distinct)), width), key
+
+
+def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | None, bool]:
+    """Dense int32 codes for the ids, with the distinct ids, missing rows and sortedness.
+
+    Returns the distinct ids, each row's code, the rows missing an id (or None) and
+    whether the distinct ids come sorted.
+
+    Fixed-width ids of up to 8 bytes whose keys span few values are numbered by a
+    lookup table, in id order (:func:`_dense_codes`); other fixed-width ids are hashed
+    as integers (:func:`_packed`), the rest as strings, numbered in order of first
+    appearance. Large inputs hash two halves in two threads, then merge the dictionaries.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -491,6 +635,9 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
     if packed is not None:
         ids, width = packed
         kind = pa.uint64()
+        dense = _dense_codes(ids, width)
+        if dense is not None:
+            return dense[0], dense[1], None, True
     if n < _THREADED_ROWS or ids.num_chunks < 2:
         dictionary, indices = _encode(ids.chunks, kind)
         halves = [indices]
@@ -529,7 +676,7 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
             # (an empty remap means every id in this half was missing: nothing to map)
             np.take(remap, part, out=part)
         at += len(indices)
-    return dictionary, code, null
+    return dictionary, code, null, False
 
 
 def _empty_rejects() -> pa.Table:
@@ -573,7 +720,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if pa.types.is_floating(raw_id.type):
         nan_id = pc.is_nan(pc.fill_null(raw_id, 0.0))
         checks.append((names.customer_id, nan_id, RejectRule.ID_MISSING))
-    dictionary, code, null_id = _factorize(_text(raw_id))
+    dictionary, code, null_id, ids_sorted = _factorize(_text(raw_id))
     bad_entry = _bool(
         pc.or_(
             pc.match_substring_regex(dictionary, r"^\s*$"),
@@ -662,7 +809,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
-    return Ingested(ids, code, day, amount, extra, n + n_malformed, rejects)
+    return Ingested(ids, code, day, amount, extra, n + n_malformed, rejects, ids_sorted=ids_sorted)
 
 
 def _row_numbers(at: NDArray[np.intp], n: int, malformed: _Malformed | None) -> NDArray[np.int64]:
