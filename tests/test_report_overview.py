@@ -168,3 +168,44 @@ def test_a_malformed_line_near_the_top_is_a_reject_in_lenient_mode(tmp_path):
     assert report.counts.rows_rejected == 1
     assert [r.row for r in report.rejects()] == [2]
     assert report.customers.get("c1").purchases == 2  # type: ignore[union-attr]
+
+
+@given(logs, st.sampled_from([1, 3, 7]))
+def test_the_bucket_counted_block_by_block_equals_the_bucket_of_all_events(log, block):
+    # The engine derives stages in blocks of whole customers and counts the bucket per
+    # block; the sum must equal leaky_bucket_columns over all the derived events.
+    from custrel import lifecycle_batch
+    from custrel.lifecycle_batch import derive_stages
+    from custrel.report import ReportPolicy, summarize
+    from custrel.retention import leaky_bucket_columns
+
+    summary = summarize(log, as_of=AS_OF)
+    codes = {c.customer_id: i for i, c in enumerate(summary.customers)}
+    customer = [codes[t.customer_id] for t in log]
+    day = [(t.date - lifecycle_batch.EPOCH).days for t in log]
+    policy = ReportPolicy()
+    stages = derive_stages(customer, day, len(codes), AS_OF, policy.lifecycle)
+    first = min(t.date for t in log)
+    expected = leaky_bucket_columns(
+        stages.events_customer,
+        stages.events_day,
+        stages.events_kind,
+        policy.bucket_period,
+        first,
+        AS_OF,
+    )
+
+    saved = lifecycle_batch._BLOCK
+    try:
+        lifecycle_batch._BLOCK = block
+        report = analyze(log, as_of=AS_OF)
+    finally:
+        lifecycle_batch._BLOCK = saved
+    assert report.overview is not None
+    assert [
+        (r.period_start, r.new, r.lost, r.won_back, r.active_at_end)
+        for r in report.overview.leaky_bucket
+    ] == [(f.period_start, f.gained, f.lost, f.won_back, f.end) for f in expected.flows]
+    assert [c.stage for c in report.customers] == [
+        stages.stages()[codes[c.customer_id]] for c in report.customers
+    ]

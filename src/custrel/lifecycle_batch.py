@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 import numpy as np
@@ -40,6 +40,8 @@ _EPOCH_ORDINAL = EPOCH.toordinal()
 _BLOCK = 1 << 18
 #: Threads sharing the blocks.
 _THREADS = 2
+
+T = TypeVar("T")
 
 _STAGE_CODE = {stage: np.int8(i) for i, stage in enumerate(Stage)}
 _KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(EventKind)}
@@ -145,6 +147,31 @@ def derive_stages(
         InvalidValue: mismatched lengths, codes out of range, a customer without
             purchases, or a purchase after ``as_of``.
     """
+    blocks = _derive_blocks(customer, day, n_customers, as_of, policy)
+    if len(blocks) == 1:
+        return blocks[0][0]
+    return StageColumns(
+        *(
+            np.concatenate([getattr(b, f.name) for b, _ in blocks])
+            for f in attrs.fields(StageColumns)
+        )
+    )
+
+
+def _derive_blocks(
+    customer: NDArray[np.integer] | list[int],
+    day: NDArray[np.integer] | list[int],
+    n_customers: int,
+    as_of: date | datetime,
+    policy: LifecyclePolicy | None = None,
+    on_block: Callable[[StageColumns], T] | None = None,
+) -> list[tuple[StageColumns, T | None]]:
+    """:func:`derive_stages` in blocks of whole customers, in customer order.
+
+    Each block's columns come with ``on_block`` of them, computed in the worker
+    thread that derived them (while they are in cache): the report engine counts
+    the leaky bucket there instead of over the concatenated events.
+    """
     policy = policy or LifecyclePolicy()
     codes = _integers(customer)
     days = _integers(day)
@@ -158,9 +185,10 @@ def derive_stages(
     if n_customers == 0 or len(codes) == 0:
         _check_inputs(codes, days, n_customers, as_of_day)
         empty = np.empty(0, dtype=np.int64)
-        return StageColumns(
+        columns = StageColumns(
             np.empty(0, np.int8), np.empty(0, np.int8), empty, empty, empty, np.empty(0, np.int8)
         )
+        return [(columns, on_block(columns) if on_block is not None else None)]
     first = _sorted_occasions(codes, days)
     if first is None:
         # Distinct purchase occasions, sorted by customer then day.
@@ -189,23 +217,18 @@ def derive_stages(
         _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period)),
     )
 
-    def derive_block(bound: tuple[int, int]) -> StageColumns:
+    def derive_block(bound: tuple[int, int]) -> tuple[StageColumns, T | None]:
         a, b = bound
-        return _derive_sorted(codes[a:b], days[a:b], first[a:b], as_of_day, policy, tables)
+        columns = _derive_sorted(codes[a:b], days[a:b], first[a:b], as_of_day, policy, tables)
+        return columns, on_block(columns) if on_block is not None else None
 
     if len(pairs) > 1:
         # numpy releases the GIL inside its loops: two threads share the blocks.
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-            blocks = list(pool.map(derive_block, pairs))
-    else:
-        blocks = [derive_block(pairs[0])]
-    if len(blocks) == 1:
-        return blocks[0]
-    return StageColumns(
-        *(np.concatenate([getattr(b, f.name) for b in blocks]) for f in attrs.fields(StageColumns))
-    )
+            return list(pool.map(derive_block, pairs))
+    return [derive_block(pairs[0])]
 
 
 def _integers(values: NDArray[np.integer] | list[int]) -> NDArray[np.integer]:

@@ -804,16 +804,32 @@ def _leaky_bucket_trusted(
     1-D integer columns of one length, valid kinds, sorted by (customer, day), each
     event legal after the previous one. Anything else gives a meaningless result.
     """
+    bounds = _boundaries(period, start, end)
+    counts = _bucket_counts_trusted(events_customer, events_day, events_kind, period, bounds)
+    return _bucket_of_counts(counts, period, bounds)
+
+
+def _bucket_counts_trusted(
+    events_customer: NDArray[np.int64],
+    events_day: NDArray[np.int64],
+    events_kind: NDArray[np.int8],
+    period: Period,
+    bounds: list[date],
+) -> NDArray[np.int64]:
+    """The bucket's counts of some customers' trusted events (see :func:`_bucket_counts`).
+
+    Counts add up over disjoint sets of customers: the report engine counts each
+    block of customers where it derives their stages, then sums.
+    """
     import numpy as np
 
-    bounds = _boundaries(period, start, end)
     after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[events_kind]
     # Membership before each event: the previous event's "after" within the customer.
     before = np.empty(len(after), dtype=np.int8)
     before[:1] = _OUT
     np.copyto(before[1:], after[:-1])
     before[1:][events_customer[1:] != events_customer[:-1]] = _OUT
-    return _bucket_of_events(events_customer, events_day, events_kind, before, period, bounds)
+    return _bucket_counts(events_customer, events_day, events_kind, before, after, period, bounds)
 
 
 def _bucket_of_events(
@@ -827,31 +843,47 @@ def _bucket_of_events(
     """The bucket's flows from checked event columns and each event's membership before it."""
     import numpy as np
 
-    n = len(bounds) - 1
     after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
+    counts = _bucket_counts(customer, day, kind, before, after, period, bounds)
+    return _bucket_of_counts(counts, period, bounds)
+
+
+def _bucket_counts(
+    customer: NDArray[np.integer[Any]],
+    day: NDArray[np.int64],
+    kind: NDArray[np.integer[Any]],
+    before: NDArray[np.int8],
+    after: NDArray[np.int8],
+    period: Period,
+    bounds: list[date],
+) -> NDArray[np.int64]:
+    """Per period, the customers gained, won back, lost, and lost of those actual at its start.
+
+    Returns a (5, periods) array: rows gained, won back, lost, churned, and in row 4
+    column 0 the net change before the first period (the opening count). Every entry
+    is a sum over customers, so counts of disjoint customer sets add up.
+    """
+    import numpy as np
+
+    n = len(bounds) - 1
+    counts = np.zeros((5, max(n, 1)), dtype=np.int64)
     is_gained = (kind == _KINDS.index(EventKind.PURCHASED)) & (before != _IN)
     is_won = (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT)) | (
         kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL)
     )
     is_lost = kind == _KINDS.index(EventKind.DEFECTED)
     offset = _period_index_of_days(day, period) - period.index(bounds[0])
-    net = is_gained.astype(np.int64) + is_won - is_lost
-    opening = int(net[offset < 0].sum())
-    window = (offset >= 0) & (offset < n)
-    slot = offset[window]
-
-    def per_period(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
-        # (a count of the flagged slots: the same integers as a weighted bincount)
-        return np.bincount(slot[flags], minlength=n).astype(np.int64, copy=False)
-
-    gained, won, lost = (
-        per_period(is_gained[window]),
-        per_period(is_won[window]),
-        per_period(is_lost[window]),
+    earlier = offset < 0
+    counts[4, 0] = (
+        np.count_nonzero(is_gained & earlier)
+        + np.count_nonzero(is_won & earlier)
+        - np.count_nonzero(is_lost & earlier)
     )
-    change = gained + won - lost
-    ends = opening + np.cumsum(change)
-    starts = ends - change
+    window = ~earlier & (offset < n)
+    slot = offset[window]
+    for row, flags in enumerate((is_gained, is_won, is_lost)):
+        # (a count of the flagged slots: the same integers as a weighted bincount)
+        counts[row, :n] = np.bincount(slot[flags[window]], minlength=n)
     # Opening customers not actual at the close: per (customer, period) run of events,
     # actual before the run's first event and not after its last one.
     cw, bw, aw = customer[window], before[window], after[window]
@@ -860,7 +892,19 @@ def _bucket_of_events(
     run_last = np.ones(len(slot), dtype=bool)
     run_last[:-1] = run_first[1:]
     left = (bw[run_first] == _IN) & (aw[run_last] != _IN)
-    churned = np.bincount(slot[run_first][left], minlength=n).astype(np.int64, copy=False)
+    counts[3, :n] = np.bincount(slot[run_first][left], minlength=n)
+    return counts
+
+
+def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[date]) -> LeakyBucket:
+    """The bucket's flows from its counts (:func:`_bucket_counts`, maybe summed)."""
+    import numpy as np
+
+    n = len(bounds) - 1
+    gained, won, lost, churned = counts[0, :n], counts[1, :n], counts[2, :n], counts[3, :n]
+    change = gained + won - lost
+    ends = int(counts[4, 0]) + np.cumsum(change)
+    starts = ends - change
     retained = starts - churned
     flows = tuple(
         BucketFlow(

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from custrel.periods import Period
 from custrel.report import (
     BucketRow,
     ColumnMap,
@@ -29,12 +28,9 @@ from custrel.report._summary import SummaryArrays, summarize_arrays
 from custrel.retention import ChurnCost
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from numpy.typing import NDArray
 
     from custrel._labels import Labelled
-    from custrel.lifecycle_batch import StageColumns
 
 __all__ = ["run"]
 
@@ -102,29 +98,19 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]] = {}
     texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
     overview = None
-    stages = None
-    bucket: Future[tuple[BucketRow, ...]] | None = None
+    bucket: tuple[BucketRow, ...] | None = None
     if full and n:
         tell("judge", 3, total)
         from custrel.lifecycle import ACTUAL_CUSTOMERS, Stage
-        from custrel.lifecycle_batch import derive_stages
 
-        stages = derive_stages(
-            summary.occasion_code, summary.occasion_day, n, as_of, policy.lifecycle
-        )
-        # The leaky bucket needs only the events: it runs while the rest is judged.
-        bucket = sorter.submit(
-            _bucket,
-            stages,
-            int(summary["first_day"].min()),
-            as_of_day,
-            policy.bucket_period,
+        stage_codes, peak_codes, bucket = _stages_and_bucket(
+            summary, n, as_of, int(summary["first_day"].min()), policy
         )
         members = tuple(Stage)
-        labels["stage"] = (members, stages.stage)
-        labels["peak"] = (members, stages.peak)
+        labels["stage"] = (members, stage_codes)
+        labels["peak"] = (members, peak_codes)
         numbers["at_risk"] = _at_risk(
-            summary, stages.stage, members, ACTUAL_CUSTOMERS, as_of_day, policy
+            summary, stage_codes, members, ACTUAL_CUSTOMERS, as_of_day, policy
         )
         judged = judge(numbers, as_of_day)
         labels.update(judged.labels)
@@ -140,7 +126,7 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     customers = CustomerTable(ids, numbers, labels, texts)
     if full:
         tell("overview", 4, total)
-        rows = bucket.result() if bucket is not None else ()
+        rows = bucket if bucket is not None else ()
         overview = _overview(customers, rows, policy, currency)
     sorter.shutdown()
     tell("done", total, total)
@@ -285,26 +271,37 @@ def _churn_cost(
     return churn_cost(lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100))
 
 
-def _bucket(
-    stages: StageColumns, first_day: int, as_of_day: int, period: Period
-) -> tuple[BucketRow, ...]:
-    """The leaky bucket (漏桶) per period, by :func:`custrel.retention.leaky_bucket_columns`.
+def _stages_and_bucket(
+    summary: SummaryArrays, n: int, as_of: dt.date, first_day: int, policy: ReportPolicy
+) -> tuple[NDArray[np.int8], NDArray[np.int8], tuple[BucketRow, ...]]:
+    """Stage and peak per customer, and the leaky bucket (漏桶) per period.
 
-    The lifecycle's stage-changing events go in as they are, so the bucket counts
-    exactly the gains, defections and win-backs the stages were derived from. They
-    come from ``derive_stages`` itself, so the trusted entry skips re-checking them.
+    The stages come from :func:`custrel.lifecycle_batch.derive_stages`' blocks; the
+    bucket counts each block's stage-changing events as they are (in the worker
+    thread, while they are in cache) and sums the counts, so it counts exactly the
+    gains, defections and win-backs the stages were derived from. The events come
+    from the derivation itself, so the trusted entry skips re-checking them.
     """
-    from custrel.retention import _leaky_bucket_trusted
+    from custrel.lifecycle_batch import StageColumns, _derive_blocks
+    from custrel.retention import _boundaries, _bucket_counts_trusted, _bucket_of_counts
 
-    bucket = _leaky_bucket_trusted(
-        stages.events_customer,
-        stages.events_day,
-        stages.events_kind,
-        period,
-        _date(first_day),
-        _date(as_of_day),
+    period = policy.bucket_period
+    bounds = _boundaries(period, _date(first_day), as_of)
+
+    def count(block: StageColumns) -> NDArray[np.int64]:
+        return _bucket_counts_trusted(
+            block.events_customer, block.events_day, block.events_kind, period, bounds
+        )
+
+    blocks = _derive_blocks(
+        summary.occasion_code, summary.occasion_day, n, as_of, policy.lifecycle, count
     )
-    return tuple(
+    counts = np.asarray(np.sum([c for _, c in blocks if c is not None], axis=0), dtype=np.int64)
+    bucket = _bucket_of_counts(counts, period, bounds)
+    rows = tuple(
         BucketRow(f.period_start, f.gained, f.lost, f.won_back, f.end, f.churn_rate)
         for f in bucket.flows
     )
+    stage = np.concatenate([b.stage for b, _ in blocks])
+    peak = np.concatenate([b.peak for b, _ in blocks])
+    return stage, peak, rows

@@ -124,8 +124,6 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     for a, b in blocks:
         key[a:b] += day[a:b] - low
     key.sort()
-    # Rows per customer: where each customer's keys begin in the sorted key.
-    purchases = np.diff(np.searchsorted(key, np.arange(n + 1, dtype=key.dtype) * span))
     distinct = np.empty(len(key), dtype=bool)
     distinct[0] = True
     np.not_equal(key[1:], key[:-1], out=distinct[1:])
@@ -159,7 +157,9 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     big_t = lookup[as_of_day - low] - first_period
     first_day = first_off + low
 
-    revenue, repeat_revenue, totals = sums.result() if sums is not None else _row_sums(*job)
+    purchases, revenue, repeat_revenue, totals = (
+        sums.result() if sums is not None else _row_sums(*job)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_revenue / np.maximum(frequency, 1), 0.0)
     result = SummaryArrays(
@@ -211,13 +211,16 @@ def _row_sums(
     lookup: NDArray[np.int64],
     period: Period,
     blocks: list[tuple[int, int]],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-    """Revenue, repeat revenue and the optional columns' totals per customer.
+) -> tuple[
+    NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]
+]:
+    """Rows, revenue, repeat revenue and the optional columns' totals per customer.
 
     Sums accumulate with ``np.add.at`` in row order (the same additions, in the same
     order, as a weighted ``bincount``), block by block. A repeat row lies outside
     its customer's first period; the first day is a per-customer minimum.
     """
+    purchases = np.bincount(code, minlength=n).astype(np.int64, copy=False)
     first_day = np.full(n, np.iinfo(day.dtype).max, dtype=day.dtype)
     for a, b in blocks:
         np.minimum.at(first_day, code[a:b], day[a:b])
@@ -244,4 +247,4 @@ def _row_sums(
             block_late = extra["days_late"][a:b]
             np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
             np.maximum.at(totals["max_days_late"], block_code, block_late)
-    return revenue, repeat_revenue, totals
+    return purchases, revenue, repeat_revenue, totals
