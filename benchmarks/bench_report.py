@@ -8,7 +8,9 @@ lognormal amounts, ISO dates, time-ordered — then runs each engine in its own 
 process on the same CSV (wall time of read + compute, peak RSS of that process),
 and checks that frequency / recency / T / monetary_value agree per customer. With
 ``--repeat N`` each engine runs N times (engines interleaved) and the median time and
-the largest peak are printed: this 2-core VM is noisy.
+the largest peak are printed, with the fastest run: this 2-core VM is noisy (a run
+that gets freshly backed memory from the host spends up to a second more in the
+kernel, whichever engine it is), so the best run shows the compute alone.
 """
 
 from __future__ import annotations
@@ -224,14 +226,19 @@ def main() -> None:
                 results[engine] = None
                 continue
             seconds = statistics.median(s["seconds"] for s in stats)
+            best = min(s["seconds"] for s in stats)
             peak = max(s["peak_mib"] for s in stats)
             results[engine] = (
-                {"seconds": seconds, "peak_mib": peak},
+                {"seconds": seconds, "best": best, "peak_mib": peak},
                 DATA / f"result_{size}_{engine}.parquet",
             )
         base = results["custrel-summary"][0]["seconds"]  # type: ignore[index]
+        base_best = results["custrel-summary"][0]["best"]  # type: ignore[index]
         reference = str(results["custrel-summary"][1])  # type: ignore[index]
-        print(f"{'engine':<16} {'seconds':>8} {'÷ custrel summary':>18} {'peak MiB':>9}  agrees")
+        print(
+            f"{'engine':<16} {'seconds':>8} {'÷ custrel summary':>18} {'best':>6} "
+            f"{'÷ (best)':>9} {'peak MiB':>9}  agrees"
+        )
         for engine, result in results.items():
             if result is None:
                 print(f"{engine:<16} {'failed':>8}")
@@ -239,6 +246,7 @@ def main() -> None:
             stats, out = result
             print(
                 f"{engine:<16} {stats['seconds']:>8.2f} {stats['seconds'] / base:>18.2f} "
+                f"{stats['best']:>6.2f} {stats['best'] / base_best:>9.2f} "
                 f"{stats['peak_mib']:>9.0f}  {agree(reference, str(out))}"
             )
 
