@@ -867,32 +867,33 @@ def _bucket_counts(
 
     n = len(bounds) - 1
     counts = np.zeros((5, max(n, 1)), dtype=np.int64)
-    is_gained = (kind == _KINDS.index(EventKind.PURCHASED)) & (before != _IN)
-    is_won = (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT)) | (
-        kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL)
-    )
-    is_lost = kind == _KINDS.index(EventKind.DEFECTED)
+    # One flow per event at most: 1 gained, 2 won back, 3 lost (0: none).
+    flow = np.where(kind == _KINDS.index(EventKind.DEFECTED), 3, 0).astype(np.int8)
+    flow[(kind == _KINDS.index(EventKind.PURCHASED)) & (before != _IN)] = 1
+    flow[
+        (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT))
+        | (kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL))
+    ] = 2
     offset = _period_index_of_days(day, period) - period.index(bounds[0])
     earlier = offset < 0
-    counts[4, 0] = (
-        np.count_nonzero(is_gained & earlier)
-        + np.count_nonzero(is_won & earlier)
-        - np.count_nonzero(is_lost & earlier)
-    )
     window = ~earlier & (offset < n)
-    slot = offset[window]
-    for row, flags in enumerate((is_gained, is_won, is_lost)):
-        # (a count of the flagged slots: the same integers as a weighted bincount)
-        counts[row, :n] = np.bincount(slot[flags[window]], minlength=n)
+    if bool(earlier.any()):
+        before_start = np.bincount(flow[earlier], minlength=4)
+        counts[4, 0] = before_start[1] + before_start[2] - before_start[3]
+    if not bool(window.all()):
+        customer, before, after = customer[window], before[window], after[window]
+        offset, flow = offset[window], flow[window]
+    # Gained, won back and lost per period in one count of (period, flow) pairs.
+    pairs = np.bincount(offset * 4 + flow, minlength=4 * n).reshape(n, 4)
+    counts[:3, :n] = pairs[:, 1:].T
     # Opening customers not actual at the close: per (customer, period) run of events,
     # actual before the run's first event and not after its last one.
-    cw, bw, aw = customer[window], before[window], after[window]
-    run_first = np.ones(len(slot), dtype=bool)
-    run_first[1:] = (cw[1:] != cw[:-1]) | (slot[1:] != slot[:-1])
-    run_last = np.ones(len(slot), dtype=bool)
+    run_first = np.ones(len(offset), dtype=bool)
+    run_first[1:] = (customer[1:] != customer[:-1]) | (offset[1:] != offset[:-1])
+    run_last = np.ones(len(offset), dtype=bool)
     run_last[:-1] = run_first[1:]
-    left = (bw[run_first] == _IN) & (aw[run_last] != _IN)
-    counts[3, :n] = np.bincount(slot[run_first][left], minlength=n)
+    left = (before[run_first] == _IN) & (after[run_last] != _IN)
+    counts[3, :n] = np.bincount(offset[run_first][left], minlength=n)
     return counts
 
 
