@@ -290,15 +290,19 @@ class _DayTables:
     """Calendar arithmetic per day number from ``low``: lapse span added, loyalty period."""
 
     low: int
-    span: NDArray[np.int64]
-    period: NDArray[np.int64]
+    span: NDArray[np.int32]
+    period: NDArray[np.int32]
 
 
 def _day_table(
     low: int, high: int, compute: Callable[[NDArray[np.int64]], NDArray[np.int64]]
-) -> NDArray[np.int64]:
-    """``compute`` over every day number in ``low..high``, to be looked up by offset."""
-    return compute(np.arange(low, high + 1, dtype=np.int64))
+) -> NDArray[np.int32]:
+    """``compute`` over every day number in ``low..high``, as int32, to be looked up by offset.
+
+    Day numbers of dates in years 1 to 9999 fit in int32; so do the derivation's
+    per-occasion columns, which halves the memory traffic of its passes.
+    """
+    return compute(np.arange(low, high + 1, dtype=np.int64)).astype(np.int32)
 
 
 def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
@@ -327,18 +331,18 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
     per_customer = np.diff(np.append(start_at, n))
 
     # Occasion position within the customer, and the customer's first day, per occasion.
-    pos = np.arange(n, dtype=np.int64)
-    pos -= np.repeat(start_at, per_customer)
-    first_day = np.repeat(d[start_at].astype(np.int64), per_customer)
+    pos = np.arange(n, dtype=np.int32)
+    pos -= np.repeat(start_at.astype(np.int32), per_customer)
+    first_day = np.repeat(d[start_at].astype(np.int32), per_customer)
 
     # Lapses: a gap longer than the deadline computed from purchases before it.
     spanned = tables.span[offset]
     # The deadline after occasion i, judged at occasion i + 1.
-    deadline = np.empty(n, dtype=np.int64)
+    deadline = np.empty(n, dtype=np.int32)
     deadline[0] = spanned[0]
     deadline[1:] = spanned[:-1]
     del spanned
-    previous = np.empty(n, dtype=np.int64)
+    previous = np.empty(n, dtype=np.int32)
     previous[0] = d[0]
     previous[1:] = d[:-1]
     _limit_deadline(policy, deadline, previous, pos - 1, previous - first_day)
@@ -351,12 +355,12 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
     # Loyalty: a streak of consecutive periods, or regular gaps, within the run.
     period = tables.period[offset]
     del offset
-    step = np.empty(n, dtype=np.int64)
+    step = np.empty(n, dtype=np.int32)
     step[0] = 0
     np.subtract(period[1:], period[:-1], out=step[1:])
     del period
     broken = run_start | (step > 1)
-    increments = np.cumsum(~broken & (step == 1))
+    increments = np.cumsum(~broken & (step == 1), dtype=np.int32)
     del step
     base = np.where(broken, increments, 0)
     np.maximum.accumulate(base, out=base)
@@ -371,7 +375,7 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
         del index, run_begin
     del previous
     hit &= ~run_start
-    hits = np.cumsum(hit, dtype=np.int64)
+    hits = np.cumsum(hit, dtype=np.int32)
     run_base = np.where(run_start, hits, 0)
     np.maximum.accumulate(run_base, out=run_base)
     hits -= run_base  # hits within the run
@@ -381,7 +385,7 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
 
     # The end: lost at as_of, and each customer's stage.
     n_occasions = per_customer.astype(np.int64)
-    last_day = d[last_at].astype(np.int64)
+    last_day = d[last_at].astype(np.int32)
     final_deadline = tables.span[last_day - low]
     _limit_deadline(
         policy, final_deadline, last_day, n_occasions - 1, last_day - first_day[start_at]
@@ -392,7 +396,7 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
     stage = np.where(hits[last_at] >= 1, _STAGE_CODE[Stage.LOYAL], stage)
     stage = np.where(lost, _STAGE_CODE[Stage.LOST], stage).astype(np.int8)
     del hits
-    event_count = np.cumsum(loyalty_event)
+    event_count = np.cumsum(loyalty_event, dtype=np.int32)
     ever_loyal = event_count[last_at] > event_count[start_at] - loyalty_event[start_at]
     del event_count
     peak = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
@@ -435,10 +439,10 @@ def _check_inputs(
 
 def _limit_deadline(
     policy: LifecyclePolicy,
-    deadline: NDArray[np.int64],
-    last: NDArray[np.int64],
-    gaps_before: NDArray[np.int64],
-    gap_total: NDArray[np.int64],
+    deadline: NDArray[np.integer],
+    last: NDArray[np.integer],
+    gaps_before: NDArray[np.integer],
+    gap_total: NDArray[np.integer],
 ) -> None:
     """Vectorised :meth:`LifecyclePolicy.lapse_deadline`, with the same float arithmetic.
 
@@ -453,7 +457,7 @@ def _limit_deadline(
     cadence *= multiple
     np.ceil(cadence, out=cadence)
     np.maximum(cadence, policy.lapse_floor_days, out=cadence)
-    relative = cadence.astype(np.int64)
+    relative = cadence.astype(deadline.dtype)
     del cadence
     relative += last
     np.minimum(deadline, relative, out=relative)
@@ -463,7 +467,7 @@ def _limit_deadline(
 def _regular(
     policy: LifecyclePolicy,
     d: NDArray[np.int64],
-    previous: NDArray[np.int64],
+    previous: NDArray[np.integer],
     run_start: NDArray[np.bool_],
     run_begin: NDArray[np.int64],
     index: NDArray[np.int64],
@@ -489,12 +493,12 @@ def _regular(
 def _events(
     c: NDArray[np.integer],
     d: NDArray[np.integer],
-    pos: NDArray[np.int64],
+    pos: NDArray[np.integer],
     lapse: NDArray[np.bool_],
-    lapse_deadline: NDArray[np.int64],
+    lapse_deadline: NDArray[np.integer],
     loyalty_event: NDArray[np.bool_],
     lost_idx: NDArray[np.int64],
-    lost_deadline: NDArray[np.int64],
+    lost_deadline: NDArray[np.integer],
     day_bound: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
     """The stage-changing events, in the order :func:`derive` emits them.
