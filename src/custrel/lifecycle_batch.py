@@ -411,6 +411,7 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
         loyalty_event,
         last_at[lost],
         final_deadline[lost],
+        low,
         max(low + len(tables.span) - 1, as_of_day) + 1,
     )
     return StageColumns(stage, peak, n_occasions, *events)
@@ -499,50 +500,64 @@ def _events(
     loyalty_event: NDArray[np.bool_],
     lost_idx: NDArray[np.int64],
     lost_deadline: NDArray[np.integer],
+    day_low: int,
     day_bound: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
     """The stage-changing events, in the order :func:`derive` emits them.
 
-    Every event day is below ``day_bound``. Sorted by customer, day, order within
+    Every event day lies in ``day_low .. day_bound - 1``. The occasions that carry
+    an event are gathered once; the events are sorted by customer, day, order within
     the day and source, as one packed int64 key when it fits (a plain sort),
     otherwise with ``lexsort``.
     """
-    purchase = (pos == 0) | ((pos == 1) & ~lapse)
+    purchase = pos <= 1
+    purchase &= ~(lapse & (pos == 1))  # the second occasion, unless it ends a lapse
+    at = np.flatnonzero(purchase | lapse | loyalty_event)
+    c_at, d_at = c[at].astype(np.int64), d[at].astype(np.int64)
+    is_lapse = lapse[at]
+    is_purchase, is_loyal = purchase[at], loyalty_event[at]
+    del at, purchase
+    c_lapse, c_lost = c_at[is_lapse], c[lost_idx].astype(np.int64)
     parts = [
         # (customer, day, order within the day, kind)
-        (c[lapse], lapse_deadline + 1, 0, EventKind.DEFECTED),
-        (c[purchase], d[purchase], 1, EventKind.PURCHASED),
-        (c[lapse], d[lapse], 1, EventKind.WON_BACK_TO_REPEAT),
-        (c[loyalty_event], d[loyalty_event], 2, EventKind.LOYALTY_ESTABLISHED),
-        (c[lost_idx], lost_deadline + 1, 3, EventKind.DEFECTED),
+        (c_lapse, lapse_deadline.astype(np.int64) + 1, 0, EventKind.DEFECTED),
+        (c_at[is_purchase], d_at[is_purchase], 1, EventKind.PURCHASED),
+        (c_lapse, d_at[is_lapse], 1, EventKind.WON_BACK_TO_REPEAT),
+        (c_at[is_loyal], d_at[is_loyal], 2, EventKind.LOYALTY_ESTABLISHED),
+        (c_lost, lost_deadline.astype(np.int64) + 1, 3, EventKind.DEFECTED),
     ]
-    del purchase
-    customers = np.concatenate([p[0] for p in parts]).astype(np.int64, copy=False)
-    days = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
-    within = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
-    source = np.concatenate([np.full(len(p[0]), i, dtype=np.int64) for i, p in enumerate(parts)])
+    del c_at, d_at
     kind_of = np.array([_KIND_CODE[p[3]] for p in parts], dtype=np.int8)
-    del parts
-    if not len(days):
-        return customers, days, kind_of[source]
-    low = int(days.min())
-    span = day_bound - low
-    if int(customers.max()) + 1 >= 2**62 // (span * 32):
+    total = sum(len(p[0]) for p in parts)
+    if not total:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.int8)
+    span = day_bound - day_low
+    last_customer = max(int(p[0].max()) for p in parts if len(p[0]))
+    if last_customer + 1 >= 2**62 // (span * 32):
+        customers = np.concatenate([p[0] for p in parts])
+        days = np.concatenate([p[1] for p in parts])
+        within = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
+        source = np.concatenate([np.full(len(p[0]), i, np.int64) for i, p in enumerate(parts)])
         order = np.lexsort((source, within, days, customers))
         return customers[order], days[order], kind_of[source[order]]
     # key = ((customer * span + day - low) * 4 + within) * 8 + source: unique, and its
     # order is (customer, day, within, source) — the order lexsort would give.
-    key = customers * span
-    key += days - low
-    key <<= 2
-    key += within
-    key <<= 3
-    key += source
-    del customers, days, within, source
+    key = np.empty(total, dtype=np.int64)
+    start = 0
+    for index, (who, when, order_in_day, _) in enumerate(parts):
+        part = key[start : start + len(who)]
+        np.multiply(who, span, out=part)
+        part += when
+        part -= day_low
+        part <<= 5
+        part += order_in_day * 8 + index
+        start += len(who)
+    del parts
     key.sort()
     kinds = kind_of[key & 7]
     key >>= 5
     customers = key // span
     key -= customers * span
-    key += low
+    key += day_low
     return customers, key, kinds
