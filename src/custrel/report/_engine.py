@@ -75,9 +75,9 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     del table
     counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows)
     if as_of is None:
-        if not len(data.day):
+        if not data.rows.rows:
             raise _no_rows()
-        as_of = _date(int(data.day.max()))
+        as_of = _date(data.rows.day_range()[1])
     as_of_day = (as_of - _EPOCH).days
     tell("summarise", 2, total)
     n = len(data.ids)
@@ -85,11 +85,9 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     # unless the ids come sorted already.
     sorter = ThreadPoolExecutor(max_workers=1)
     ordering = None if data.ids_sorted else sorter.submit(_id_order, data.ids)
-    summary = summarize_arrays(
-        data.code, data.day, data.amount, data.extra, n, as_of_day, policy.period
-    )
+    summary = summarize_arrays(data.code, data.rows, n, as_of_day, policy.period)
     numbers: dict[str, NDArray[np.generic]] = dict(summary.columns)
-    cost_columns = [c for c in ("cost", "service_cost", "bad_debt") if c in data.extra]
+    cost_columns = [c for c in ("cost", "service_cost", "bad_debt") if c in data.rows.extra]
     if cost_columns:
         profit = numbers["revenue"].astype(np.float64).copy()
         for name in cost_columns:

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from custrel.errors import InputDataError, MissingColumn
 from custrel.report import CANONICAL_COLUMNS
+from custrel.report._summary import Pieces
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -36,6 +37,8 @@ __all__ = ["Ingested", "RejectRule", "read_source", "validate"]
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
 _THREADED_ROWS = 1_000_000
+#: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).
+_CSV_BLOCK = 4 << 20
 #: Ids of at most this many bytes, all of one length, are hashed as integers.
 _PACKED_WIDTH = 8
 #: Fixed-width ids get codes from a lookup table instead of a hash table when their
@@ -157,6 +160,9 @@ def _read_csv(
             quoted_strings_can_be_null=False,
         )
 
+    # Blocks of a few MB: the engine works on the chunks as they come (not too small),
+    # and two cores still share many blocks.
+    blocks = pcsv.ReadOptions(block_size=_CSV_BLOCK)
     # Fast path: typed, multithreaded; any parse problem falls back to strings. Plain
     # ISO dates (as in the first block) parse straight to date32, else as timestamps.
     date_types = [pa.timestamp("s")]
@@ -164,7 +170,9 @@ def _read_csv(
         date_types.insert(0, pa.date32())
     for date_type in date_types:
         try:
-            return pcsv.read_csv(path, convert_options=convert(date_type)), None
+            return pcsv.read_csv(
+                path, read_options=blocks, convert_options=convert(date_type)
+            ), None
         except pa.ArrowInvalid as error:  # noqa: PERF203 - at most two attempts
             if "Empty CSV file" in str(error):
                 raise _csv_error(error) from None
@@ -307,10 +315,8 @@ def _bool(array: Any) -> NDArray[np.bool_]:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _numeric(
-    array: Any, column: str, checks: list[tuple[str, Any, str]], *, required: bool
-) -> NDArray[np.float64]:
-    """Float64 values of ``array``; broken rules are appended to ``checks``."""
+def _numeric(array: Any, column: str, checks: list[tuple[str, Any, str]], *, required: bool) -> Any:
+    """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``."""
     kind = array.type
     if pa.types.is_dictionary(kind):
         array = array.cast(kind.value_type)
@@ -335,20 +341,20 @@ def _numeric(
             else pc.if_else(missing, "0", array)
         )
     try:
-        values = np.asarray(
-            pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-        )
+        values = pa.chunked_array(pc.cast(array, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise InputDataError(RejectRule.NUMBER, column=column, value=str(array.type)) from None
-    finite = np.isfinite(values)
-    checks.append((column, ~finite, f"{column} {RejectRule.FINITE}"))
-    checks.append((column, finite & (values < 0), f"{column} {RejectRule.NON_NEGATIVE}"))
+    finite = pc.is_finite(values)
+    checks.append((column, pc.invert(finite), f"{column} {RejectRule.FINITE}"))
+    negative = pc.and_(finite, pc.less(values, 0.0))
+    checks.append((column, negative, f"{column} {RejectRule.NON_NEGATIVE}"))
     return values
 
 
 def _days(
     array: Any, column: str, date_format: str | None, checks: list[tuple[str, Any, str]]
-) -> NDArray[np.int32]:
+) -> Any:
+    """Day numbers of ``array`` as chunked int32 (no nulls); broken rules go to ``checks``."""
     kind = array.type
     if date_format is not None and not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
         text = _text(array)
@@ -384,9 +390,7 @@ def _days(
         if array.null_count
         else pc.cast(array, pa.date32())
     )
-    out = np.empty(len(days), dtype=np.int32)
-    _fill(out, pa.chunked_array(days).cast(pa.int32()).chunks)
-    return out
+    return pa.chunked_array(days).cast(pa.int32())
 
 
 class Ingested:
@@ -395,9 +399,8 @@ class Ingested:
     Attributes:
         ids: the distinct customer ids (an arrow string array), indexed by ``code``.
         code: dense customer code per accepted row.
-        day: day number (days since 1970-01-01) per accepted row.
-        amount: revenue per accepted row.
-        extra: optional numeric columns present in the input, per accepted row.
+        rows: day number (days since 1970-01-01), amount and the optional numeric
+            columns present, per accepted row, as views on the input's chunks.
         rows_read: data rows read, including malformed lines.
         rejects: arrow table (row, column, value, rule), sorted by row.
         ids_sorted: whether ``ids`` are in sorted order (codes then follow the ids').
@@ -407,9 +410,7 @@ class Ingested:
         self,
         ids: Any,
         code: NDArray[np.int32],
-        day: NDArray[np.int32],
-        amount: NDArray[np.float64],
-        extra: dict[str, NDArray[np.float64]],
+        rows: Pieces,
         rows_read: int,
         rejects: pa.Table,
         *,
@@ -418,9 +419,7 @@ class Ingested:
         """Hold the accepted columns and the rejects."""
         self.ids = ids
         self.code = code
-        self.day = day
-        self.amount = amount
-        self.extra = extra
+        self.rows = rows
         self.rows_read = rows_read
         self.rejects = rejects
         self.ids_sorted = ids_sorted
@@ -734,15 +733,14 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
 
     day = _days(table[names.date], names.date, date_format, checks)
     if as_of is not None:
-        checks.append(
-            (names.date, day > _day_number(as_of), RejectRule.DATE_AFTER.format(as_of=as_of))
-        )
-    amount = _numeric(table[names.amount].combine_chunks(), names.amount, checks, required=True)
-    extra: dict[str, NDArray[np.float64]] = {}
+        late = pc.greater(day, _day_number(as_of))
+        checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
+    amount = _numeric(table[names.amount], names.amount, checks, required=True)
+    extra: dict[str, Any] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
-            extra[field] = _numeric(table[column].combine_chunks(), column, checks, required=False)
+            extra[field] = _numeric(table[column], column, checks, required=False)
 
     # The first broken rule per row, in check order (-1: none); built only when needed.
     reason: NDArray[np.int16] | None = None
@@ -801,15 +799,22 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     ids = dictionary
     if len(bad_rows) and reason is not None:
         keep = reason < 0
-        code, day, amount = code[keep], day[keep], amount[keep]
-        extra = {k: v[keep] for k, v in extra.items()}
+        kept = pa.array(keep)
+        code, day, amount = code[keep], day.filter(kept), amount.filter(kept)
+        extra = {k: v.filter(kept) for k, v in extra.items()}
         # Dense codes over the customers that kept at least one row.
         used = np.bincount(code, minlength=len(ids)) > 0
         if not used.all():
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
-    return Ingested(ids, code, day, amount, extra, n + n_malformed, rejects, ids_sorted=ids_sorted)
+    rows = Pieces.of_chunks(_views(day), _views(amount), **{k: _views(v) for k, v in extra.items()})
+    return Ingested(ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted)
+
+
+def _views(column: Any) -> list[NDArray[Any]]:
+    """Numpy views on the chunks of a chunked numeric column without nulls."""
+    return [chunk.to_numpy(zero_copy_only=True) for chunk in column.chunks]
 
 
 def _row_numbers(at: NDArray[np.intp], n: int, malformed: _Malformed | None) -> NDArray[np.int64]:

@@ -17,8 +17,9 @@ per customer.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from custrel.periods import Period
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["SummaryArrays", "period_lookup", "summarize_arrays"]
+__all__ = ["Pieces", "SummaryArrays", "period_lookup", "summarize_arrays"]
 
 _EPOCH = dt.date(1970, 1, 1)
 #: Rows per block of the per-row sums (a tuning knob, not a rule).
@@ -56,6 +57,80 @@ def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.i
     return as_dates.astype("datetime64[Y]").astype(np.int64)
 
 
+class Pieces:
+    """Per-row numeric columns as numpy views cut at row boundaries all of them share.
+
+    Arrow reads a file in chunks; copying each column into one array would cost a
+    pass and fresh memory per column. The summary works block by block anyway, so it
+    takes the chunks as they are (views, no copy), cut where any column's chunks
+    end and at least every ``_BLOCK`` rows.
+
+    Attributes:
+        bounds: the row ranges ``(start, end)``, in order, covering every row.
+        day: day number (int32) per row, one view per range.
+        amount: revenue per row, one view per range.
+        extra: the optional numeric columns present, one view per range each.
+        rows: how many rows.
+    """
+
+    def __init__(
+        self,
+        bounds: list[tuple[int, int]],
+        day: list[NDArray[np.int32]],
+        amount: list[NDArray[np.float64]],
+        extra: dict[str, list[NDArray[np.float64]]],
+    ) -> None:
+        """Hold the views; every list has one view per range of ``bounds``."""
+        self.bounds = bounds
+        self.day = day
+        self.amount = amount
+        self.extra = extra
+        self.rows = bounds[-1][1] if bounds else 0
+
+    @classmethod
+    def of_chunks(
+        cls,
+        day: list[NDArray[np.int32]],
+        amount: list[NDArray[np.float64]],
+        **extra: list[NDArray[np.float64]],
+    ) -> Pieces:
+        """Cut chunked columns (each a list of arrays covering the same rows) at shared bounds."""
+        columns: dict[str, list[NDArray[Any]]] = {"day": day, "amount": amount, **extra}
+        cuts = {0}
+        for chunks in columns.values():
+            at = 0
+            for chunk in chunks:
+                at += len(chunk)
+                cuts.add(at)
+        cuts.update(range(0, max(cuts), _BLOCK))
+        edges = sorted(cuts)
+        cut = {name: _cut(chunks, edges) for name, chunks in columns.items()}
+        bounds = list(itertools.pairwise(edges))
+        return cls(bounds, cut.pop("day"), cut.pop("amount"), cut)
+
+    def day_range(self) -> tuple[int, int]:
+        """The smallest and the largest day number (the rows must not be empty)."""
+        return (
+            min(int(piece.min()) for piece in self.day if len(piece)),
+            max(int(piece.max()) for piece in self.day if len(piece)),
+        )
+
+
+def _cut(chunks: list[NDArray[Any]], edges: list[int]) -> list[NDArray[Any]]:
+    """Views of ``chunks`` (consecutive row ranges) cut at the row numbers ``edges``."""
+    views = []
+    start = 0
+    chunk_iter = iter(chunks)
+    chunk = next(chunk_iter, None)
+    for a, b in itertools.pairwise(edges):
+        while chunk is not None and start + len(chunk) <= a:
+            start += len(chunk)
+            chunk = next(chunk_iter, None)
+        assert chunk is not None
+        views.append(chunk[a - start : b - start])  # within one chunk: edges include its ends
+    return views
+
+
 class SummaryArrays:
     """Per-customer columns, indexed by customer code."""
 
@@ -73,9 +148,7 @@ class SummaryArrays:
 
 def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     code: NDArray[np.integer],
-    day: NDArray[np.integer],
-    amount: NDArray[np.float64],
-    extra: dict[str, NDArray[np.float64]],
+    rows: Pieces,
     n_customers: int,
     as_of_day: int,
     period: Period,
@@ -83,11 +156,13 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     """Compute the BTYD summary and per-customer totals from accepted rows.
 
     Memory stays close to the input: the sort key is int32 when it fits, per-row
-    work runs in blocks, and sums accumulate with ``np.add.at`` in row order
-    (the same additions, in the same order, as a weighted ``bincount``).
+    work runs piece by piece on the input's own chunks, and sums accumulate with
+    ``np.add.at`` in row order (the same additions, in the same order, as a
+    weighted ``bincount``).
     """
     n = n_customers
-    if len(day) == 0:
+    extra = rows.extra
+    if rows.rows == 0:
         empty_i = np.zeros(0, dtype=np.int64)
         empty_f = np.zeros(0, dtype=np.float64)
         return SummaryArrays(
@@ -102,18 +177,16 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
             monetary_value=empty_f,
             **dict.fromkeys(extra, empty_f),
         )
-    low = int(day.min())
-    high = max(int(day.max()), as_of_day)
+    low, high = rows.day_range()
+    high = max(high, as_of_day)
     span = high - low + 1
     lookup = period_lookup(period, low, high)
-    rows = len(day)
-    blocks = [(a, min(a + _BLOCK, rows)) for a in range(0, rows, _BLOCK)]
 
     # The per-row sums need only each customer's first day (a minimum per code), so
     # on large inputs they run in a second thread while this one sorts.
-    job = (code, day, amount, extra, n, low, lookup, period, blocks)
+    job = (code, rows, n, low, lookup, period)
     sums = None
-    if rows >= _THREADED_ROWS:
+    if rows.rows >= _THREADED_ROWS:
         pool = ThreadPoolExecutor(max_workers=1)
         sums = pool.submit(_row_sums, *job)
         pool.shutdown(wait=False)
@@ -121,8 +194,9 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     # One sort of key = code * span + (day - low): distinct (customer, day) occasions.
     narrow = n * span + span < _INT32_LIMIT
     key = np.multiply(code, span, dtype=np.int32 if narrow else np.int64)
-    for a, b in blocks:
-        key[a:b] += day[a:b] - low
+    for (a, b), day in zip(rows.bounds, rows.day, strict=True):
+        key[a:b] += day
+        key[a:b] -= low
     key.sort()
     distinct = np.empty(len(key), dtype=bool)
     distinct[0] = True
@@ -203,27 +277,25 @@ def _distinct_periods(
 
 def _row_sums(
     code: NDArray[np.integer],
-    day: NDArray[np.integer],
-    amount: NDArray[np.float64],
-    extra: dict[str, NDArray[np.float64]],
+    rows: Pieces,
     n: int,
     low: int,
     lookup: NDArray[np.int64],
     period: Period,
-    blocks: list[tuple[int, int]],
 ) -> tuple[
     NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]
 ]:
     """Rows, revenue, repeat revenue and the optional columns' totals per customer.
 
     Sums accumulate with ``np.add.at`` in row order (the same additions, in the same
-    order, as a weighted ``bincount``), block by block. A repeat row lies outside
+    order, as a weighted ``bincount``), piece by piece. A repeat row lies outside
     its customer's first period; the first day is a per-customer minimum.
     """
+    extra = rows.extra
     purchases = np.bincount(code, minlength=n).astype(np.int64, copy=False)
-    first_day = np.full(n, np.iinfo(day.dtype).max, dtype=day.dtype)
-    for a, b in blocks:
-        np.minimum.at(first_day, code[a:b], day[a:b])
+    first_day = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)
+    for (a, b), day in zip(rows.bounds, rows.day, strict=True):
+        np.minimum.at(first_day, code[a:b], day)
     first_period = lookup[first_day - low] if period is not Period.DAY else first_day
     revenue = np.zeros(n, dtype=np.float64)
     repeat_revenue = np.zeros(n, dtype=np.float64)
@@ -232,19 +304,20 @@ def _row_sums(
     if late:
         totals["late_payments"] = np.zeros(n, dtype=np.float64)
         totals["max_days_late"] = np.zeros(n, dtype=np.float64)
-    for a, b in blocks:
+    for i, (a, b) in enumerate(rows.bounds):
         block_code = code[a:b]
-        block_amount = amount[a:b]
+        block_amount = rows.amount[i]
+        day = rows.day[i]
         if period is Period.DAY:  # the period is the day itself: skip the lookup
-            repeat = day[a:b] != first_period[block_code]
+            repeat = day != first_period[block_code]
         else:
-            repeat = lookup[day[a:b] - low] != first_period[block_code]
+            repeat = lookup[day - low] != first_period[block_code]
         np.add.at(revenue, block_code, block_amount)
         np.add.at(repeat_revenue, block_code, np.where(repeat, block_amount, 0.0))
         for k, v in extra.items():
-            np.add.at(totals[k], block_code, v[a:b])
+            np.add.at(totals[k], block_code, v[i])
         if late:
-            block_late = extra["days_late"][a:b]
+            block_late = extra["days_late"][i]
             np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
             np.maximum.at(totals["max_days_late"], block_code, block_late)
     return purchases, revenue, repeat_revenue, totals
