@@ -7,6 +7,8 @@ the boundaries all columns share, and at least every ``_BLOCK`` rows.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 from hypothesis import given
@@ -30,7 +32,7 @@ def _table(log, cuts_by_column):
         arrays[name] = pa.chunked_array(
             [
                 pa.array(values[a:b], types.get(name, pa.float64()))
-                for a, b in zip(edges[:-1], edges[1:], strict=True)
+                for a, b in itertools.pairwise(edges)
             ],
             type=types.get(name, pa.float64()),
         )
@@ -55,7 +57,7 @@ def _rows(report):
     st.sampled_from([1, 2, 5, 1 << 18]),
 )
 def test_chunking_and_block_size_never_change_the_report(log, cuts, block):
-    whole = analyze(_table(log, dict.fromkeys(cuts, [])), as_of=AS_OF)
+    whole = analyze(_table(log, {name: [] for name in cuts}), as_of=AS_OF)
     saved = _summary._BLOCK
     try:
         _summary._BLOCK = block
@@ -76,4 +78,4 @@ def test_pieces_cut_every_column_at_the_shared_boundaries():
     assert pieces.rows == 5
     assert pieces.day_range() == (1, 5)
     # Views, not copies: the engine never concatenates the input's columns.
-    assert all(np.shares_memory(p, c) for p, c in zip(pieces.day, [day[0], day[0], day[1]]))
+    assert all(np.shares_memory(p, c) for p, c in zip(pieces.day, [day[0], day[0], day[1]], strict=True))
