@@ -78,4 +78,5 @@ def test_pieces_cut_every_column_at_the_shared_boundaries():
     assert pieces.rows == 5
     assert pieces.day_range() == (1, 5)
     # Views, not copies: the engine never concatenates the input's columns.
-    assert all(np.shares_memory(p, c) for p, c in zip(pieces.day, [day[0], day[0], day[1]], strict=True))
+    owners = [day[0], day[0], day[1]]
+    assert all(np.shares_memory(p, c) for p, c in zip(pieces.day, owners, strict=True))
