@@ -289,7 +289,9 @@ def _row_sums(
 
     Sums accumulate with ``np.add.at`` in row order (the same additions, in the same
     order, as a weighted ``bincount``), piece by piece. A repeat row lies outside
-    its customer's first period; the first day is a per-customer minimum.
+    its customer's first period; the first day is a per-customer minimum. Revenue
+    is summed in two slots per customer, first period and repeat (one ``add.at``
+    for both), and is their sum.
     """
     extra = rows.extra
     purchases = np.bincount(code, minlength=n).astype(np.int64, copy=False)
@@ -297,8 +299,7 @@ def _row_sums(
     for (a, b), day in zip(rows.bounds, rows.day, strict=True):
         np.minimum.at(first_day, code[a:b], day)
     first_period = lookup[first_day - low] if period is not Period.DAY else first_day
-    revenue = np.zeros(n, dtype=np.float64)
-    repeat_revenue = np.zeros(n, dtype=np.float64)
+    by_slot = np.zeros(2 * n, dtype=np.float64)  # 2 * code: first period, + 1: repeat
     totals: dict[str, NDArray[np.float64]] = {k: np.zeros(n, dtype=np.float64) for k in extra}
     late = "days_late" in extra
     if late:
@@ -312,12 +313,15 @@ def _row_sums(
             repeat = day != first_period[block_code]
         else:
             repeat = lookup[day - low] != first_period[block_code]
-        np.add.at(revenue, block_code, block_amount)
-        np.add.at(repeat_revenue, block_code, np.where(repeat, block_amount, 0.0))
+        slot = block_code * 2
+        slot += repeat
+        np.add.at(by_slot, slot, block_amount)
         for k, v in extra.items():
             np.add.at(totals[k], block_code, v[i])
         if late:
             block_late = extra["days_late"][i]
             np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
             np.maximum.at(totals["max_days_late"], block_code, block_late)
+    repeat_revenue = by_slot[1::2].copy()
+    revenue = by_slot[0::2] + repeat_revenue
     return purchases, revenue, repeat_revenue, totals
