@@ -8,10 +8,11 @@ the repeat periods (0 when frequency is 0). Periods are calendar periods of
 :class:`custrel.periods.Period` (a week starts on Monday, as in ``lifetimes``'
 ``freq="W"``), so a distance in periods is a difference of period indices.
 
-The engine sorts one int64 key ``code * span + day`` (no argsort), takes the
-distinct (customer, day) pairs, and gets every per-customer figure from group
-boundaries (``reduceat``) and weighted ``bincount`` — no Python loop per row or
-per customer.
+The engine sorts one integer key ``code * span + day`` (int32 when it fits; no
+argsort), takes the distinct (customer, day) pairs, and gets every per-customer
+figure from group boundaries; sums per customer come from ``bincount`` and
+``np.add.at`` in a second thread, piece by piece over the input's own chunks
+(:class:`Pieces`) — no Python loop per row or per customer.
 """
 
 from __future__ import annotations
