@@ -707,8 +707,10 @@ def _int_column(name: str, values: object) -> NDArray[np.int64]:
 
 def _event_columns(
     events_customer: object, events_day: object, events_kind: object
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
-    """Check the event columns; return them with each event's membership before it."""
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int8]
+]:
+    """Check the event columns; return them with each event's membership before and after."""
     import numpy as np
 
     customer = _int_column("events_customer", events_customer)
@@ -738,10 +740,9 @@ def _event_columns(
             column="events_day",
             value=(int(customer[row]), int(day[row])),
         )
-    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
+    before, after = _membership(customer, kind)
     first_of_customer = np.ones(len(kind), dtype=bool)
     first_of_customer[1:] = ~same
-    before = np.where(first_of_customer, np.int8(_OUT), np.roll(after, 1)).astype(np.int8)
     allowed = np.zeros((len(_KINDS), 3), dtype=bool)
     for code, event_kind in enumerate(_KINDS):
         for membership in _ALLOWED_BEFORE[event_kind]:
@@ -759,7 +760,7 @@ def _event_columns(
             column="events_kind",
             value=_KINDS[int(kind[row])].name,
         )
-    return customer, day, kind, before
+    return customer, day, kind, before, after
 
 
 def leaky_bucket_columns(
@@ -786,27 +787,26 @@ def leaky_bucket_columns(
         InvalidValue: ``end`` before ``start``.
     """
     bounds = _boundaries(period, start, end)
-    customer, day, kind, before = _event_columns(events_customer, events_day, events_kind)
-    return _bucket_of_events(customer, day, kind, before, period, bounds)
+    columns = _event_columns(events_customer, events_day, events_kind)
+    return _bucket_of_counts(_bucket_counts(*columns, period, bounds), period, bounds)
 
 
-def _leaky_bucket_trusted(
-    events_customer: NDArray[np.int64],
-    events_day: NDArray[np.int64],
-    events_kind: NDArray[np.int8],
-    period: Period,
-    start: date,
-    end: date,
-) -> LeakyBucket:
-    """:func:`leaky_bucket_columns` over events known to be well formed, without the checks.
+def _membership(
+    customer: NDArray[np.integer[Any]], kind: NDArray[np.integer[Any]]
+) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    """Each event's membership (in, lost, out) before and after it.
 
-    For :func:`custrel.lifecycle_batch.derive_stages`' own events (the report engine):
-    1-D integer columns of one length, valid kinds, sorted by (customer, day), each
-    event legal after the previous one. Anything else gives a meaningless result.
+    After an event, by its kind; before it, the previous event's "after" within the
+    customer (out for a customer's first event). Rows sorted by customer.
     """
-    bounds = _boundaries(period, start, end)
-    counts = _bucket_counts_trusted(events_customer, events_day, events_kind, period, bounds)
-    return _bucket_of_counts(counts, period, bounds)
+    import numpy as np
+
+    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
+    before = np.empty(len(after), dtype=np.int8)
+    before[:1] = _OUT
+    np.copyto(before[1:], after[:-1])
+    before[1:][customer[1:] != customer[:-1]] = _OUT
+    return before, after
 
 
 def _bucket_counts_trusted(
@@ -816,36 +816,16 @@ def _bucket_counts_trusted(
     period: Period,
     bounds: list[date],
 ) -> NDArray[np.int64]:
-    """The bucket's counts of some customers' trusted events (see :func:`_bucket_counts`).
+    """:func:`_bucket_counts` of events known to be well formed, without the checks.
 
+    For :func:`custrel.lifecycle_batch.derive_stages`' own events (the report engine):
+    1-D integer columns of one length, valid kinds, sorted by (customer, day), each
+    event legal after the previous one; anything else gives a meaningless result.
     Counts add up over disjoint sets of customers: the report engine counts each
     block of customers where it derives their stages, then sums.
     """
-    import numpy as np
-
-    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[events_kind]
-    # Membership before each event: the previous event's "after" within the customer.
-    before = np.empty(len(after), dtype=np.int8)
-    before[:1] = _OUT
-    np.copyto(before[1:], after[:-1])
-    before[1:][events_customer[1:] != events_customer[:-1]] = _OUT
+    before, after = _membership(events_customer, events_kind)
     return _bucket_counts(events_customer, events_day, events_kind, before, after, period, bounds)
-
-
-def _bucket_of_events(
-    customer: NDArray[np.integer[Any]],
-    day: NDArray[np.int64],
-    kind: NDArray[np.integer[Any]],
-    before: NDArray[np.int8],
-    period: Period,
-    bounds: list[date],
-) -> LeakyBucket:
-    """The bucket's flows from checked event columns and each event's membership before it."""
-    import numpy as np
-
-    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
-    counts = _bucket_counts(customer, day, kind, before, after, period, bounds)
-    return _bucket_of_counts(counts, period, bounds)
 
 
 def _bucket_counts(
