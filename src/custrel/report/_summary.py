@@ -141,6 +141,8 @@ class SummaryArrays:
         #: Distinct purchase occasions (customer code, day), sorted by code then day.
         self.occasion_code: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self.occasion_day: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        #: True at each customer's first occasion.
+        self.occasion_first: NDArray[np.bool_] = np.zeros(0, dtype=bool)
 
     def __getitem__(self, name: str) -> NDArray[np.generic]:
         """Return the column ``name``."""
@@ -222,7 +224,6 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
         periods = purchase_days
     else:
         periods = _distinct_periods(lookup, uday, starts, start_at)
-    del starts
 
     first_off = uday[start_at].astype(np.int64)
     last_off = uday[end_at].astype(np.int64)
@@ -250,6 +251,7 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
         **totals,
     )
     result.occasion_code = ucode
+    result.occasion_first = starts
     uday += low
     result.occasion_day = uday
     return result
