@@ -1,0 +1,137 @@
+"""The engine's allocator settings are scoped: every run leaves the process as it found it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pyarrow as pa
+import pytest
+
+from custrel.errors import InputDataError
+from custrel.report import Transaction, analyze, summarize
+from custrel.report._engine import _hugepage_switch
+
+AS_OF = dt.date(2024, 3, 31)
+LOG = [
+    Transaction("a", dt.date(2024, 1, 5), 10.0),
+    Transaction("a", dt.date(2024, 2, 5), 12.0),
+    Transaction("b", dt.date(2024, 3, 1), 7.5),
+]
+
+
+def hugepage_advice() -> bool:
+    switch = _hugepage_switch()
+    assert switch is not None, "numpy has no huge-page switch: the engine cannot scope it"
+    current = switch(True)
+    switch(current)
+    return current
+
+
+def set_hugepage_advice(enabled: bool) -> None:
+    switch = _hugepage_switch()
+    assert switch is not None
+    switch(enabled)
+
+
+def other_pool() -> pa.MemoryPool:
+    """A pool that is not the system one, so a restore can be told from no change."""
+    makers = (pa.mimalloc_memory_pool, pa.jemalloc_memory_pool)
+    pools = [made for made in map(_made, makers) if made is not None]
+    if not pools:
+        pytest.skip("this pyarrow build has only the system memory pool")
+    return pools[0]
+
+
+def _made(make):
+    try:
+        return make()
+    except NotImplementedError:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_settings():
+    advice, pool = hugepage_advice(), pa.default_memory_pool()
+    yield
+    set_hugepage_advice(advice)
+    pa.set_memory_pool(pool)
+
+
+def settings_now() -> tuple[bool, str]:
+    return hugepage_advice(), pa.default_memory_pool().backend_name
+
+
+@pytest.mark.parametrize("engine", [analyze, summarize])
+def test_a_run_gives_no_hugepage_advice_and_allocates_with_the_system_pool(engine):
+    seen = []
+
+    def progress(_step, _done, _total):
+        seen.append(settings_now())
+
+    if engine is analyze:
+        analyze(LOG, as_of=AS_OF, progress=progress)
+    else:
+        # summarize takes no progress callback: look from inside the reader instead.
+        class Spy(list):
+            def __iter__(self):
+                seen.append(settings_now())
+                return super().__iter__()
+
+        summarize(Spy(LOG), as_of=AS_OF)
+
+    assert seen
+    assert set(seen) == {(False, "system")}
+
+
+@pytest.mark.parametrize("advice", [True, False])
+def test_a_run_restores_the_settings_it_found(advice):
+    set_hugepage_advice(advice)
+    pa.set_memory_pool(other_pool())
+    before = settings_now()
+
+    analyze(LOG, as_of=AS_OF)
+
+    assert settings_now() == before
+    assert before[1] != "system"
+
+
+def test_a_run_that_fails_restores_the_settings_too():
+    pa.set_memory_pool(other_pool())
+    before = settings_now()
+
+    with pytest.raises(InputDataError):
+        analyze([Transaction("a", dt.date(2024, 4, 5), 1.0)], as_of=AS_OF)  # after as_of
+
+    assert settings_now() == before
+
+
+def test_concurrent_runs_restore_only_when_the_last_one_leaves():
+    pa.set_memory_pool(other_pool())
+    before = settings_now()
+    inside, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def slow_progress(step, _done, _total):
+        if step == "check":
+            inside.set()
+            release.wait(timeout=30)
+
+    def slow_run():
+        try:
+            analyze(LOG, as_of=AS_OF, progress=slow_progress)
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=slow_run)
+    thread.start()
+    assert inside.wait(timeout=30)
+
+    analyze(LOG, as_of=AS_OF)  # starts and ends while the slow run is inside
+    during = settings_now()
+    release.set()
+    thread.join(timeout=30)
+
+    assert not errors
+    assert during == (False, "system")
+    assert settings_now() == before
