@@ -220,10 +220,17 @@ def _derive_blocks(
     bounds = [*cuts.tolist(), len(codes)]
     pairs = list(itertools.pairwise(bounds))
     low, high = int(days.min()), int(days.max())
+    span = _day_table(low, high, lambda d: _add_span(d, policy.lapse_span))
+    # No deadline lies closer to the purchase before it than this many days: the
+    # span's shortest reach over the log's days, or the cadence floor.
+    shortest = int((span - np.arange(low, high + 1, dtype=np.int64)).min())
+    if policy.lapse_cadence_multiple is not None:
+        shortest = min(shortest, policy.lapse_floor_days)
     tables = _DayTables(
         low,
-        _day_table(low, high, lambda d: _add_span(d, policy.lapse_span)),
+        span,
         _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period)),
+        shortest,
     )
 
     def derive_block(bound: tuple[int, int]) -> tuple[StageColumns, T | None]:
@@ -296,11 +303,16 @@ def _check_sorted_inputs(
 
 @attrs.frozen(eq=False)
 class _DayTables:
-    """Calendar arithmetic per day number from ``low``: lapse span added, loyalty period."""
+    """Calendar arithmetic per day number from ``low``: lapse span added, loyalty period.
+
+    ``shortest`` bounds every lapse deadline from below, in days after the purchase
+    it follows: a gap of at most that many days is never a lapse.
+    """
 
     low: int
     span: NDArray[np.int32]
     period: NDArray[np.int32]
+    shortest: int
 
 
 def _day_table(
@@ -314,7 +326,7 @@ def _day_table(
     return compute(np.arange(low, high + 1, dtype=np.int64)).astype(np.int32)
 
 
-def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
+def _derive_sorted(
     c: NDArray[np.integer],
     d: NDArray[np.integer],
     first: NDArray[np.bool_],
@@ -326,44 +338,153 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
 
     Day arithmetic that goes through calendars (the lapse span, the loyalty period)
     is computed once per calendar day in the log's range and looked up per occasion.
-    Running "value at the latest flagged position" lookups use
-    ``maximum.accumulate`` over non-decreasing counters, so no index array is built.
+    Few passes touch every occasion: the lapse rule is evaluated only where the gap
+    is long enough to be one (``tables.shortest``), and the loyalty streak only at
+    the occasions that open a new period within a run (:func:`_loyalty_at`).
     """
     n = len(c)
-    low = tables.low
-    offset_type = np.int32 if len(tables.span) < 2**31 - 1 else np.int64
-    offset = np.subtract(d, low, dtype=offset_type)
     start_at = np.flatnonzero(first)
     last_at = np.empty_like(start_at)
     last_at[:-1] = start_at[1:] - 1
     last_at[-1] = n - 1
     per_customer = np.diff(np.append(start_at, n))
+    # The customer (numbered within the block) of each occasion.
+    owner = np.cumsum(first, dtype=np.int32)
+    owner -= 1
 
-    # Occasion position within the customer, and the customer's first day, per occasion.
-    pos = np.arange(n, dtype=np.int32)
-    pos -= np.repeat(start_at.astype(np.int32), per_customer)
-    first_day = np.repeat(d[start_at].astype(np.int32), per_customer)
+    lapse_at, lapse_deadline = _lapses(policy, d, first, start_at, owner, tables)
+    run_start = first.copy()
+    run_start[lapse_at] = True
+    if policy.regular_purchases is None:
+        loyal_at = _loyalty_at(policy, d, run_start, tables)
+    else:
+        loyal_at = _loyalty_at_regular(policy, d, run_start, tables)
+    del run_start
 
-    # Lapses: a gap longer than the deadline computed from purchases before it.
-    spanned = tables.span[offset]
-    # The deadline after occasion i, judged at occasion i + 1.
-    deadline = np.empty(n, dtype=np.int32)
-    deadline[0] = spanned[0]
-    deadline[1:] = spanned[:-1]
-    del spanned
-    previous = np.empty(n, dtype=np.int32)
-    previous[0] = d[0]
-    previous[1:] = d[:-1]
-    _limit_deadline(policy, deadline, previous, pos - 1, previous - first_day)
-    lapse = d > deadline
-    lapse &= ~first
-    lapse_deadline = deadline[lapse]
-    del deadline
-    run_start = first | lapse
+    # The end: lost at as_of, and each customer's stage.
+    n_occasions = per_customer.astype(np.int64)
+    last_day = d[last_at].astype(np.int32)
+    final_deadline = tables.span[last_day - tables.low]
+    _limit_deadline(
+        policy, final_deadline, last_day, n_occasions - 1, last_day - d[start_at].astype(np.int32)
+    )
+    lost = as_of_day > final_deadline
+    # Loyal now: loyalty established in the customer's last run (after its last lapse).
+    last_run_start = start_at.copy()
+    lapse_owner = owner[lapse_at]
+    latest = np.ones(len(lapse_at), dtype=bool)
+    np.not_equal(lapse_owner[1:], lapse_owner[:-1], out=latest[:-1])
+    last_run_start[lapse_owner[latest]] = lapse_at[latest]
+    loyal_owner = owner[loyal_at]
+    loyal_now = np.zeros(len(start_at), dtype=bool)
+    loyal_now[loyal_owner[loyal_at >= last_run_start[loyal_owner]]] = True
+    ever_loyal = np.zeros(len(start_at), dtype=bool)
+    ever_loyal[loyal_owner] = True
 
-    # Loyalty: a streak of consecutive periods, or regular gaps, within the run.
-    period = tables.period[offset]
-    del offset
+    peak = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
+    peak = peak.astype(np.int8)
+    stage = np.where(loyal_now, _STAGE_CODE[Stage.LOYAL], peak)
+    stage[lost] = _STAGE_CODE[Stage.LOST]
+    peak[ever_loyal] = _STAGE_CODE[Stage.LOYAL]
+
+    second_at = start_at[per_customer >= 2] + 1
+    events = _events(
+        c,
+        d,
+        start_at,
+        second_at[~np.isin(second_at, lapse_at, assume_unique=True)],
+        lapse_at,
+        lapse_deadline,
+        loyal_at,
+        last_at[lost],
+        final_deadline[lost],
+        tables.low,
+        max(tables.low + len(tables.span) - 1, as_of_day) + 1,
+    )
+    return StageColumns(stage.astype(np.int8), peak, n_occasions, *events)
+
+
+def _lapses(
+    policy: LifecyclePolicy,
+    d: NDArray[np.integer],
+    first: NDArray[np.bool_],
+    start_at: NDArray[np.intp],
+    owner: NDArray[np.int32],
+    tables: _DayTables,
+) -> tuple[NDArray[np.intp], NDArray[np.int32]]:
+    """The occasions that end a lapse (a gap past the deadline set by the purchases before it).
+
+    Returns their positions and the deadline each one missed. Only gaps longer than
+    ``tables.shortest`` can be lapses, so the deadlines are computed for those alone.
+    """
+    gap = np.empty(len(d), dtype=np.int32)
+    gap[0] = 0
+    np.subtract(d[1:], d[:-1], out=gap[1:])
+    could = gap > tables.shortest
+    del gap
+    could &= ~first
+    at = np.flatnonzero(could)
+    del could
+    previous = d[at - 1].astype(np.int32)
+    deadline = tables.span[previous - tables.low]
+    customer_start = start_at[owner[at]]
+    # Gaps before the previous occasion, and the days they span.
+    _limit_deadline(
+        policy,
+        deadline,
+        previous,
+        (at - 1 - customer_start).astype(np.int32),
+        previous - d[customer_start].astype(np.int32),
+    )
+    missed = d[at] > deadline
+    return at[missed], deadline[missed]
+
+
+def _loyalty_at(
+    policy: LifecyclePolicy,
+    d: NDArray[np.integer],
+    run_start: NDArray[np.bool_],
+    tables: _DayTables,
+) -> NDArray[np.intp]:
+    """Where each run first completes ``loyalty_streak`` consecutive periods (no regularity rule).
+
+    A streak counts the periods since the run began or skipped one. It grows only
+    at an occasion that opens a new period, so the streak is judged at those
+    occasions alone: a streak of ``L`` periods ends at one whose ``L - 1`` previous
+    period-openers each moved on by exactly one period, none of them a run start.
+    """
+    period = tables.period[d - tables.low]
+    opens = run_start.copy()
+    opens[1:] |= period[1:] != period[:-1]
+    q = np.flatnonzero(opens)
+    del opens
+    period_q = period[q]
+    del period
+    starts_q = run_start[q]
+    step_one = ~starts_q
+    step_one[1:] &= (period_q[1:] - period_q[:-1]) == 1
+    step_one[0] = False
+    reached = step_one.copy()
+    for back in range(1, policy.loyalty_streak - 1):
+        reached[back:] &= step_one[:-back]
+        reached[:back] = False
+    # The first time in each run.
+    hit = np.flatnonzero(reached)
+    run = np.cumsum(starts_q, dtype=np.int32)[hit]
+    first_in_run = np.ones(len(hit), dtype=bool)
+    np.not_equal(run[1:], run[:-1], out=first_in_run[1:])
+    return q[hit[first_in_run]]
+
+
+def _loyalty_at_regular(
+    policy: LifecyclePolicy,
+    d: NDArray[np.integer],
+    run_start: NDArray[np.bool_],
+    tables: _DayTables,
+) -> NDArray[np.intp]:
+    """:func:`_loyalty_at` with the regularity rule too, judged at every occasion."""
+    n = len(d)
+    period = tables.period[d - tables.low]
     step = np.empty(n, dtype=np.int32)
     step[0] = 0
     np.subtract(period[1:], period[:-1], out=step[1:])
@@ -377,53 +498,19 @@ def _derive_sorted(  # noqa: PLR0915 - one pass over the occasions, in order
     del increments, base, broken
     hit = streak >= policy.loyalty_streak
     del streak
-    if policy.regular_purchases is not None:
-        index = np.arange(n, dtype=np.int64)
-        run_begin = _segment_start(run_start, index)
-        hit |= _regular(policy, d.astype(np.int64), previous, run_start, run_begin, index)
-        del index, run_begin
-    del previous
+    index = np.arange(n, dtype=np.int64)
+    run_begin = _segment_start(run_start, index)
+    previous = np.empty(n, dtype=np.int64)
+    previous[0] = d[0]
+    previous[1:] = d[:-1]
+    hit |= _regular(policy, d.astype(np.int64), previous, run_start, run_begin, index)
+    del index, run_begin, previous
     hit &= ~run_start
     hits = np.cumsum(hit, dtype=np.int32)
     run_base = np.where(run_start, hits, 0)
     np.maximum.accumulate(run_base, out=run_base)
     hits -= run_base  # hits within the run
-    del run_base
-    loyalty_event = hit & (hits == 1)
-    del hit
-
-    # The end: lost at as_of, and each customer's stage.
-    n_occasions = per_customer.astype(np.int64)
-    last_day = d[last_at].astype(np.int32)
-    final_deadline = tables.span[last_day - low]
-    _limit_deadline(
-        policy, final_deadline, last_day, n_occasions - 1, last_day - first_day[start_at]
-    )
-    del first_day
-    lost = as_of_day > final_deadline
-    stage = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
-    stage = np.where(hits[last_at] >= 1, _STAGE_CODE[Stage.LOYAL], stage)
-    stage = np.where(lost, _STAGE_CODE[Stage.LOST], stage).astype(np.int8)
-    del hits
-    event_count = np.cumsum(loyalty_event, dtype=np.int32)
-    ever_loyal = event_count[last_at] > event_count[start_at] - loyalty_event[start_at]
-    del event_count
-    peak = np.where(n_occasions >= 2, _STAGE_CODE[Stage.REPEAT], _STAGE_CODE[Stage.FIRST_TIME])
-    peak = np.where(ever_loyal, _STAGE_CODE[Stage.LOYAL], peak).astype(np.int8)
-
-    events = _events(
-        c,
-        d,
-        pos,
-        lapse,
-        lapse_deadline,
-        loyalty_event,
-        last_at[lost],
-        final_deadline[lost],
-        low,
-        max(low + len(tables.span) - 1, as_of_day) + 1,
-    )
-    return StageColumns(stage, peak, n_occasions, *events)
+    return np.flatnonzero(hit & (hits == 1))
 
 
 def _check_inputs(
@@ -503,41 +590,42 @@ def _regular(
 def _events(
     c: NDArray[np.integer],
     d: NDArray[np.integer],
-    pos: NDArray[np.integer],
-    lapse: NDArray[np.bool_],
+    first_at: NDArray[np.intp],
+    second_at: NDArray[np.intp],
+    lapse_at: NDArray[np.intp],
     lapse_deadline: NDArray[np.integer],
-    loyalty_event: NDArray[np.bool_],
-    lost_idx: NDArray[np.int64],
+    loyal_at: NDArray[np.intp],
+    lost_idx: NDArray[np.intp],
     lost_deadline: NDArray[np.integer],
     day_low: int,
     day_bound: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
     """The stage-changing events, in the order :func:`derive` emits them.
 
-    Every event day lies in ``day_low .. day_bound - 1``. The occasions that carry
-    an event are gathered once; the events are sorted by customer, day, order within
-    the day and source, as one packed int64 key when it fits, otherwise with
+    The purchases that change the stage are each customer's first occasion and its
+    second unless that ends a lapse (then it is a win-back). Every event day lies in
+    ``day_low .. day_bound - 1``. The events are sorted by customer, day, order
+    within the day and source, as one packed int64 key when it fits, otherwise with
     ``lexsort``. Each source's events come sorted already (they follow the sorted
-    occasions), so the keys are five sorted runs and a stable sort (timsort, which
+    occasions), so the keys are sorted runs and a stable sort (timsort, which
     merges runs) orders them several times faster than the default quicksort.
     """
-    purchase = pos <= 1
-    purchase &= ~(lapse & (pos == 1))  # the second occasion, unless it ends a lapse
-    at = np.flatnonzero(purchase | lapse | loyalty_event)
-    c_at, d_at = c[at].astype(np.int64), d[at].astype(np.int64)
-    is_lapse = lapse[at]
-    is_purchase, is_loyal = purchase[at], loyalty_event[at]
-    del at, purchase
-    c_lapse, c_lost = c_at[is_lapse], c[lost_idx].astype(np.int64)
+    c_lapse = c[lapse_at].astype(np.int64)
     parts = [
         # (customer, day, order within the day, kind)
         (c_lapse, lapse_deadline.astype(np.int64) + 1, 0, EventKind.DEFECTED),
-        (c_at[is_purchase], d_at[is_purchase], 1, EventKind.PURCHASED),
-        (c_lapse, d_at[is_lapse], 1, EventKind.WON_BACK_TO_REPEAT),
-        (c_at[is_loyal], d_at[is_loyal], 2, EventKind.LOYALTY_ESTABLISHED),
-        (c_lost, lost_deadline.astype(np.int64) + 1, 3, EventKind.DEFECTED),
+        (c[first_at].astype(np.int64), d[first_at].astype(np.int64), 1, EventKind.PURCHASED),
+        (c[second_at].astype(np.int64), d[second_at].astype(np.int64), 1, EventKind.PURCHASED),
+        (c_lapse, d[lapse_at].astype(np.int64), 1, EventKind.WON_BACK_TO_REPEAT),
+        (
+            c[loyal_at].astype(np.int64),
+            d[loyal_at].astype(np.int64),
+            2,
+            EventKind.LOYALTY_ESTABLISHED,
+        ),
+        (c[lost_idx].astype(np.int64), lost_deadline.astype(np.int64) + 1, 3, EventKind.DEFECTED),
     ]
-    del c_at, d_at
+    del c_lapse
     kind_of = np.array([_KIND_CODE[p[3]] for p in parts], dtype=np.int8)
     total = sum(len(p[0]) for p in parts)
     if not total:
