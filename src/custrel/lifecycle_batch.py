@@ -359,6 +359,10 @@ def _derive_sorted(
         loyal_at = _loyalty_at(policy, d, run_start, tables)
     else:
         loyal_at = _loyalty_at_regular(policy, d, run_start, tables)
+    # A second occasion is a purchase event unless it ends a lapse (it is never a
+    # customer's first, so there a run start means a lapse).
+    second_at = start_at[per_customer >= 2] + 1
+    second_at = second_at[~run_start[second_at]]
     del run_start
 
     # The end: lost at as_of, and each customer's stage.
@@ -387,12 +391,11 @@ def _derive_sorted(
     stage[lost] = _STAGE_CODE[Stage.LOST]
     peak[ever_loyal] = _STAGE_CODE[Stage.LOYAL]
 
-    second_at = start_at[per_customer >= 2] + 1
     events = _events(
         c,
         d,
         start_at,
-        second_at[~np.isin(second_at, lapse_at, assume_unique=True)],
+        second_at,
         lapse_at,
         lapse_deadline,
         loyal_at,
@@ -436,7 +439,7 @@ def _lapses(
         (at - 1 - customer_start).astype(np.int32),
         previous - d[customer_start].astype(np.int32),
     )
-    missed = d[at] > deadline
+    missed = np.flatnonzero(d[at] > deadline)
     return at[missed], deadline[missed]
 
 
