@@ -11,6 +11,10 @@ and checks that frequency / recency / T / monetary_value agree per customer. Wit
 the largest peak are printed, with the fastest run: this 2-core VM is noisy (a run
 that gets freshly backed memory from the host spends up to a second more in the
 kernel, whichever engine it is), so the best run shows the compute alone.
+
+The parent process stays small: it generates the data and compares the results in
+child processes too, because Linux carries a process's peak RSS across fork and
+exec, so a child of a large parent would report the parent's peak as its own.
 """
 
 from __future__ import annotations
@@ -154,6 +158,17 @@ def run_engine(engine: str, csv: str, out: str) -> None:
     print(json.dumps({"seconds": elapsed, "peak_mib": peak}))
 
 
+def _child(*args: str) -> str:
+    """Run this script with ``args`` in a fresh process; its last line of output."""
+    proc = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise RuntimeError(last)
+    return proc.stdout.strip().splitlines()[-1]
+
+
 def agree(reference: str, other: str) -> str:
     import numpy as np
     import pandas as pd
@@ -170,6 +185,20 @@ def agree(reference: str, other: str) -> str:
     return "yes"
 
 
+def _child_mode(args: argparse.Namespace) -> bool:
+    """Do a child process's one job, if this is one; whether it was."""
+    if args.engine:
+        run_engine(args.engine, args.csv, args.out)
+    elif args.generate:
+        generate(*SIZES[args.generate], DATA / f"log_{args.generate}.csv")
+        print("generated")
+    elif args.agree:
+        print(agree(*args.agree))
+    else:
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1m,10m")
@@ -178,9 +207,10 @@ def main() -> None:
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", help=argparse.SUPPRESS)
+    parser.add_argument("--agree", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.engine:
-        run_engine(args.engine, args.csv, args.out)
+    if _child_mode(args):
         return
     skip = set(filter(None, args.skip.split(",")))
     for size in args.sizes.split(","):
@@ -188,7 +218,7 @@ def main() -> None:
         csv = DATA / f"log_{size}.csv"
         if not csv.exists():
             print(f"generating {csv} ...", file=sys.stderr)
-            generate(n_rows, n_customers, csv)
+            _child("--generate", size)
         mib = csv.stat().st_size / 2**20
         runs_note = f", median of {args.repeat} runs" if args.repeat > 1 else ""
         print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV{runs_note})")
@@ -247,7 +277,7 @@ def main() -> None:
             print(
                 f"{engine:<16} {stats['seconds']:>8.2f} {stats['seconds'] / base:>18.2f} "
                 f"{stats['best']:>6.2f} {stats['best'] / base_best:>9.2f} "
-                f"{stats['peak_mib']:>9.0f}  {agree(reference, str(out))}"
+                f"{stats['peak_mib']:>9.0f}  {_child('--agree', reference, str(out))}"
             )
 
 
