@@ -113,7 +113,10 @@ def _engine_memory() -> Iterator[None]:
                 _restore.clear()
 
 
-def run(
+# The settings last for the whole run, whichever way it ends (the decorator makes a
+# fresh context for each call).
+@_engine_memory()
+def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     source: Source,
     *,
     as_of: dt.date | None,
@@ -126,32 +129,6 @@ def run(
     progress: Progress | None = None,
 ) -> Report:
     """Run the pipeline; see :func:`custrel.report.analyze`."""
-    with _engine_memory():
-        return _run(
-            source,
-            as_of=as_of,
-            policy=policy,
-            columns=columns,
-            date_format=date_format,
-            on_error=on_error,
-            full=full,
-            currency=currency,
-            progress=progress,
-        )
-
-
-def _run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
-    source: Source,
-    *,
-    as_of: dt.date | None,
-    policy: ReportPolicy,
-    columns: ColumnMap,
-    date_format: str | None,
-    on_error: OnError,
-    full: bool,
-    currency: str,
-    progress: Progress | None = None,
-) -> Report:
     tell = progress or (lambda _step, _done, _total: None)
     total = len(_STEPS) if full else 3
     tell("read", 0, total)
