@@ -198,21 +198,7 @@ def _derive_blocks(
         )
         return [(columns, on_block(columns) if on_block is not None else None)]
     if first is None:
-        first = _sorted_occasions(codes, days)
-        if first is not None:
-            _check_sorted_inputs(codes, days, first, n_customers, as_of_day)
-    if first is None:
-        # Distinct purchase occasions, sorted by customer then day.
-        _check_inputs(codes, days, n_customers, as_of_day)
-        order = np.lexsort((days, codes))
-        codes, days = codes[order], days[order]
-        del order
-        keep = np.ones(len(codes), dtype=bool)
-        keep[1:] = (codes[1:] != codes[:-1]) | (days[1:] != days[:-1])
-        codes, days = codes[keep], days[keep]
-        del keep
-        first = np.ones(len(codes), dtype=bool)
-        np.not_equal(codes[1:], codes[:-1], out=first[1:])
+        codes, days, first = _occasions(codes, days, n_customers, as_of_day)
     # Customers are independent: derive in blocks of whole customers, so every
     # temporary stays small (cache-sized, reused) however long the log.
     starts = np.flatnonzero(first)
@@ -220,18 +206,7 @@ def _derive_blocks(
     bounds = [*cuts.tolist(), len(codes)]
     pairs = list(itertools.pairwise(bounds))
     low, high = int(days.min()), int(days.max())
-    span = _day_table(low, high, lambda d: _add_span(d, policy.lapse_span))
-    # No deadline lies closer to the purchase before it than this many days: the
-    # span's shortest reach over the log's days, or the cadence floor.
-    shortest = int((span - np.arange(low, high + 1, dtype=np.int64)).min())
-    if policy.lapse_cadence_multiple is not None:
-        shortest = min(shortest, policy.lapse_floor_days)
-    tables = _DayTables(
-        low,
-        span,
-        _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period)),
-        shortest,
-    )
+    tables = _DayTables.of(policy, low, high)
 
     def derive_block(bound: tuple[int, int]) -> tuple[StageColumns, T | None]:
         a, b = bound
@@ -245,6 +220,30 @@ def _derive_blocks(
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             return list(pool.map(derive_block, pairs))
     return [derive_block(pairs[0])]
+
+
+def _occasions(
+    codes: NDArray[np.integer], days: NDArray[np.integer], n_customers: int, as_of_day: int
+) -> tuple[NDArray[np.integer], NDArray[np.integer], NDArray[np.bool_]]:
+    """Checked distinct occasions sorted by customer then day, with customer-start flags.
+
+    Rows that are sorted and distinct already pass with an O(n) check and no sort.
+    """
+    first = _sorted_occasions(codes, days)
+    if first is not None:
+        _check_sorted_inputs(codes, days, first, n_customers, as_of_day)
+        return codes, days, first
+    _check_inputs(codes, days, n_customers, as_of_day)
+    order = np.lexsort((days, codes))
+    codes, days = codes[order], days[order]
+    del order
+    keep = np.ones(len(codes), dtype=bool)
+    keep[1:] = (codes[1:] != codes[:-1]) | (days[1:] != days[:-1])
+    codes, days = codes[keep], days[keep]
+    del keep
+    first = np.ones(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    return codes, days, first
 
 
 def _integers(values: NDArray[np.integer] | list[int]) -> NDArray[np.integer]:
@@ -313,6 +312,18 @@ class _DayTables:
     span: NDArray[np.int32]
     period: NDArray[np.int32]
     shortest: int
+
+    @classmethod
+    def of(cls, policy: LifecyclePolicy, low: int, high: int) -> _DayTables:
+        """The tables for day numbers ``low..high`` under ``policy``."""
+        span = _day_table(low, high, lambda d: _add_span(d, policy.lapse_span))
+        # A deadline is the lapse span's reach or, with a cadence, at least the
+        # floor after the purchase (see _limit_deadline).
+        shortest = int((span - np.arange(low, high + 1, dtype=np.int64)).min())
+        if policy.lapse_cadence_multiple is not None:
+            shortest = min(shortest, policy.lapse_floor_days)
+        period = _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period))
+        return cls(low, span, period, shortest)
 
 
 def _day_table(
