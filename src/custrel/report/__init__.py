@@ -1,6 +1,6 @@
 """The batch engine behind ``custrel report``: a transaction log in, every customer judged.
 
-Issue 6. One engine reads every source (CSV, gzip CSV, Parquet, pandas and polars
+One engine reads every source (CSV, gzip CSV, Parquet, pandas and polars
 DataFrames, pyarrow tables, iterables of :class:`Transaction`), checks every row
 against the same rules (strict: stop at the first bad row; lenient: reject it with
 its reason, and ``rows_read = rows_accepted + rows_rejected`` always), computes the
@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,7 +42,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from custrel._labels import Labelled
+from custrel.days import date_of
 from custrel.errors import InvalidValue
+from custrel.lifecycle import AT_RISK_CADENCE_MULTIPLE
 from custrel.periods import Period
 from custrel.retention import ChurnCost
 
@@ -67,6 +70,7 @@ __all__ = [
     "ReportPolicy",
     "Source",
     "Transaction",
+    "allocator_settings",
     "analyze",
     "summarize",
 ]
@@ -74,8 +78,6 @@ __all__ = [
 #: What :func:`analyze` reads: a CSV/Parquet path, a pandas or polars DataFrame, a
 #: pyarrow Table, or an iterable of :class:`Transaction` records.
 Source = object
-
-_EPOCH: Final = dt.date(1970, 1, 1)
 
 
 class OnError(Labelled):
@@ -181,14 +183,15 @@ class ReportPolicy:
         period: the BTYD period (day, week, month, ...) for frequency/recency/T.
         lifecycle: the lifecycle policy (loyalty and lapse rules).
         at_risk_cadence_multiple: an active customer is at risk once the time since
-            its last purchase exceeds this multiple of its own mean gap.
+            its last purchase exceeds this multiple of its own mean gap
+            (:func:`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
     """
 
     period: Period = attrs.field(default=Period.DAY, validator=attrs.validators.instance_of(Period))
     lifecycle: LifecyclePolicy | None = None
-    at_risk_cadence_multiple: float = 1.5
+    at_risk_cadence_multiple: float = AT_RISK_CADENCE_MULTIPLE
     worth_a_call: int = 20
     bucket_period: Period = attrs.field(
         default=Period.QUARTER, validator=attrs.validators.instance_of(Period)
@@ -273,8 +276,8 @@ class CustomerTable:
         at_risk = bool(num["at_risk"][index]) if "at_risk" in num else None
         return CustomerResult(
             customer_id=str(self.ids[index]),  # type: ignore[index]
-            first_purchase=_EPOCH + dt.timedelta(days=int(num["first_day"][index])),
-            last_purchase=_EPOCH + dt.timedelta(days=int(num["last_day"][index])),
+            first_purchase=date_of(int(num["first_day"][index])),
+            last_purchase=date_of(int(num["last_day"][index])),
             purchases=int(num["purchases"][index]),
             purchase_days=int(num["purchase_days"][index]),
             frequency=int(num["frequency"][index]),
@@ -511,3 +514,19 @@ def analyze(
         currency=currency.upper(),
         progress=progress,  # type: ignore[arg-type]
     )
+
+
+@contextlib.contextmanager
+def allocator_settings() -> Iterator[None]:
+    """Within the block, the engine's allocator settings; as they were, after it.
+
+    numpy gives no huge-page advice for its large arrays and arrow allocates with
+    the system allocator — process-wide settings that make large reports faster
+    on Linux (figures in ``benchmarks/README.md``). :func:`analyze` never changes
+    them by itself; the ``custrel report`` command uses this block for its run.
+    Nested and concurrent blocks share one count: the last to leave restores.
+    """
+    from custrel.report._speed import allocator_settings as settings
+
+    with settings():
+        yield

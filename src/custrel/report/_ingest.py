@@ -2,7 +2,7 @@
 
 CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
 iterables of :class:`~custrel.report.Transaction` records all end up here as an
-arrow table of the mapped columns; :func:`validate` then applies the issue-6
+arrow table of the mapped columns; :func:`validate` then applies the input
 rules to every row at once and returns the accepted rows as numpy columns and
 the rejected ones, each with its row, column, value and rule. Strict mode raises
 the first rejected row (the lowest row number); lenient mode keeps them all.
@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from custrel.days import EPOCH as _EPOCH
 from custrel.errors import InputDataError, MissingColumn
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._summary import Pieces
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Ingested", "RejectRule", "read_source", "validate"]
 
-_EPOCH: Final = dt.date(1970, 1, 1)
 #: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
 _THREADED_ROWS = 1_000_000
 #: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).

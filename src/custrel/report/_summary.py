@@ -17,7 +17,6 @@ figure from group boundaries; sums per customer come from ``bincount`` and
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Pieces", "SummaryArrays", "period_lookup", "summarize_arrays"]
 
-_EPOCH = dt.date(1970, 1, 1)
 #: Rows per block of the per-row sums (a tuning knob, not a rule).
 _BLOCK = 1 << 18
 _INT32_LIMIT = 2**31 - 1
@@ -40,22 +38,11 @@ _THREADED_ROWS = 1_000_000
 
 
 def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.int64]:
-    """Period index of each day number in ``first_day..last_day`` (inclusive).
+    """:meth:`custrel.periods.Period.index_days` of each day number in ``first_day..last_day``.
 
-    Matches :meth:`custrel.periods.Period.index` up to a constant offset.
+    The summary looks each row's period up in it by ``day - first_day``.
     """
-    days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    if period is Period.DAY:
-        return days
-    if period is Period.WEEK:
-        return (days + 3) // 7  # 1970-01-01 was a Thursday; weeks start on Monday
-    as_dates = days.astype("datetime64[D]")
-    months = as_dates.astype("datetime64[M]").astype(np.int64)
-    if period is Period.MONTH:
-        return months
-    if period is Period.QUARTER:
-        return months // 3
-    return as_dates.astype("datetime64[Y]").astype(np.int64)
+    return period.index_days(np.arange(first_day, last_day + 1, dtype=np.int64))
 
 
 class Pieces:
