@@ -96,7 +96,7 @@ def day_numbers(values: NDArray[np.datetime64]) -> NDArray[np.int64]:
     return days
 
 
-def dates_of(days: NDArray[np.integer]) -> NDArray[np.datetime64]:
+def dates_of(days: NDArray[np.generic]) -> NDArray[np.datetime64]:
     """Columnar :func:`date_of`: day numbers as ``datetime64[D]`` values.
 
     ``tests/test_days.py::test_dates_of_agree_with_the_scalar_rule`` holds it to

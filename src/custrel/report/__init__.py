@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from custrel._labels import Labelled
-from custrel.days import date_of
+from custrel.days import date_of, dates_of
 from custrel.errors import InvalidValue
 from custrel.lifecycle import AT_RISK_CADENCE_MULTIPLE
 from custrel.periods import Period
@@ -230,6 +230,21 @@ class CustomerResult:
     treatment: Labelled | None = None
 
 
+_ARROW_INTEGER: Final = ("purchases", "purchase_days", "frequency", "recency", "T")
+_ARROW_LEADING: Final = (
+    "first_purchase",
+    "last_purchase",
+    "purchases",
+    "purchase_days",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "revenue",
+    "profit",
+)
+
+
 @attrs.frozen(eq=False)
 class CustomerTable:
     """Every customer's results as columns, sorted by customer id; iterate for typed rows.
@@ -314,10 +329,40 @@ class CustomerTable:
         return self[where]
 
     def to_arrow(self) -> object:
-        """A pyarrow Table: one row per customer, enums as their stable values."""
-        from custrel.report._render import customer_arrow
+        """A pyarrow Table: one row per customer, enums as their stable values, dates as dates."""
+        import numpy as np
+        import pyarrow as pa
 
-        return customer_arrow(self)
+        num = self.numbers
+        columns: dict[str, pa.Array] = {"customer_id": self.ids}
+        columns["first_purchase"] = pa.array(dates_of(num["first_day"]))
+        columns["last_purchase"] = pa.array(dates_of(num["last_day"]))
+        for name in _ARROW_LEADING[2:]:
+            if name in num:
+                dtype = np.int64 if name in _ARROW_INTEGER else np.float64
+                columns[name] = pa.array(num[name].astype(dtype))
+        for name, (members, codes) in self.labels.items():
+            values = pa.array([m.value for m in members], pa.string())
+            mask = codes < 0
+            indices = np.where(mask, 0, codes).astype(np.int32)
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
+        if "at_risk" in num:
+            columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
+        for name, (text_codes, distinct) in self.texts.items():
+            # Different reason tuples can join to the same text (top reasons are cut to a
+            # few), and a dictionary must not repeat itself: pandas refuses such categories.
+            unique: dict[str, int] = {}
+            remap = np.array(
+                [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
+            )
+            columns[name] = pa.DictionaryArray.from_arrays(
+                pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
+            )
+        skip = {"first_day", "last_day", "at_risk", *columns}
+        for name, values in num.items():
+            if name not in skip:
+                columns[name] = pa.array(values)
+        return pa.table(columns)
 
     def to_pandas(self) -> pd.DataFrame:
         """A pandas DataFrame (needs the ``pandas`` extra)."""

@@ -10,62 +10,14 @@ import numpy as np
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from custrel.report import CustomerTable, Report
+    from custrel.report import Report
 
-__all__ = ["customer_arrow", "render_table", "write_rows"]
-
-_INTEGER = ("purchases", "purchase_days", "frequency", "recency", "T")
-_LEADING = (
-    "first_purchase",
-    "last_purchase",
-    "purchases",
-    "purchase_days",
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "revenue",
-    "profit",
-)
-
-
-def customer_arrow(table: CustomerTable) -> pa.Table:
-    """One row per customer; enums as their stable values, dates as dates."""
-    num = table.numbers
-    columns: dict[str, pa.Array] = {"customer_id": table.ids}
-    columns["first_purchase"] = pa.array(num["first_day"].astype("datetime64[D]"))
-    columns["last_purchase"] = pa.array(num["last_day"].astype("datetime64[D]"))
-    for name in _LEADING[2:]:
-        if name in num:
-            dtype = np.int64 if name in _INTEGER else np.float64
-            columns[name] = pa.array(num[name].astype(dtype))
-    for name, (members, codes) in table.labels.items():
-        values = pa.array([m.value for m in members], pa.string())
-        mask = codes < 0
-        indices = np.where(mask, 0, codes).astype(np.int32)
-        columns[name] = pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
-    if "at_risk" in num:
-        columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
-    for name, (text_codes, distinct) in table.texts.items():
-        # Different reason tuples can join to the same text (top reasons are cut to a
-        # few), and a dictionary must not repeat itself: pandas refuses such categories.
-        unique: dict[str, int] = {}
-        remap = np.array(
-            [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
-        )
-        columns[name] = pa.DictionaryArray.from_arrays(
-            pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
-        )
-    skip = {"first_day", "last_day", "at_risk", *columns}
-    for name, values in num.items():
-        if name not in skip:
-            columns[name] = pa.array(values)
-    return pa.table(columns)
+__all__ = ["render_table", "write_rows"]
 
 
 def write_rows(report: Report, fmt: str, out: object) -> None:
     """Write per-customer rows as ``csv``, ``json`` (lines) or ``parquet`` to a path or stream."""
-    table = customer_arrow(report.customers)
+    table: pa.Table = report.customers.to_arrow()
     if fmt == "parquet":
         import pyarrow.parquet as pq
 

@@ -20,7 +20,7 @@ would, only sooner or in less memory. Figures behind each choice are in
 
 Other tricks live with the code they speed up, each said where it happens: the
 lookup-table id coding and two-thread hashing at ingest, summing the CSV reader's
-chunks in place (``_summary.Pieces``), the int32 sort key, and the derivation and
+chunks in place (``_rows.Pieces``), the int32 sort key, and the derivation and
 leaky-bucket counting in blocks of whole customers in two threads.
 """
 
