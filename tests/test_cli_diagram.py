@@ -59,7 +59,7 @@ def test_importing_the_core_loads_no_heavy_library():
 
 def test_the_top_level_names_load_without_numpy_or_pyarrow():
     code = (
-        "import sys, custrel;"
+        "import sys, custrel, custrel.report.schema;"
         "names = [custrel.CustrelError, custrel.Stage, custrel.Tier, custrel.Verdict,"
         " custrel.Treatment, custrel.Period, custrel.analyze];"
         "assert issubclass(custrel.CustrelError, Exception);"

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from custrel.lifecycle import LifecyclePolicy
+    from custrel.report.schema import Column
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -230,21 +231,6 @@ class CustomerResult:
     treatment: Labelled | None = None
 
 
-_ARROW_INTEGER: Final = ("purchases", "purchase_days", "frequency", "recency", "T")
-_ARROW_LEADING: Final = (
-    "first_purchase",
-    "last_purchase",
-    "purchases",
-    "purchase_days",
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "revenue",
-    "profit",
-)
-
-
 @attrs.frozen(eq=False)
 class CustomerTable:
     """Every customer's results as columns, sorted by customer id; iterate for typed rows.
@@ -263,6 +249,24 @@ class CustomerTable:
     texts: Mapping[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = attrs.field(
         factory=dict
     )
+
+    def __attrs_post_init__(self) -> None:
+        """Every column must be declared in the schema (:mod:`custrel.report.schema`)."""
+        from custrel.report.schema import CUSTOMER_COLUMNS, Kind
+
+        declared = {
+            "numbers": {
+                c.key for c in CUSTOMER_COLUMNS if c.kind not in (Kind.TEXT, Kind.LABEL, Kind.TEXTS)
+            },
+            "labels": {c.key for c in CUSTOMER_COLUMNS if c.kind is Kind.LABEL},
+            "texts": {c.key for c in CUSTOMER_COLUMNS if c.kind is Kind.TEXTS},
+        }
+        for part, allowed in declared.items():
+            for key in getattr(self, part):
+                if key not in allowed:
+                    raise InvalidValue(
+                        part, key, "a column declared in custrel.report.schema.CUSTOMER_COLUMNS"
+                    )
 
     def _texts(self, name: str, index: int) -> tuple[str, ...]:
         if name not in self.texts:
@@ -329,40 +333,63 @@ class CustomerTable:
         return self[where]
 
     def to_arrow(self) -> object:
-        """A pyarrow Table: one row per customer, enums as their stable values, dates as dates."""
+        """A pyarrow Table of every column of :data:`custrel.report.schema.CUSTOMER_COLUMNS`.
+
+        One row per customer, in id order; enums as their stable values (dictionary
+        columns), dates as dates; a fact the log could not give is a typed null.
+        """
+        import pyarrow as pa
+
+        from custrel.report.schema import CUSTOMER_COLUMNS
+
+        n = len(self)
+        arrays = [self._arrow_column(column, n) for column in CUSTOMER_COLUMNS]
+        return pa.Table.from_arrays(
+            arrays, schema=pa.schema([pa.field(c.name, c.arrow_type()) for c in CUSTOMER_COLUMNS])
+        )
+
+    def _arrow_column(self, column: Column, n: int) -> object:  # noqa: PLR0911 - one per kind
         import numpy as np
         import pyarrow as pa
 
-        num = self.numbers
-        columns: dict[str, pa.Array] = {"customer_id": self.ids}
-        columns["first_purchase"] = pa.array(dates_of(num["first_day"]))
-        columns["last_purchase"] = pa.array(dates_of(num["last_day"]))
-        for name in _ARROW_LEADING[2:]:
-            if name in num:
-                dtype = np.int64 if name in _ARROW_INTEGER else np.float64
-                columns[name] = pa.array(num[name].astype(dtype))
-        for name, (members, codes) in self.labels.items():
+        from custrel.report.schema import Kind
+
+        key, kind = column.key, column.kind
+        if kind is Kind.TEXT:
+            return pa.array(self.ids, pa.string())
+        if kind is Kind.LABEL:
+            members, codes = self.labels.get(key, (tuple(column.labels or ()), None))
             values = pa.array([m.value for m in members], pa.string())
+            if codes is None:
+                return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), values)
             mask = codes < 0
             indices = np.where(mask, 0, codes).astype(np.int32)
-            columns[name] = pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
-        if "at_risk" in num:
-            columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
-        for name, (text_codes, distinct) in self.texts.items():
+            return pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
+        if kind is Kind.TEXTS:
+            if key not in self.texts:
+                return pa.DictionaryArray.from_arrays(
+                    pa.nulls(n, pa.int32()), pa.array([], pa.string())
+                )
+            text_codes, distinct = self.texts[key]
             # Different reason tuples can join to the same text (top reasons are cut to a
             # few), and a dictionary must not repeat itself: pandas refuses such categories.
             unique: dict[str, int] = {}
             remap = np.array(
                 [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
             )
-            columns[name] = pa.DictionaryArray.from_arrays(
+            return pa.DictionaryArray.from_arrays(
                 pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
             )
-        skip = {"first_day", "last_day", "at_risk", *columns}
-        for name, values in num.items():
-            if name not in skip:
-                columns[name] = pa.array(values)
-        return pa.table(columns)
+        if key not in self.numbers:
+            return pa.nulls(n, column.arrow_type())
+        values = self.numbers[key]
+        if kind is Kind.DATE:
+            return pa.array(dates_of(values))
+        if kind is Kind.COUNT:
+            return pa.array(values.astype(np.int64))
+        if kind is Kind.FLAG:
+            return pa.array(values.astype(bool))
+        return pa.array(values.astype(np.float64))
 
     def to_pandas(self) -> pd.DataFrame:
         """A pandas DataFrame (needs the ``pandas`` extra)."""

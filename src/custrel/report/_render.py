@@ -9,10 +9,23 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 import pyarrow as pa
 
+from custrel.report.schema import COLUMNS_BY_NAME
+
 if TYPE_CHECKING:
     from custrel.report import Report
 
 __all__ = ["render_table", "write_rows"]
+
+#: The customer columns of the "most worth a call" table, rendered by the schema.
+_WORTH_A_CALL = (
+    "customer_id",
+    "stage",
+    "last_purchase",
+    "revenue",
+    "profit",
+    "verdict",
+    "treatment",
+)
 
 
 def write_rows(report: Report, fmt: str, out: object) -> None:
@@ -185,15 +198,7 @@ def render_table(report: Report) -> str:
                     "next action",
                 ),
                 [
-                    (
-                        c.customer_id,
-                        "-" if c.stage is None else c.stage.en,
-                        c.last_purchase.isoformat(),
-                        f"{c.revenue:,.2f}",
-                        "-" if c.profit is None else f"{c.profit:,.2f}",
-                        "-" if c.verdict is None else c.verdict.en,
-                        "-" if c.treatment is None else c.treatment.en,
-                    )
+                    tuple(COLUMNS_BY_NAME[name].render(getattr(c, name)) for name in _WORTH_A_CALL)
                     for c in ov.worth_a_call
                 ],
             )
