@@ -677,7 +677,8 @@ _ALLOWED_BEFORE: Final[Mapping[EventKind, frozenset[int]]] = {
 }
 
 
-def _int_column(name: str, values: object) -> NDArray[np.int64]:
+def _int_column(name: str, values: object) -> NDArray[np.integer[Any]]:
+    """A 1-D integer column, without a copy unless it needs widening (64-bit: int64)."""
     import numpy as np
 
     array: NDArray[Any] = np.asarray(values)
@@ -685,13 +686,17 @@ def _int_column(name: str, values: object) -> NDArray[np.int64]:
         raise InputDataError(
             "a one-dimensional array of integers", column=name, value=f"{array.dtype}{array.shape}"
         )
-    return array.astype(np.int64, copy=False)
+    return array.astype(np.int64, copy=False) if array.dtype.itemsize == 8 else array
 
 
 def _event_columns(
     events_customer: object, events_day: object, events_kind: object
 ) -> tuple[
-    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int8]
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.int8],
+    NDArray[np.int8],
 ]:
     """Check the event columns; return them with each event's membership before and after."""
     import numpy as np
@@ -714,7 +719,11 @@ def _event_columns(
             value=int(kind[row]),
         )
     same = customer[1:] == customer[:-1]
-    unsorted = np.flatnonzero((customer[1:] < customer[:-1]) | (same & (day[1:] < day[:-1])))
+    # Sorted: customers never decrease and, within one, days never do (one pass each
+    # when the columns are sorted, as the batch derivation makes them).
+    out_of_order = customer[1:] < customer[:-1]
+    out_of_order |= same & (day[1:] < day[:-1])
+    unsorted = np.flatnonzero(out_of_order)
     if unsorted.size:
         row = int(unsorted[0]) + 1
         raise InputDataError(
@@ -726,13 +735,17 @@ def _event_columns(
     before, after = _membership(customer, kind)
     first_of_customer = np.ones(len(kind), dtype=bool)
     first_of_customer[1:] = ~same
-    allowed = np.zeros((len(_KINDS), 3), dtype=bool)
+    # Legal after the previous event: a lookup by (kind, membership before) packed in
+    # one small index; a customer's first event must be one that opens a lifecycle.
+    allowed = np.zeros(len(_KINDS) * 4, dtype=bool)
     for code, event_kind in enumerate(_KINDS):
         for membership in _ALLOWED_BEFORE[event_kind]:
-            allowed[code, membership] = True
-    # a customer's first event must be one the table lets open a lifecycle
+            allowed[code * 4 + membership] = True
     opens = np.array([TRANSITIONS.can(None, k) for k in _KINDS], dtype=bool)
-    legal = np.where(first_of_customer, opens[kind], allowed[kind, before])
+    slot = kind.astype(np.int16) * 4
+    slot += before
+    legal = allowed[slot]
+    legal[first_of_customer] = opens[kind[first_of_customer]]
     illegal = np.flatnonzero(~legal)
     if illegal.size:
         row = int(illegal[0])
@@ -838,7 +851,7 @@ def leaky_bucket_of_counts(
 
 def _bucket_counts(
     customer: NDArray[np.integer[Any]],
-    day: NDArray[np.int64],
+    day: NDArray[np.integer[Any]],
     kind: NDArray[np.integer[Any]],
     before: NDArray[np.int8],
     after: NDArray[np.int8],
