@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from custrel.lifecycle import Lifecycle
 from custrel.money import Money
-from custrel.retention import SatisfactionLevel, SurveyResponse
+from custrel.satisfaction import SatisfactionLevel, SurveyResponse
 from strategies import legal_histories
 
 currencies = st.sampled_from(["USD", "CNY", "EUR", "JPY"])
