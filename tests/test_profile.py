@@ -613,3 +613,55 @@ def test_with_datum_checks_the_kind_like_the_constructor():
 def test_profiles_are_frozen_values(profile):
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         profile.customer_id = "other"  # type: ignore[misc]
+
+
+# --- no leaks through errors ----------------------------------------------------------------
+
+_GROUP_FIELDS = [
+    (profile_type, group_type.group.value)
+    for profile_type in (IndividualProfile, EnterpriseProfile)
+    for group_type in profile_type._GROUPS
+]
+
+
+@pytest.mark.parametrize(
+    ("profile_type", "group"), _GROUP_FIELDS, ids=[f"{t.__name__}.{g}" for t, g in _GROUP_FIELDS]
+)
+def test_a_dict_passed_for_a_group_is_refused_without_showing_its_values(profile_type, group):
+    secret = {"name": f"{MARK}王芳{MARK}", "id_number": ID_NUMBER}
+
+    with pytest.raises(InvalidValue) as caught:
+        profile_type("c1", **{group: secret})
+
+    error = caught.value
+    assert error.field == group
+    assert_no_needle(f"{error} {error!r} {error.value!r} {error.args!r}", [MARK, ID_NUMBER, "王芳"])
+
+
+@pytest.mark.parametrize("purposes", [ID_NUMBER, [ID_NUMBER], 13800138000])
+def test_a_value_passed_where_the_purposes_belong_is_refused_without_echoing_it(purposes):
+    with pytest.raises(InvalidValue) as caught:
+        Datum({Purpose.SERVICE}, purposes)
+
+    error = caught.value
+    assert error.field == "purposes"
+    assert_no_needle(f"{error} {error.value!r}", [ID_NUMBER, "13800138000"])
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda entry: entry.update(purposes=[ID_NUMBER]),
+        lambda entry: entry.update(purposes=ID_NUMBER),
+        lambda entry: entry.update(sensitivity=ID_NUMBER),
+    ],
+    ids=["a purpose", "the purposes list", "the sensitivity"],
+)
+def test_personal_data_planted_in_an_import_is_refused_without_echoing_it(tamper):
+    document = json.loads(export_json(sample_individual(), role=Role.DATA_CUSTODIAN))
+    tamper(document["basic"]["name"])
+
+    with pytest.raises(InvalidValue) as caught:
+        import_json(json.dumps(document), IndividualProfile)
+
+    assert_no_needle(str(caught.value), [ID_NUMBER])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
-from hypothesis import note
+from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -16,9 +17,11 @@ from custrel.countermeasures import (
     Countermeasure,
 )
 from custrel.errors import (
+    CustrelError,
     EventOutOfOrder,
     IllegalTransition,
     InvalidValue,
+    UnknownEvent,
 )
 from custrel.lifecycle import (
     Defected,
@@ -29,6 +32,7 @@ from custrel.lifecycle import (
     WonBack,
     WrittenOff,
 )
+from custrel.serialization import from_json, to_json
 from custrel.winback import (
     WIN_BACK_TRANSITIONS,
     WinBackAction,
@@ -60,7 +64,21 @@ def _lost_customer(cause: ChurnCause = ChurnCause.UNKNOWN) -> Lifecycle:
 
 
 def _case_in(status: WinBackStatus) -> WinBackCase:
-    return WinBackCase("c1", status, at(2025, 6, 1), at(2025, 6, 1))
+    # A legal case in ``status``, reached by the commands (a case checks its own invariants,
+    # so a bare constructor cannot give, say, a won-back case without a countermeasure).
+    when = at(2025, 6, 1)
+    case = WinBackCase.open(_lost_customer(), when)
+    if status is WinBackStatus.OPEN:
+        return case
+    if status is WinBackStatus.GIVEN_UP:
+        return case.give_up(when)[0]
+    case = case.learn_reason(when, ChurnCause.COMPETITOR_LURE)
+    if status is WinBackStatus.REASON_LEARNED:
+        return case
+    case = case.take_countermeasure(when, Countermeasure.LONG_TERM_COOPERATION)
+    if status is WinBackStatus.COUNTERMEASURE_TAKEN:
+        return case
+    return case.win_back(when)[0]
 
 
 def _do(case: WinBackCase, action: WinBackAction, when: datetime) -> WinBackCase:
@@ -234,8 +252,143 @@ class WinBackMachine(RuleBasedStateMachine):
         assert list(self.case.countermeasures) == self.model_measures
 
     @invariant()
+    def the_case_reads_back_equal_from_json(self):
+        assert from_json(to_json(self.case), WinBackCase) == self.case
+
+    @invariant()
     def an_outcome_exists_exactly_when_the_case_is_closed(self):
         assert (self.case.outcome is not None) == (self.model_status in {"won", "lost"})
 
 
 TestWinBackMachine = WinBackMachine.TestCase
+
+
+# --- a case is valid however it is built -------------------------------------------------------
+
+OPENED = at(2025, 6, 1)
+LATER = at(2025, 6, 9)
+WON = WonBack(LATER, to=Stage.REPEAT)
+WRITTEN_OFF = WrittenOff(LATER)
+MEASURE = (Countermeasure.LONG_TERM_COOPERATION,)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"status": WinBackStatus.WON_BACK, "outcome": WON}, "countermeasures"),
+        ({"status": WinBackStatus.WON_BACK, "countermeasures": MEASURE}, "outcome"),
+        ({"status": WinBackStatus.COUNTERMEASURE_TAKEN}, "countermeasures"),
+        ({"status": WinBackStatus.OPEN, "countermeasures": MEASURE}, "countermeasures"),
+        ({"status": WinBackStatus.REASON_LEARNED, "outcome": WRITTEN_OFF}, "outcome"),
+        ({"status": WinBackStatus.GIVEN_UP, "outcome": WON}, "outcome"),
+        (
+            {"status": WinBackStatus.WON_BACK, "countermeasures": MEASURE, "outcome": WRITTEN_OFF},
+            "outcome",
+        ),
+        (
+            {"status": WinBackStatus.GIVEN_UP, "outcome": WrittenOff(at(2025, 6, 5))},
+            "outcome.at",
+        ),
+        ({"last_at": at(2025, 5, 31)}, "last_at"),
+        ({"status": "won_back"}, "status"),
+        ({"status": object()}, "status"),
+        ({"cause": "moved"}, "cause"),
+        ({"opened_at": datetime(2025, 6, 1)}, "opened_at"),
+        ({"countermeasures": ["long_term_cooperation"]}, "countermeasures"),
+        ({"customer_id": ""}, "customer_id"),
+        ({"reason": 42}, "reason"),
+    ],
+)
+def test_the_constructor_refuses_a_case_no_command_could_produce(fields, field):
+    arguments = {
+        "customer_id": "c1",
+        "status": WinBackStatus.OPEN,
+        "opened_at": OPENED,
+        "last_at": LATER,
+    } | fields
+
+    with pytest.raises(InvalidValue) as caught:
+        WinBackCase(**arguments)
+
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("status", list(WinBackStatus))
+def test_every_case_the_commands_produce_round_trips_through_json(status):
+    case = _case_in(status)
+
+    assert from_json(to_json(case), WinBackCase) == case
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"status": "won_back"}, InvalidValue),  # countermeasure taken, but no outcome
+        ({"countermeasures": []}, InvalidValue),
+        ({"last_at": "2025-05-01T00:00:00+00:00"}, InvalidValue),
+        ({"opened_at": "2025-06-01T00:00:00"}, InvalidValue),
+        ({"status": 3}, InvalidValue),
+        ({"customer_id": 7}, InvalidValue),
+        ({"countermeasures": "long_term_cooperation"}, InvalidValue),
+        ({"outcome": {"type": "Purchased", "at": "2025-06-02T00:00:00+00:00"}}, UnknownEvent),
+        ({"surprise": 1}, InvalidValue),
+    ],
+)
+def test_json_that_forges_a_case_is_refused(change, error):
+    document = json.loads(to_json(_case_in(WinBackStatus.COUNTERMEASURE_TAKEN)))
+
+    with pytest.raises(error):
+        from_json(json.dumps(document | change), WinBackCase)
+
+
+def test_the_customers_own_words_stay_out_of_repr_and_str():
+    words = "Wang at 13800138000 was rude"
+    case = WinBackCase.open(_lost_customer()).learn_reason(
+        LATER, ChurnCause.POOR_SERVICE_ATTITUDE, words
+    )
+
+    assert case.reason == words
+    assert "13800138000" not in repr(case)
+    assert "13800138000" not in str(case)
+
+
+_aware_times = st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC))
+_outcomes = (
+    st.none()
+    | st.builds(WonBack, _aware_times, to=st.sampled_from([Stage.REPEAT, Stage.LOYAL]))
+    | st.builds(WrittenOff, _aware_times)
+)
+
+
+_case_fields = st.fixed_dictionaries(
+    {
+        "customer_id": st.sampled_from(["c1", "", " "]) | st.integers(),
+        "status": st.sampled_from(list(WinBackStatus)) | st.sampled_from(["open", None]),
+        "opened_at": _aware_times,
+        "last_at": _aware_times | st.datetimes(),
+        "cause": st.sampled_from(list(ChurnCause)),
+        "reason": st.none() | st.text(max_size=5),
+        "countermeasures": st.lists(st.sampled_from(list(Countermeasure)), max_size=2).map(tuple),
+        "outcome": _outcomes,
+    }
+)
+
+
+@given(_case_fields)
+def test_any_constructed_case_is_one_the_commands_allow_or_a_custrel_error(fields):
+    try:
+        case = WinBackCase(**fields)
+    except CustrelError:
+        return
+
+    note(repr(case))
+    assert isinstance(case.status, WinBackStatus)
+    assert case.last_at >= case.opened_at
+    closed = case.status in {WinBackStatus.WON_BACK, WinBackStatus.GIVEN_UP}
+    assert (case.outcome is not None) == closed
+    if case.status is WinBackStatus.WON_BACK:
+        assert case.countermeasures
+        assert isinstance(case.outcome, WonBack)
+    if case.status in {WinBackStatus.OPEN, WinBackStatus.REASON_LEARNED}:
+        assert not case.countermeasures
+    assert from_json(to_json(case), WinBackCase) == case

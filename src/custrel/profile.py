@@ -181,25 +181,34 @@ class CreditStatus(Labelled):
 _Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
+def _kind_of(value: object) -> str:
+    # What an error shows instead of a value that may be personal data: its type only.
+    return f"<withheld {type(value).__name__}>"
+
+
 def _is(kind: type, *, optional: bool = False) -> _Validator:
     # attrs' instance_of raises TypeError; custrel raises InvalidValue naming what is allowed.
+    # The value is never shown: a dict passed for a group holds the personal data itself.
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not (isinstance(value, kind) or (optional and value is None)):
             allowed = f"a {kind.__name__}" + (" or None" if optional else "")
-            raise InvalidValue(attribute.name, value, allowed)
+            raise InvalidValue(attribute.name, _kind_of(value), allowed)
 
     return check
 
 
 def _purposes(value: object) -> frozenset[Purpose]:
+    # A value passed where the purposes belong (arguments swapped) is personal data: withheld.
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidValue(
-            "purposes", value, "a non-empty set of Purpose members, e.g. {Purpose.SERVICE}"
+            "purposes",
+            _kind_of(value),
+            "a non-empty set of Purpose members, e.g. {Purpose.SERVICE}",
         )
     result = frozenset(value)
     for purpose in result:
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purposes", purpose, "Purpose members")
+            raise InvalidValue("purposes", _kind_of(purpose), "Purpose members")
     return result
 
 
@@ -1221,6 +1230,18 @@ def _load_value(kind: type, raw: object) -> object:
     return value
 
 
+_L = TypeVar("_L", bound=Labelled)
+
+
+def _member(kind: type[_L], field: str, raw: object) -> _L:
+    # Labelled.from_value would quote the raw text, which in tampered JSON may be personal data.
+    for member in kind:
+        if member.value == raw:
+            return member
+    allowed = ", ".join(m.value for m in kind)
+    raise InvalidValue(field, _kind_of(raw), f"one of {allowed}")
+
+
 def _structure_datum_factory(type_: Any) -> Any:  # noqa: ANN401 - cattrs hook-factory protocol
     (kind,) = get_args(type_) or (object,)
 
@@ -1234,10 +1255,14 @@ def _structure_datum_factory(type_: Any) -> Any:  # noqa: ANN401 - cattrs hook-f
             raise InvalidValue("datum", sorted(extra), "only the keys value, purposes, sensitivity")
         purposes_raw = data["purposes"]
         if not isinstance(purposes_raw, list):
-            raise InvalidValue("purposes", purposes_raw, "a list of purposes")
-        purposes = [Purpose.from_value(p) for p in purposes_raw]
+            raise InvalidValue("purposes", _kind_of(purposes_raw), "a list of purposes")
+        purposes = [_member(Purpose, "purposes", p) for p in purposes_raw]
         sensitivity_raw = data.get("sensitivity")
-        sensitivity = None if sensitivity_raw is None else Sensitivity.from_value(sensitivity_raw)
+        sensitivity = (
+            None
+            if sensitivity_raw is None
+            else _member(Sensitivity, "sensitivity", sensitivity_raw)
+        )
         return Datum(_load_value(kind, data["value"]), purposes, sensitivity=sensitivity)
 
     return structure

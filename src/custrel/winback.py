@@ -15,15 +15,15 @@ reads best. All three read their moves from a :class:`~custrel._machine.Transiti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from custrel._labels import Labelled
 from custrel._machine import TransitionTable
-from custrel._validators import require_aware
+from custrel._validators import aware, require_aware
 from custrel.causes import ChurnCause
 from custrel.countermeasures import COUNTERMEASURES, Countermeasure
 from custrel.errors import EventOutOfOrder, InvalidValue
@@ -84,6 +84,78 @@ WIN_BACK_TRANSITIONS: Final = TransitionTable(
 )
 
 
+def _is_customer_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(attribute.name, type(value).__name__, "a non-empty customer id string")
+
+
+def _is_member(enum_type: type[Labelled]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, enum_type):
+            allowed = ", ".join(f"{enum_type.__name__}.{m.name}" for m in enum_type)
+            raise InvalidValue(attribute.name, type(value).__name__, f"one of {allowed}")
+
+    return check
+
+
+def _is_optional_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidValue(attribute.name, type(value).__name__, "a string or None")
+
+
+def _withheld(value: object) -> str:
+    return "None" if value is None else "'<withheld>'"
+
+
+def _are_countermeasures(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(m, Countermeasure) for m in value):
+        raise InvalidValue(
+            attribute.name, type(value).__name__, "a tuple of Countermeasure members, in order"
+        )
+
+
+def _is_outcome(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, (WonBack, WrittenOff)):
+        raise InvalidValue(
+            attribute.name, type(value).__name__, "a WonBack or WrittenOff event, or None"
+        )
+
+
+def _reachable(start: frozenset[WinBackStatus | None], *, acting: bool) -> frozenset[WinBackStatus]:
+    """Statuses reachable from ``start`` by the table's moves, taking countermeasures or not."""
+    seen: set[WinBackStatus | None] = set(start)
+    frontier = list(start)
+    while frontier:
+        source = frontier.pop()
+        for (before, action), after in _WIN_BACK_TABLE.items():
+            if before is source and after not in seen:
+                if action is WinBackAction.TAKE_COUNTERMEASURE and not acting:
+                    continue
+                seen.add(after)
+                frontier.append(after)
+    return frozenset(s for s in seen if s is not None)
+
+
+# Which fields each status requires, read off the table's paths: a status reached only
+# through a countermeasure needs one; a status never reached after one has none.
+_NEEDS_COUNTERMEASURE: Final = frozenset(WinBackStatus) - _reachable(
+    frozenset({None}), acting=False
+)
+_AFTER_ACTING: Final = _reachable(
+    frozenset(
+        after
+        for (_, action), after in _WIN_BACK_TABLE.items()
+        if action is WinBackAction.TAKE_COUNTERMEASURE
+    ),
+    acting=True,
+)
+_BEFORE_ACTING: Final = frozenset(WinBackStatus) - _AFTER_ACTING
+_OUTCOME_OF: Final[Mapping[WinBackStatus, type[WonBack] | type[WrittenOff]]] = {
+    WinBackStatus.WON_BACK: WonBack,
+    WinBackStatus.GIVEN_UP: WrittenOff,
+}
+
+
 @attrs.frozen
 class WinBackCase:
     """A lost customer's win-back case: the reason learned, the countermeasures, the outcome.
@@ -115,14 +187,65 @@ class WinBackCase:
         outcome: the lifecycle event the case produced (win-back or write-off), once closed.
     """
 
-    customer_id: str
-    status: WinBackStatus
-    opened_at: datetime
-    last_at: datetime
-    cause: ChurnCause = ChurnCause.UNKNOWN
-    reason: str | None = None
-    countermeasures: tuple[Countermeasure, ...] = ()
-    outcome: WonBack | WrittenOff | None = None
+    customer_id: str = attrs.field(validator=_is_customer_id)
+    status: WinBackStatus = attrs.field(validator=_is_member(WinBackStatus))
+    opened_at: datetime = attrs.field(validator=aware)
+    last_at: datetime = attrs.field(validator=aware)
+    cause: ChurnCause = attrs.field(default=ChurnCause.UNKNOWN, validator=_is_member(ChurnCause))
+    # The customer's own words may name people or places: kept out of repr and errors.
+    reason: str | None = attrs.field(default=None, validator=_is_optional_text, repr=_withheld)
+    countermeasures: tuple[Countermeasure, ...] = attrs.field(
+        default=(), validator=_are_countermeasures
+    )
+    outcome: WonBack | WrittenOff | None = attrs.field(default=None, validator=_is_outcome)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that tie the fields to the status, whichever way the case was built."""
+        if self.last_at < self.opened_at:
+            raise InvalidValue(
+                "last_at",
+                self.last_at,
+                f"a time at or after opened_at={self.opened_at.isoformat()}",
+                "a case cannot change before it was opened",
+            )
+        status = self.status
+        if status in _NEEDS_COUNTERMEASURE and not self.countermeasures:
+            raise InvalidValue(
+                "countermeasures",
+                (),
+                f"at least one countermeasure in status {status.value}",
+                "a case reaches that status only by taking one",
+            )
+        if status in _BEFORE_ACTING and self.countermeasures:
+            raise InvalidValue(
+                "countermeasures",
+                tuple(m.value for m in self.countermeasures),
+                f"none in status {status.value}",
+                "countermeasures are taken after the reason is learned",
+            )
+        expected = _OUTCOME_OF.get(status)
+        if expected is None:
+            if self.outcome is not None:
+                raise InvalidValue(
+                    "outcome",
+                    type(self.outcome).__name__,
+                    f"None while the case is {status.value}",
+                    "only a closed case has an outcome",
+                )
+            return
+        if not isinstance(self.outcome, expected):
+            raise InvalidValue(
+                "outcome",
+                type(self.outcome).__name__,
+                f"a {expected.__name__} event for a case {status.value}",
+            )
+        if self.outcome.at != self.last_at:
+            raise InvalidValue(
+                "outcome.at",
+                self.outcome.at,
+                f"last_at={self.last_at.isoformat()}",
+                "the outcome is the case's last step",
+            )
 
     @classmethod
     def open(cls, lifecycle: Lifecycle, at: datetime | None = None) -> WinBackCase:
