@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import attrs
 import pytest
 
+from custrel import causes, countermeasures, retention, retention_audit, satisfaction, winback
+from custrel._labels import Labelled
 from custrel.errors import (
     InvalidValue,
 )
@@ -15,6 +18,7 @@ from custrel.lifecycle import (
     EventKind,
 )
 from custrel.retention_audit import (
+    MISTAKE_ADVICE,
     AuditPolicy,
     Mistake,
     RetentionSettings,
@@ -115,3 +119,45 @@ def test_audit_thresholds_are_parameters():
 def test_bad_settings_raise(change):
     with pytest.raises(InvalidValue):
         attrs.evolve(GOOD, **change)
+
+
+# --- Chinese labels ----------------------------------------------------------------------------
+
+_HALF_WIDTH = re.compile(r"[,;:()!?]")
+
+
+def _chinese_texts() -> list[str]:
+    modules = (causes, countermeasures, retention, satisfaction, winback, retention_audit)
+    texts = [
+        member.zh
+        for module in modules
+        for enum_type in vars(module).values()
+        if isinstance(enum_type, type)
+        and issubclass(enum_type, Labelled)
+        and enum_type.__module__ == module.__name__
+        for member in enum_type
+    ]
+    texts += [advice.zh for advice in MISTAKE_ADVICE.values()]
+    for settings in (GOOD, RetentionSettings()):
+        texts += [finding.reason.zh for finding in audit_policy(settings).findings]
+    return texts
+
+
+@pytest.mark.parametrize("text", _chinese_texts())
+def test_chinese_labels_use_full_width_punctuation_and_name_no_source(text):
+    assert not _HALF_WIDTH.search(text), text
+    assert "种子" not in text
+    assert "seed" not in text.lower()
+
+
+def test_the_eight_mistakes_read_as_idiomatic_chinese():
+    assert [m.zh for m in Mistake] == [
+        "放任员工高流动率",
+        "厚待新客户，冷落老客户",
+        "频繁更换客户的对接人",
+        "过分看重价格",
+        "不了解需求就强行推销",
+        "把核心客户视为理所当然",
+        "激励导向错误：重开发新客户，轻维护老客户",
+        "客户的问题难以得到解决",
+    ]

@@ -10,6 +10,7 @@ for the float64 policy numbers of scoring and the pyramid.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,9 +23,11 @@ from custrel.money import Money, to_decimal
 __all__ = [
     "aware",
     "count",
+    "customer_id",
     "decimal_non_negative",
     "decimal_rate",
     "finite",
+    "instance_of",
     "money",
     "non_negative",
     "optional_aware",
@@ -84,6 +87,31 @@ def require_aware(field: str, value: object) -> datetime:
 
 
 # --- attrs validators of fields ------------------------------------------------------------
+
+
+def instance_of(
+    kind: type, *, optional: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Attrs validator: an instance of ``kind`` (or ``None`` if ``optional``).
+
+    Unlike ``attrs.validators.instance_of`` it raises ``InvalidValue``, and it shows only
+    the offending value's type: a value in the wrong place (a dict passed for a profile
+    group, free text passed for a status) may be personal data.
+    """
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not (isinstance(value, kind) or (optional and value is None)):
+            allowed = f"a {kind.__name__}" + (" or None" if optional else "")
+            raise InvalidValue(attribute.name, f"<withheld {type(value).__name__}>", allowed)
+
+    return check
+
+
+def customer_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: a customer id, a string that is not blank."""
+    if not isinstance(value, str) or not value.strip():
+        shown = value if isinstance(value, str) else f"<withheld {type(value).__name__}>"
+        raise InvalidValue(attribute.name, shown, "a non-empty customer id")
 
 
 def decimal_rate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, TypeVar, Union, get_args, get_origin
@@ -40,6 +40,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from custrel._labels import Bilingual, Labelled
+from custrel._validators import customer_id, instance_of
 from custrel.errors import CustrelError, InvalidValue, NotAuthorized, PurposeNotPermitted
 from custrel.money import Money
 from custrel.serialization import converter as _shared_converter
@@ -178,23 +179,9 @@ class CreditStatus(Labelled):
 # --- access policy -------------------------------------------------------------------------
 
 
-_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
-
-
 def _kind_of(value: object) -> str:
     # What an error shows instead of a value that may be personal data: its type only.
     return f"<withheld {type(value).__name__}>"
-
-
-def _is(kind: type, *, optional: bool = False) -> _Validator:
-    # attrs' instance_of raises TypeError; custrel raises InvalidValue naming what is allowed.
-    # The value is never shown: a dict passed for a group holds the personal data itself.
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not (isinstance(value, kind) or (optional and value is None)):
-            allowed = f"a {kind.__name__}" + (" or None" if optional else "")
-            raise InvalidValue(attribute.name, _kind_of(value), allowed)
-
-    return check
 
 
 def _purposes(value: object) -> frozenset[Purpose]:
@@ -216,9 +203,9 @@ def _purposes(value: object) -> frozenset[Purpose]:
 class RoleGrant:
     """What one role may do: the purposes it acts for and the sensitivity it is cleared for."""
 
-    role: Role = attrs.field(validator=_is(Role))
+    role: Role = attrs.field(validator=instance_of(Role))
     purposes: frozenset[Purpose] = attrs.field(converter=_purposes)
-    clearance: Sensitivity = attrs.field(validator=_is(Sensitivity))
+    clearance: Sensitivity = attrs.field(validator=instance_of(Sensitivity))
 
 
 def _grants(value: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
@@ -410,7 +397,7 @@ class Datum(Generic[T]):
     sensitivity: Sensitivity | None = attrs.field(
         default=None,
         kw_only=True,
-        validator=_is(Sensitivity, optional=True),
+        validator=instance_of(Sensitivity, optional=True),
     )
 
     @property
@@ -870,13 +857,8 @@ class FieldSpec:
     label: Bilingual
 
 
-def _check_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, value, "a non-empty customer id")
-
-
 def _group_of(kind: type[_Group]) -> Any:  # noqa: ANN401 - stands in for the annotated group type
-    return attrs.field(factory=kind, validator=_is(kind))
+    return attrs.field(factory=kind, validator=instance_of(kind))
 
 
 _P = TypeVar("_P", bound="_Profile")
@@ -1073,7 +1055,7 @@ class IndividualProfile(_Profile):
     )
     KIND: ClassVar[str] = "individual"
 
-    customer_id: str = attrs.field(validator=_check_id)
+    customer_id: str = attrs.field(validator=customer_id)
     basic: IndividualBasic = _group_of(IndividualBasic)
     education: Education = _group_of(Education)
     career: Career = _group_of(Career)
@@ -1114,7 +1096,7 @@ class EnterpriseProfile(_Profile):
     )
     KIND: ClassVar[str] = "enterprise"
 
-    customer_id: str = attrs.field(validator=_check_id)
+    customer_id: str = attrs.field(validator=customer_id)
     basic: EnterpriseBasic = _group_of(EnterpriseBasic)
     characteristics: EnterpriseCharacteristics = _group_of(EnterpriseCharacteristics)
     business: EnterpriseBusiness = _group_of(EnterpriseBusiness)

@@ -15,7 +15,7 @@ reads best. All three read their moves from a :class:`~custrel._machine.Transiti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -23,7 +23,7 @@ import attrs
 
 from custrel._labels import Labelled
 from custrel._machine import TransitionTable
-from custrel._validators import aware, require_aware
+from custrel._validators import aware, customer_id, instance_of, require_aware
 from custrel.causes import ChurnCause
 from custrel.countermeasures import COUNTERMEASURES, Countermeasure
 from custrel.errors import EventOutOfOrder, InvalidValue
@@ -82,20 +82,6 @@ WIN_BACK_TRANSITIONS: Final = TransitionTable(
     _WIN_BACK_TABLE,
     terminal=(WinBackStatus.WON_BACK, WinBackStatus.GIVEN_UP),
 )
-
-
-def _is_customer_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, type(value).__name__, "a non-empty customer id string")
-
-
-def _is_member(enum_type: type[Labelled]) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, enum_type):
-            allowed = ", ".join(f"{enum_type.__name__}.{m.name}" for m in enum_type)
-            raise InvalidValue(attribute.name, type(value).__name__, f"one of {allowed}")
-
-    return check
 
 
 def _is_optional_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -187,11 +173,11 @@ class WinBackCase:
         outcome: the lifecycle event the case produced (win-back or write-off), once closed.
     """
 
-    customer_id: str = attrs.field(validator=_is_customer_id)
-    status: WinBackStatus = attrs.field(validator=_is_member(WinBackStatus))
+    customer_id: str = attrs.field(validator=customer_id)
+    status: WinBackStatus = attrs.field(validator=instance_of(WinBackStatus))
     opened_at: datetime = attrs.field(validator=aware)
     last_at: datetime = attrs.field(validator=aware)
-    cause: ChurnCause = attrs.field(default=ChurnCause.UNKNOWN, validator=_is_member(ChurnCause))
+    cause: ChurnCause = attrs.field(default=ChurnCause.UNKNOWN, validator=instance_of(ChurnCause))
     # The customer's own words may name people or places: kept out of repr and errors.
     reason: str | None = attrs.field(default=None, validator=_is_optional_text, repr=_withheld)
     countermeasures: tuple[Countermeasure, ...] = attrs.field(
