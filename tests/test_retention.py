@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -494,3 +495,50 @@ def test_the_what_if_reads_the_firms_own_churn_from_its_bucket():
 
     assert what.churn_before == Decimal("0.5")
     assert what.churn_after == Decimal("0.4")
+
+
+# --- exact numbers only ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: churn_cost(100, 0.05, Money.of(1, USD), "0.1"), "churn_rate"),
+        (lambda: churn_cost(100, "0.05", Money.of(1, USD), 0.1), "margin"),
+        (
+            lambda: lifetime_value(Money.of(1, USD), 0.8, "0.1", timing=PaymentTiming.END),
+            "retention",
+        ),
+        (
+            lambda: lifetime_value(Money.of(1, USD), "0.8", 0.1, timing=PaymentTiming.END),
+            "discount_rate",
+        ),
+        (
+            lambda: churn_reduction_what_if(
+                0.2, "0.05", Money.of(1, USD), "0.1", timing=PaymentTiming.END
+            ),
+            "churn_rate",
+        ),
+    ],
+)
+def test_a_float_rate_is_refused_by_every_rule_that_multiplies_money(call, field):
+    with pytest.raises(InvalidValue) as caught:
+        call()
+
+    assert caught.value.field == field
+    assert "floats are not exact" in str(caught.value)
+
+
+@given(customer_lifecycles(), st.sampled_from(list(Period)), windows)
+def test_the_pooled_churn_rate_is_an_exact_share_that_feeds_the_what_if(lifecycles, period, window):
+    bucket = leaky_bucket(lifecycles, period, *window)
+
+    rate = bucket.pooled_churn_rate
+
+    if rate is None:
+        assert sum(f.start for f in bucket.flows) == 0
+    else:
+        assert isinstance(rate, Fraction)
+        assert 0 <= rate <= 1
+        what = churn_reduction_what_if(rate, 0, Money.of(1, USD), "0.1", timing=PaymentTiming.END)
+        assert what.churn_before == Decimal(rate.numerator) / Decimal(rate.denominator)

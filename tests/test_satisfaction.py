@@ -142,3 +142,10 @@ def test_an_empty_survey_has_no_rates():
     summary = summarize_survey([])
 
     assert (summary.csat, summary.nps, summary.repurchase_rate) == (None, None, None)
+
+
+def test_a_float_silent_share_is_refused_as_not_exact():
+    with pytest.raises(InvalidValue) as caught:
+        complaint_iceberg(10, silent_share=0.95)
+
+    assert caught.value.field == "silent_share"

@@ -3,7 +3,7 @@
 Two kinds, side by side: ``require_*`` functions check (and, for numbers, convert)
 a parameter and return it; attrs validators (named after what they accept) check a
 field of a value. Numbers that are money or multiply money are exact and go through
-:func:`custrel.money.to_decimal` (floats refused); the float validators at the end are
+`custrel.money.to_decimal` (floats refused); the float validators at the end are
 for the float64 policy numbers of scoring and the pyramid.
 """
 
@@ -70,7 +70,7 @@ def require_count(field: str, value: object) -> int:
 
 
 def require_money(field: str, value: object) -> Money:
-    """``value`` if it is a :class:`~custrel.money.Money` value."""
+    """``value`` if it is a `custrel.money.Money` value."""
     if not isinstance(value, Money):
         raise InvalidValue(field, value, "a Money value, e.g. Money.of('40000', 'USD')")
     return value
@@ -145,7 +145,7 @@ def optional_count(_instance: object, attribute: attrs.Attribute[Any], value: ob
 
 
 def money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Attrs validator: a :class:`~custrel.money.Money` value."""
+    """Attrs validator: a `custrel.money.Money` value."""
     require_money(attribute.name, value)
 
 

@@ -2,9 +2,9 @@
 
 Seed 001 §3 (堵住客户流失的缺口: total quality marketing, fast market response, bonding
 with customers) and seed 000 (follow-up, business innovation, reputation and brand).
-The table pairs each :class:`~custrel.causes.ChurnCause` with the seeds' countermeasures;
+The table pairs each `custrel.causes.ChurnCause` with the seeds' countermeasures;
 causes beyond the firm (moved, changed trade, bankrupt) have none. A new cause goes into
-:mod:`custrel.causes` and gets its row here (a test checks every cause has one).
+`custrel.causes` and gets its row here (a test checks every cause has one).
 """
 
 from __future__ import annotations

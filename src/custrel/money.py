@@ -1,20 +1,20 @@
 """Exact money: a ``Decimal`` amount with the ISO 4217 currency it is in, never assumed.
 
 Amounts reported to people (the seed 001 §3 churn-cost example, lifetime values)
-must add up to the cent and say which currency they are in. A :class:`Money` value
+must add up to the cent and say which currency they are in. A `Money` value
 only adds to, subtracts from and compares with money in the same currency; mixing
-currencies raises :class:`~custrel.errors.CurrencyMismatch` instead of guessing a rate.
+currencies raises `custrel.errors.CurrencyMismatch` instead of guessing a rate.
 
 **How numbers become money** (one policy for the whole package): every amount of money,
 and every number that multiplies one (a churn rate, a margin, a retention rate, a share),
-is turned into a ``Decimal`` by :func:`to_decimal`, which takes exact numbers only — a
+is turned into a ``Decimal`` by `to_decimal`, which takes exact numbers only — a
 ``Decimal``, an ``int``, a ``Fraction`` or a numeric string — and refuses a ``float``,
 a ``bool``, NaN and infinities with an error naming the field. A float is refused
 because it is not the number its writer meant (``0.1`` is
 0.1000000000000000055511151231257827…) and because its shortest ``repr`` is only what
 someone wrote for a literal, not for a computed value (``0.1 + 0.2`` prints as
 ``0.30000000000000004``). A float64 engine that hands its result to an exact rule says
-so with :func:`decimal_from_float`, at that one boundary.
+so with `decimal_from_float`, at that one boundary.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def to_decimal(field: str, value: object) -> Decimal:
 def decimal_from_float(field: str, value: float) -> Decimal:
     """A float computed by a float64 engine, handed on to an exact rule: its shortest repr.
 
-    The named exception to :func:`to_decimal`'s policy, for the one place where a
+    The named exception to `to_decimal`'s policy, for the one place where a
     columnar computation (float64 by design) passes a result to a rule that works
     in ``Decimal``; the caller rounds it to what it means (cents, basis points).
 
@@ -149,7 +149,7 @@ class Money:
 
     @classmethod
     def of(cls, amount: Amount, currency: str) -> Money:
-        """Money from an exact amount (see :func:`to_decimal`) and an ISO code."""
+        """Money from an exact amount (see `to_decimal`) and an ISO code."""
         return cls(to_decimal("amount", amount), currency)
 
     @classmethod

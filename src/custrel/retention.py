@@ -4,8 +4,8 @@ Seed 001 §3 (客户关系的恢复). The rules encoded here:
 
 - **the leaky bucket** (漏桶): new customers pour in while old ones leak out; for any
   calendar period, customers at the start + gained + won back − lost = customers at the
-  end — per customer (:func:`leaky_bucket`) and, beside it, in columnar form for the
-  batch engine (:func:`leaky_bucket_columns`), held together by a differential test;
+  end — per customer (`leaky_bucket`) and, beside it, in columnar form for the
+  batch engine (`leaky_bucket_columns`), held together by a differential test;
 - **churn cost** (流失成本分析): lost customers × revenue each × margin, word of mouth
   (one dissatisfied customer tells 5) and the acquisition-cost ratio (a new customer
   costs 5 times an old one);
@@ -13,14 +13,14 @@ Seed 001 §3 (客户关系的恢复). The rules encoded here:
   churn (the seed's cited 25–85% profit increase beside the firm's own figure).
 
 The concepts around churn live beside this module: why customers leave in
-:mod:`custrel.causes` and what to do about it in :mod:`custrel.countermeasures`; the
-complaint iceberg, surveys, NPS and referrals in :mod:`custrel.satisfaction`; win-back
-cases in :mod:`custrel.winback`; the audit against seed 004's eight mistakes in
-:mod:`custrel.retention_audit`.
+`custrel.causes` and what to do about it in `custrel.countermeasures`; the
+complaint iceberg, surveys, NPS and referrals in `custrel.satisfaction`; win-back
+cases in `custrel.winback`; the audit against seed 004's eight mistakes in
+`custrel.retention_audit`.
 
 Every number the seeds give is named once, below, with its source. Money is exact
-(:class:`~custrel.money.Money`), and so is every rate that multiplies it: numbers go
-through :func:`custrel.money.to_decimal`, which refuses floats.
+(`custrel.money.Money`), and so is every rate that multiplies it: numbers go
+through `custrel.money.to_decimal`, which refuses floats.
 """
 
 from __future__ import annotations

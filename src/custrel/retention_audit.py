@@ -1,9 +1,9 @@
 """The retention-policy audit: a firm's settings checked against eight mistakes that lose customers.
 
 Seed 004 names eight mistakes that lose long-term customers and what to do instead.
-:func:`audit_policy` gives each one a finding — OK, a mistake, or not assessed when
+`audit_policy` gives each one a finding — OK, a mistake, or not assessed when
 the firm's setting is unknown — with the reason in English and Chinese. The seed gives
-no thresholds; :class:`AuditPolicy` holds the ones decided here, as parameters.
+no thresholds; `AuditPolicy` holds the ones decided here, as parameters.
 """
 
 from __future__ import annotations

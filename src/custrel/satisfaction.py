@@ -4,7 +4,7 @@ Seed 001 §3: 95% of dissatisfied customers never complain, they just stop buyin
 purchase in four leaves the customer dissatisfied; firms survey satisfaction on five
 levels, with the intention to repurchase and the willingness to recommend. Seed 002
 (AMA): 100 satisfied customers bring 25 new ones. Shares that multiply counts are
-exact (see :func:`custrel.money.to_decimal`); survey statistics are floats for display.
+exact (see `custrel.money.to_decimal`); survey statistics are floats for display.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ __all__ = [
     "summarize_survey",
 ]
 
-#: A share given to a rule: exact numbers only (see :func:`custrel.money.to_decimal`).
+#: A share given to a rule: exact numbers only (see `custrel.money.to_decimal`).
 Share = Union[Decimal, Fraction, int, str]  # noqa: UP007 - runtime alias, valid on 3.10
 
 #: seed 001 §3 (4): "95%的不满意客户是不会投诉的,仅仅是停止购买".
 SILENT_SHARE: Final = Decimal("0.95")
-#: seed 001 §3 (第三): "只有5%的不满意客户会抱怨" — consistent with :data:`SILENT_SHARE`.
+#: seed 001 §3 (第三): "只有5%的不满意客户会抱怨" — consistent with `SILENT_SHARE`.
 COMPLAINING_SHARE: Final = Decimal("0.05")
 #: seed 001 §3 (第三): "客户每四次购买中会有一次不满意" — one purchase in four.
 DISSATISFIED_PURCHASE_SHARE: Final = Fraction(1, 4)
@@ -108,7 +108,7 @@ class ComplaintIceberg:
 
     @property
     def at_risk_share(self) -> Decimal | None:
-        """:attr:`at_risk` as a share of :attr:`customers` (may exceed 1 if the inputs disagree)."""
+        """`at_risk` as a share of `customers` (may exceed 1 if the inputs disagree)."""
         if not self.customers:
             return None
         return self.at_risk / self.customers

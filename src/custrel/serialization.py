@@ -1,4 +1,4 @@
-"""The one JSON entry point for custrel values: :func:`to_json` and :func:`from_json`.
+"""The one JSON entry point for custrel values: `to_json` and `from_json`.
 
 Services store lifecycles, complaints, win-back cases and other values as JSON; what
 goes out must come back equal, and what comes in must be a value its own rules allow.
@@ -9,14 +9,14 @@ table, so a tampered history cannot produce an illegal value).
 
 Reading is strict: a field of the wrong JSON type is refused, never coerced (a string
 is not an int, an int is not a string, a number is not a bool); the text must be
-UTF-8; integers longer than :data:`MAX_INT_DIGITS` digits, NaN, infinities and nesting
+UTF-8; integers longer than `MAX_INT_DIGITS` digits, NaN, infinities and nesting
 deeper than the parser allows are refused; every value is built through its own
 constructor, so the invariants its validators check hold for JSON too. A malformed
-text or shape is an :class:`~custrel.errors.InvalidValue`; a rule the value itself
-enforces raises its own :class:`~custrel.errors.CustrelError`; never another exception.
+text or shape is an `custrel.errors.InvalidValue`; a rule the value itself
+enforces raises its own `custrel.errors.CustrelError`; never another exception.
 
 A value with a JSON format of its own (a complaint, which replays its workflow) is
-registered with :func:`register_format`; :func:`to_json` and :func:`from_json` then
+registered with `register_format`; `to_json` and `from_json` then
 delegate to it, after the same text checks. Customer profiles are the one deliberate
 exception: the shared converter refuses them (``NotAuthorized``), and only a custodian
 role may export them, with ``custrel.profile.export_json`` / ``import_json``.
@@ -125,7 +125,7 @@ def make_converter(
     Timezone-aware datetimes and dates go out as ISO 8601 and come back checked (a
     naive datetime is refused); ``Decimal`` goes out as an exact string; strings,
     integers, booleans and numbers are read strictly, without coercion. Modules with
-    their own JSON format (e.g. :mod:`custrel.complaints`) start from this one.
+    their own JSON format (e.g. `custrel.complaints`) start from this one.
     """
     conv = cattrs.Converter(
         forbid_extra_keys=forbid_extra_keys, detailed_validation=detailed_validation
@@ -265,12 +265,12 @@ _FORMATS: dict[type, tuple[_Dump, _Load]] = {}
 
 
 def register_format(type_: type[T], *, dump: Callable[[T], str], load: Callable[[str], T]) -> None:
-    """Let :func:`to_json` and :func:`from_json` delegate ``type_`` to its own JSON format.
+    """Let `to_json` and `from_json` delegate ``type_`` to its own JSON format.
 
     For a value whose module keeps its own format (a complaint replays its workflow
-    on reading). :func:`from_json` checks the text (UTF-8, integer length, nesting,
+    on reading). `from_json` checks the text (UTF-8, integer length, nesting,
     NaN) before calling ``load``, and turns any error ``load`` raises that is not a
-    :class:`~custrel.errors.CustrelError` into an ``InvalidValue``.
+    `custrel.errors.CustrelError` into an ``InvalidValue``.
 
     Args:
         type_: the value type.
@@ -365,11 +365,11 @@ def _parse(text: str) -> object:
 
 
 def from_json(text: str | bytes, type_: type[T]) -> T:
-    """Read a value of ``type_`` back from :func:`to_json` output, strictly.
+    """Read a value of ``type_`` back from `to_json` output, strictly.
 
     Raises:
         InvalidValue: text that is not UTF-8 or not JSON, an integer longer than
-            :data:`MAX_INT_DIGITS`, NaN or infinities, nesting too deep to read, JSON
+            `MAX_INT_DIGITS`, NaN or infinities, nesting too deep to read, JSON
             without the type's shape or with a field of the wrong JSON type (the
             message lists every problem with its path), or a value that breaks the
             type's rules. Subclasses of ``CustrelError`` the type raises itself (an

@@ -2,15 +2,15 @@
 
 Seed 001 §3 (对于那些已停止购买或转向其他供应商的客户,企业应该与其接触一下以了解发生这种
 情况的原因): a case opens for a lost customer, learns the reason, takes countermeasures and
-closes as won back (the lifecycle's :class:`~custrel.lifecycle.WonBack`) or given up
-(:class:`~custrel.lifecycle.WrittenOff`). Its one transition table,
-:data:`WIN_BACK_TRANSITIONS`, drives the commands, the checks of a case built any other
+closes as won back (the lifecycle's `custrel.lifecycle.WonBack`) or given up
+(`custrel.lifecycle.WrittenOff`). Its one transition table,
+`WIN_BACK_TRANSITIONS`, drives the commands, the checks of a case built any other
 way (constructor, JSON) and the diagram.
 
 NB: the machine's idiom is one method per action (as a value object with commands),
 where the lifecycle applies event objects and the complaint workflow takes one command
 type; a win-back case has few actions, each with its own payload, so a method apiece
-reads best. All three read their moves from a :class:`~custrel._machine.TransitionTable`.
+reads best. All three read their moves from a `custrel._machine.TransitionTable`.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ _OUTCOME_OF: Final[Mapping[WinBackStatus, type[WonBack] | type[WrittenOff]]] = {
 class WinBackCase:
     """A lost customer's win-back case: the reason learned, the countermeasures, the outcome.
 
-    Open one with :meth:`open` from a lost customer's lifecycle. Each command returns
+    Open one with `open` from a lost customer's lifecycle. Each command returns
     a new case (and, when it closes the case, the lifecycle event it produced); an
     illegal command raises and leaves the case as it was.
 
@@ -273,7 +273,7 @@ class WinBackCase:
 
         Raises:
             IllegalTransition: not allowed in the current status.
-            InvalidValue: ``cause`` is not a :class:`ChurnCause`.
+            InvalidValue: ``cause`` is not a `ChurnCause`.
         """
         if not isinstance(cause, ChurnCause):
             raise InvalidValue("cause", cause, "a ChurnCause member")
@@ -285,7 +285,7 @@ class WinBackCase:
         return COUNTERMEASURES[self.cause]
 
     def take_countermeasure(self, at: datetime, measure: Countermeasure) -> WinBackCase:
-        """Record a countermeasure taken (any; :meth:`recommended` lists the seeds' ones).
+        """Record a countermeasure taken (any; `recommended` lists the seeds' ones).
 
         Raises:
             IllegalTransition: the reason is not learned yet, or the case is closed.
@@ -300,7 +300,7 @@ class WinBackCase:
     def win_back(
         self, at: datetime, to: Stage = Stage.REPEAT, reason: str | None = None
     ) -> tuple[WinBackCase, WonBack]:
-        """Close the case as won back; returns the case and the lifecycle's :class:`WonBack`.
+        """Close the case as won back; returns the case and the lifecycle's `WonBack`.
 
         Raises:
             IllegalTransition: no countermeasure yet, or the case is closed.
