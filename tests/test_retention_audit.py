@@ -152,12 +152,12 @@ def test_chinese_labels_use_full_width_punctuation_and_name_no_source(text):
 
 def test_the_eight_mistakes_read_as_idiomatic_chinese():
     assert [m.zh for m in Mistake] == [
-        "放任员工高流动率",
-        "厚待新客户，冷落老客户",
-        "频繁更换客户的对接人",
+        "容忍员工高流失率",
+        "厚待新客户、冷落老客户",
+        "频繁更换对接人员",
         "过分看重价格",
-        "不了解需求就强行推销",
+        "不了解需求就一味推销",
         "把核心客户视为理所当然",
-        "激励导向错误：重开发新客户，轻维护老客户",
-        "客户的问题难以得到解决",
+        "激励机制重开发、轻维系",
+        "让客户的问题难以解决",
     ]

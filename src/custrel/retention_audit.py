@@ -36,23 +36,23 @@ class Mistake(Labelled):
     HIGH_STAFF_TURNOVER = (
         "high_staff_turnover",
         "accepting high staff turnover",
-        "放任员工高流动率",
+        "容忍员工高流失率",
     )
     NEW_CUSTOMERS_FAVOURED = (
         "new_customers_favoured",
         "treating new customers better than existing ones",
-        "厚待新客户，冷落老客户",
+        "厚待新客户、冷落老客户",
     )
     TOO_MANY_NEW_FACES = (
         "too_many_new_faces",
         "too many new faces (rotating account managers)",
-        "频繁更换客户的对接人",
+        "频繁更换对接人员",
     )
     PRICE_FOCUS = ("price_focus", "focusing too much on price", "过分看重价格")
     PUSHY_SELLING = (
         "pushy_selling",
         "pushing sales without knowing needs",
-        "不了解需求就强行推销",
+        "不了解需求就一味推销",
     )
     CORE_TAKEN_FOR_GRANTED = (
         "core_taken_for_granted",
@@ -62,12 +62,12 @@ class Mistake(Labelled):
     WRONG_INCENTIVES = (
         "wrong_incentives",
         "incentives that reward acquisition over retention",
-        "激励导向错误：重开发新客户，轻维护老客户",
+        "激励机制重开发、轻维系",
     )
     HARD_TO_SOLVE_PROBLEMS = (
         "hard_to_solve_problems",
         "making problems hard to solve",
-        "客户的问题难以得到解决",
+        "让客户的问题难以解决",
     )
 
 
