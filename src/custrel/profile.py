@@ -44,6 +44,7 @@ from custrel._validators import customer_id, instance_of
 from custrel.errors import CustrelError, InvalidValue, NotAuthorized, PurposeNotPermitted
 from custrel.money import Money
 from custrel.serialization import converter as _shared_converter
+from custrel.serialization import parse_json
 
 __all__ = [
     "DEFAULT_ACCESS_POLICY",
@@ -1326,9 +1327,10 @@ def import_json(text: str | bytes, profile_type: type[P]) -> P:
     if profile_type not in _PROFILE_TYPES:
         raise InvalidValue("profile_type", profile_type, "IndividualProfile or EnterpriseProfile")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidValue("json", "<withheld>", "valid JSON text", str(error)) from None
+        data = parse_json(text)
+    except InvalidValue as error:
+        # The shared checks quote the start of a malformed text; here it is personal data.
+        raise InvalidValue("json", "<withheld>", error.allowed, error.problem) from None
     if not isinstance(data, dict):
         raise InvalidValue(
             "json", "<withheld>", f"a JSON object for {profile_type.__name__}", "not an object"

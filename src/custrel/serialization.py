@@ -52,6 +52,7 @@ __all__ = [
     "converter",
     "from_json",
     "make_converter",
+    "parse_json",
     "register_format",
     "to_json",
 ]
@@ -362,6 +363,23 @@ def _parse(text: str) -> object:
         ) from None
     except ValueError as error:  # JSONDecodeError, and int() limits
         raise InvalidValue("json", _shown(text[:80]), "valid JSON text", str(error)) from None
+
+
+def parse_json(text: str | bytes) -> object:
+    """JSON text checked and parsed as every custrel loader reads it, before any shape.
+
+    The checks :func:`from_json` makes first, for loaders with a format of their own
+    (``custrel.profile.import_json``, a registered format): UTF-8 only, integers of at
+    most `MAX_INT_DIGITS` digits, no NaN or infinities, nesting the parser can read.
+
+    Raises:
+        InvalidValue: text that breaks one of those rules or is not JSON.
+
+    Example:
+        >>> parse_json(b'{"seq": 1}')
+        {'seq': 1}
+    """
+    return _parse(_decode(text))
 
 
 def from_json(text: str | bytes, type_: type[T]) -> T:
