@@ -231,3 +231,18 @@ def test_a_registered_loader_sees_only_text_that_passed_the_checks():
 def test_an_error_of_a_registered_loader_becomes_a_custrel_error():
     with pytest.raises(InvalidValue):
         from_json('{"other": 1}', Tagged)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"customer_id": "c1", "reason": "call 13800138000"',
+        '{"customer_id": "c1", "reason": "call 13800138000", "status": 5}',
+    ],
+    ids=["malformed", "wrong shape"],
+)
+def test_a_refused_text_is_never_quoted_in_the_error(text):
+    with pytest.raises(CustrelError) as caught:
+        from_json(text, WinBackCase)
+
+    assert "13800138000" not in str(caught.value)

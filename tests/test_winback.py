@@ -39,6 +39,7 @@ from custrel.winback import (
     WinBackCase,
     WinBackStatus,
 )
+from strategies_retention import win_back_cases
 
 UTC = timezone.utc
 KINDS = tuple(EventKind)
@@ -391,4 +392,10 @@ def test_any_constructed_case_is_one_the_commands_allow_or_a_custrel_error(field
         assert isinstance(case.outcome, WonBack)
     if case.status in {WinBackStatus.OPEN, WinBackStatus.REASON_LEARNED}:
         assert not case.countermeasures
+    assert from_json(to_json(case), WinBackCase) == case
+
+
+@given(win_back_cases())
+def test_every_case_the_commands_reach_passes_its_own_checks_and_round_trips(case):
+    assert attrs.evolve(case) == case  # the constructor's checks accept it again
     assert from_json(to_json(case), WinBackCase) == case

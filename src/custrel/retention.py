@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 #: A rate or share given to a rule: exact numbers only — ``Decimal``, ``Fraction``, ``int``
-#: or a numeric ``str`` (see :func:`custrel.money.to_decimal`; a ``float`` is refused).
+#: or a numeric ``str`` (see `custrel.money.to_decimal`; a ``float`` is refused).
 Rate = Union[Decimal, Fraction, int, str]  # noqa: UP007 - runtime alias, valid on 3.10
 
 

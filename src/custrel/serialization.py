@@ -334,7 +334,8 @@ def _parse_constant(name: str) -> object:
 
 
 def _shown(text: str) -> str:
-    return text if len(text) <= 200 else f"{text[:200]}..."
+    # The text itself is never quoted: a value's JSON may hold a customer's own words.
+    return f"<{len(text)} characters of JSON>"
 
 
 def _decode(text: object) -> str:
@@ -362,7 +363,7 @@ def _parse(text: str) -> object:
             "json", "<deeply nested>", "JSON nested less deeply", "too deep"
         ) from None
     except ValueError as error:  # JSONDecodeError, and int() limits
-        raise InvalidValue("json", _shown(text[:80]), "valid JSON text", str(error)) from None
+        raise InvalidValue("json", _shown(text), "valid JSON text", str(error)) from None
 
 
 def parse_json(text: str | bytes) -> object:
