@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from custrel import serialization
 from custrel.complaints import (
     Actor,
     Channel,
@@ -33,6 +35,7 @@ from custrel.complaints import (
     to_json,
 )
 from custrel.errors import CustrelError, InvalidValue, NotAuthorized
+from custrel.money import Money
 from custrel.pyramid import Tier
 from strategies_complaints import (
     CUSTOMER,
@@ -179,6 +182,8 @@ def test_a_customer_acts_only_on_their_own_complaint() -> None:
         (("id",), 17),
         (("phone",), 13800138000),
         (("requested",), "replacement"),
+        (("history", 1, "seq"), None),
+        (("history", 3, "command", "proposal", "amount"), {"amount": True, "currency": "CNY"}),
     ],
 )
 def test_json_of_the_wrong_type_is_refused(path: tuple[str | int, ...], value: object) -> None:
@@ -192,6 +197,30 @@ def test_json_of_the_wrong_type_is_refused(path: tuple[str | int, ...], value: o
 
     with pytest.raises(InvalidValue):
         from_json(json.dumps(data))
+
+
+def test_an_amount_written_as_a_string_is_the_amount() -> None:
+    c = apply_all(complaint_in(S.FOLLOW_UP), (A.RECORD_FOLLOW_UP,), timedelta(minutes=1))
+    data = json.loads(to_json(c))
+    data["history"][3]["command"]["proposal"]["amount"] = {"amount": "1.50", "currency": "CNY"}
+
+    back = from_json(json.dumps(data))
+
+    assert back.progress.proposal is not None
+    assert back.progress.proposal.amount == Money(Decimal("1.50"), "CNY")
+
+
+def test_the_shared_json_entry_point_reads_and_writes_complaints_the_same_way() -> None:
+    c = complaint_in(S.CLOSED_SATISFIED)
+    data = json.loads(to_json(c))
+    data["history"][1]["seq"] = "1"
+
+    back = serialization.from_json(serialization.to_json(c), Complaint)
+
+    assert back == c
+    assert json.loads(serialization.to_json(c)) == json.loads(to_json(c))
+    with pytest.raises(InvalidValue):
+        serialization.from_json(json.dumps(data), Complaint)
 
 
 def test_json_with_a_field_the_format_does_not_have_is_refused() -> None:

@@ -35,6 +35,12 @@ The table is checked at import: every payload names a `Command` field, every
 `Command` payload field is carried by some action, and `TransitionTable` checks the
 moves (no unreachable state, no dead end). The tests' table test walks every
 (state, action) pair, so a new step is covered the moment it is declared.
+
+NB: the lifecycle records one event class per event; a complaint records one `Command`
+class with a field per kind of payload. The difference is deliberate: a complaint's
+actions share who, when and why, most carry no payload, and the payload's field is
+named in `ACTIONS`, so the stored JSON keeps one shape and the table stays the only
+place that says which action carries what.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -68,6 +75,7 @@ from custrel.errors import (
 )
 from custrel.money import Money
 from custrel.pyramid import Tier
+from custrel.serialization import converter as shared_converter
 from custrel.serialization import make_converter
 
 __all__ = [
@@ -504,6 +512,18 @@ def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], No
     return check
 
 
+def _exactly(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Attrs validator: exactly ``kind`` (a bool is not an int)."""
+    optional = _optional(kind)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            raise InvalidValue(attribute.name, value, f"a {kind.__name__}")
+        optional(instance, attribute, value)
+
+    return check
+
+
 @attrs.frozen(kw_only=True)
 class Command:
     """One action on a complaint: who, what, when, why, and the action's payload.
@@ -626,7 +646,7 @@ _PAYLOAD_FIELDS: Final = tuple(
 class Entry:
     """One line of the audit history: the command and the states it moved between."""
 
-    seq: int = attrs.field(validator=_optional(int))
+    seq: int = attrs.field(validator=_exactly(int))
     command: Command = attrs.field(validator=attrs.validators.instance_of(Command))
     source: ComplaintState | None = attrs.field(validator=_optional(ComplaintState))
     target: ComplaintState = attrs.field(validator=attrs.validators.instance_of(ComplaintState))
@@ -1408,6 +1428,15 @@ def _make_converter() -> cattrs.Converter:
     conv = make_converter(detailed_validation=True, forbid_extra_keys=True)
     for kind in (str, int, bool, float):
         conv.register_structure_hook(kind, _strict(kind))
+    shared_decimal = conv.get_structure_hook(Decimal)
+
+    def structure_decimal(value: object, kind: type) -> Decimal:
+        if isinstance(value, bool):  # true is not an amount of 1
+            raise InvalidValue("json decimal", "<bool>", "a decimal number written as a string")
+        result: Decimal = shared_decimal(value, kind)
+        return result
+
+    conv.register_structure_hook(Decimal, structure_decimal)
     return conv
 
 
@@ -1462,6 +1491,10 @@ def from_json(text: str | bytes) -> Complaint:
             "a JSON object written by to_json",
             type(exc).__name__,
         ) from None
+    return _structure(data)
+
+
+def _structure(data: object, _: type = Complaint) -> Complaint:
     if not isinstance(data, dict):
         raise InvalidValue("json", type(data).__name__, "a JSON object written by to_json")
     try:
@@ -1488,3 +1521,9 @@ def from_json(text: str | bytes) -> Complaint:
         raise InvalidValue(
             "json", "<complaint>", "a complaint as written by to_json", problems
         ) from None
+
+
+# The one JSON entry point: ``custrel.serialization.to_json`` / ``from_json(text, Complaint)``
+# read and write a complaint exactly as `to_json` / `from_json` here do.
+shared_converter.register_unstructure_hook(Complaint, _CONVERTER.unstructure)
+shared_converter.register_structure_hook(Complaint, _structure)
