@@ -743,8 +743,9 @@ def _complaint_texts() -> list[str]:
         in {"complaints", "complaint_sla", "compensation", "complaint_metrics"}
     ]
     labels = [text for e in enums for m in e for text in (m.en, m.zh)]
+    glossary = [(e.__doc__ or "").strip().splitlines()[0] for e in enums]  # shown in the docs
     checks = [g.requires for rule in ACTIONS.values() for g in (*rule.who, *rule.guards)]
-    return labels + checks
+    return labels + glossary + checks
 
 
 def test_complaint_labels_use_full_width_punctuation_next_to_hanzi() -> None:

@@ -256,7 +256,7 @@ class CompensationDecision:
     override: Override | None
 
     def to_proposal(self, tasks: Iterable[TaskSpec] = (), summary: str = "") -> Proposal:
-        """A :class:`Proposal` carrying this decision (and its override, if any).
+        """A `Proposal` carrying this decision (and its override, if any).
 
         Raises:
             InvalidValue: the decision has no remedies (a refusal is a REJECT, not a proposal).

@@ -51,7 +51,7 @@ def _days(_instance: object, attribute: attrs.Attribute[int], value: int) -> Non
 
 
 class SlaKind(Labelled):
-    """The desk's service-level clocks (动作要快，最好当天给客户答复)."""
+    """The desk's service-level clocks（动作要快，最好当天给客户答复）."""
 
     ACKNOWLEDGE = ("acknowledge", "acknowledge (contact the customer)", "受理并联系客户")
     FIRST_REPLY = ("first_reply", "first reply with a decision", "首次答复客户")

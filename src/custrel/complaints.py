@@ -123,7 +123,7 @@ __all__ = [
 
 
 class ComplaintCause(Labelled):
-    """Why the customer complains (顾客抱怨与投诉的原因)."""
+    """Why the customer complains（顾客抱怨与投诉的原因）."""
 
     QUALITY = ("quality", "product or service quality", "产品或服务的质量问题")
     ATTITUDE = ("attitude", "service attitude or manner", "服务态度或服务方式问题")
@@ -136,7 +136,7 @@ class ComplaintCause(Labelled):
 
 
 class Channel(Labelled):
-    """How the complaint reached the firm (电话、传真、面对面、热线、网站、邮箱)."""
+    """How the complaint reached the firm（电话、传真、面对面、热线、网站、邮箱）."""
 
     PHONE = ("phone", "phone", "电话")
     FAX = ("fax", "fax", "传真")
@@ -148,7 +148,7 @@ class Channel(Labelled):
 
 
 class Severity(Labelled):
-    """How serious the problem is (问题的严重性，到何种程度)."""
+    """How serious the problem is（问题的严重性，到何种程度）."""
 
     LOW = ("low", "low", "轻微")
     MEDIUM = ("medium", "medium", "一般")
@@ -173,7 +173,7 @@ TIERS_BEST_FIRST: Final[tuple[Tier, ...]] = tuple(
 
 
 class Role(Labelled):
-    """Who acts, in order of seniority (记录的人签名确认；层次要高)."""
+    """Who acts, in order of seniority（记录的人签名确认；层次要高）."""
 
     CUSTOMER = ("customer", "the customer", "客户")
     RECORDER = ("recorder", "recorder (clerk, receptionist, salesperson)", "记录人员")
@@ -206,7 +206,7 @@ class Department(Labelled):
 
 
 class RemedyType(Labelled):
-    """Kinds of remedy: material and in kind, apologies and assurances (补偿要多，解决办法要多)."""
+    """Kinds of remedy: material and in kind, apologies and assurances（补偿要多，解决办法要多）."""
 
     REPLACEMENT = ("replacement", "replacement", "更换产品")
     REPAIR = ("repair", "repair", "维修")
@@ -254,7 +254,7 @@ EXCLUSIVE_REMEDIES: Final[frozenset[RemedyType]] = frozenset(
 
 
 class Fault(Labelled):
-    """Whose fault the problem is (公司方面有无过失？过失程度多大？)."""
+    """Whose fault the problem is（公司方面有无过失？过失程度多大？）."""
 
     FIRM = ("firm", "the firm's fault", "公司过失")
     SHARED = ("shared", "shared fault", "双方都有过失")
@@ -263,7 +263,7 @@ class Fault(Labelled):
 
 
 class Risk(Labelled):
-    """A three-level rating, used for word-of-mouth risk (口碑影响)."""
+    """A three-level rating, used for word-of-mouth risk（口碑影响）."""
 
     LOW = ("low", "low", "低")
     MEDIUM = ("medium", "medium", "中")
@@ -286,7 +286,7 @@ class CompensationBand(Labelled):
 
 
 class ComplaintState(Labelled):
-    """Where a complaint is in the seven-step procedure (处理程序)."""
+    """Where a complaint is in the seven-step procedure（处理程序）."""
 
     REGISTERED = ("registered", "registered", "已登记")
     INVESTIGATING = ("investigating", "contacted, investigating", "已联系，了解情况")
@@ -621,7 +621,7 @@ class Command:
 
     @classmethod
     def escalate(cls, actor: Actor, at: datetime, level: Role, reason: str = "") -> Command:
-        """Raise the level of the handling (层次要高)."""
+        """Raise the level of the handling（层次要高）."""
         return cls(action=A.ESCALATE, actor=actor, at=at, reason=reason, level=level)
 
     @classmethod

@@ -1,6 +1,6 @@
 """Diagrams and tables generated from the state machines' own transition tables.
 
-``custrel diagram NAME`` and the documentation both call :func:`render`, so a
+``custrel diagram NAME`` and the documentation both call `render`, so a
 diagram can never disagree with the machine it shows.
 """
 
@@ -14,7 +14,7 @@ from custrel._machine import TransitionTable
 
 __all__ = ["ACTION_TABLES", "MACHINES", "actions_markdown", "glossary_markdown", "render"]
 
-#: Machine name -> ``module:attribute`` of its :class:`~custrel._machine.TransitionTable`.
+#: Machine name -> ``module:attribute`` of its `TransitionTable`.
 MACHINES: dict[str, str] = {
     "lifecycle": "custrel.lifecycle:TRANSITIONS",
     "complaints": "custrel.complaints:TRANSITIONS",
