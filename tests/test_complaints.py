@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
@@ -198,6 +199,18 @@ def test_approval_needs_an_approver_senior_enough(
 
     assert c.state is S.AWAITING_APPROVAL
     assert after.state is S.REPLIED
+
+
+def test_a_refused_approver_is_told_how_senior_the_approver_must_be() -> None:
+    c = complaint_in(S.AWAITING_APPROVAL)
+    c = attrs.evolve(c, tier=Tier.KEY)
+
+    with pytest.raises(NotAuthorized) as raised:
+        c.apply(Command.make(A.APPROVE, SUPERVISOR, c.history[-1].at))
+
+    assert "department head or more senior for a medium complaint from a key customer" in str(
+        raised.value
+    )
 
 
 def test_the_proposer_may_not_approve_their_own_proposal() -> None:

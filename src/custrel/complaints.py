@@ -819,6 +819,13 @@ class Guard:
     name: str
     requires: str
     check: Callable[[Progress, Command], bool] = attrs.field(eq=False, repr=False)
+    #: What the check asks of this complaint in particular, for the error message.
+    explain: Callable[[Progress], str] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def required(self, progress: Progress) -> str:
+        """What the check requires, in words, for ``progress``."""
+        detail = f": {self.explain(progress)}" if self.explain is not None else ""
+        return f"{self.requires}{detail} [{self.name}]"
 
 
 def _frozen_moves(
@@ -883,6 +890,10 @@ _SENIOR_ENOUGH: Final = Guard(
     "an approver as senior as WorkflowPolicy.approver_for asks for this complaint's "
     "severity and tier（层次要高）",
     lambda p, c: c.actor.role.rank >= p.policy.approver_for(p.severity, p.tier).rank,
+    lambda p: (
+        f"{p.policy.approver_for(p.severity, p.tier).en} or more senior for a "
+        f"{p.severity.en} complaint from a {p.tier.en}"
+    ),
 )
 _NOT_THE_PROPOSER: Final = Guard(
     "four_eyes",
@@ -1218,7 +1229,7 @@ def _decide(progress: Progress, command: Command) -> ComplaintState:
         raise NotAuthorized(actor, action, "the complaining customer, not another one")
     for check in rule.who:
         if not check.check(progress, command):
-            raise NotAuthorized(actor, action, f"{check.requires} [{check.name}]")
+            raise NotAuthorized(actor, action, check.required(progress))
     for guard in rule.guards:
         if not guard.check(progress, command):
             raise GuardNotMet(progress.state or "(start)", action, guard.name, guard.requires)
