@@ -11,7 +11,7 @@ from custrel.business_calendar import CHINA_STANDARD_TIME, BusinessCalendar, Fix
 from custrel.compensation import CompensationPolicy
 from custrel.complaint_sla import SlaKind, SlaOutcome, SlaPolicy, sla_report, work_queue
 from custrel.complaints import Command, ComplaintAction, ComplaintState, Role, Severity
-from custrel.errors import EventOutOfOrder, NaiveDatetime
+from custrel.errors import EventOutOfOrder, InvalidValue, NaiveDatetime
 from custrel.pyramid import Tier
 from strategies_complaints import SERVICE, T0, THE_CUSTOMER, complaint_in, registered
 
@@ -175,3 +175,20 @@ def test_waiting_on_a_key_account_stops_its_same_day_clock() -> None:
 
     assert report.clock(SlaKind.FIRST_REPLY).elapsed == timedelta(hours=1)
     assert report.clock(SlaKind.ACKNOWLEDGE).outcome is SlaOutcome.MET
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"acknowledge_days": -1}, "acknowledge_days"),
+        ({"breach_step": True}, "breach_step"),
+        ({"resolution_hours": {Severity.LOW: {Tier.KEY: 8}}}, "resolution_hours"),
+        ({"handler_by_severity": dict.fromkeys(Severity, Role.CUSTOMER)}, "handler_by_severity"),
+        ({"key_accounts_same_calendar_day": "yes"}, "key_accounts_same_calendar_day"),
+    ],
+)
+def test_a_malformed_sla_policy_names_the_field(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        SlaPolicy(**changes)  # type: ignore[arg-type]
+
+    assert field in str(raised.value)

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from custrel._complaint_checks import compensation_amount, count, fraction
+from custrel._complaint_checks import compensation_amount, count, fraction, of
 from custrel._labels import Labelled
 from custrel.complaint_sla import SlaPolicy
 from custrel.complaints import (
@@ -81,21 +81,23 @@ class CompensationCase:
             negative ``purchase_value``.
     """
 
-    fault: Fault = attrs.field(validator=attrs.validators.instance_of(Fault))
+    fault: Fault = attrs.field(validator=of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=fraction)
-    severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
+    severity: Severity = attrs.field(validator=of(Severity))
     occurrences: int = attrs.field(default=1, validator=count)
-    tier: Tier = attrs.field(validator=attrs.validators.instance_of(Tier))
-    long_relationship: bool = False
-    future_business: bool = True
-    word_of_mouth: Risk = Risk.MEDIUM
-    demand_reasonable: bool = True
-    cause: ComplaintCause = ComplaintCause.QUALITY
+    tier: Tier = attrs.field(validator=of(Tier))
+    long_relationship: bool = attrs.field(default=False, validator=of(bool))
+    future_business: bool = attrs.field(default=True, validator=of(bool))
+    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=of(Risk))
+    demand_reasonable: bool = attrs.field(default=True, validator=of(bool))
+    cause: ComplaintCause = attrs.field(
+        default=ComplaintCause.QUALITY, validator=of(ComplaintCause)
+    )
     purchase_value: Money | None = attrs.field(default=None, validator=compensation_amount)
     requested: tuple[RemedyType, ...] = attrs.field(
         default=(),
         converter=_as_tuple,
-        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(RemedyType)),
+        validator=attrs.validators.deep_iterable(of(RemedyType)),
     )
 
     @classmethod

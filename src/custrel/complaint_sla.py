@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, time, timedelta
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
-from custrel._complaint_checks import fraction
+from custrel._complaint_checks import fraction, of
 from custrel._labels import Labelled
 from custrel._validators import require_aware
 from custrel.business_calendar import BusinessCalendar, Clock
@@ -74,6 +75,38 @@ class SlaOutcome(Labelled):
         return self in (SlaOutcome.BREACHED, SlaOutcome.MET_LATE)
 
 
+def _steps(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    number: object = value
+    if isinstance(number, bool) or not isinstance(number, int) or value < 0:
+        raise InvalidValue(attribute.name, value, "a whole number of seniority steps >= 0")
+
+
+def _check_hours(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    rows = list(value.values()) if isinstance(value, Mapping) else []
+    complete = (
+        isinstance(value, Mapping)
+        and set(value) == set(Severity)
+        and all(isinstance(row, Mapping) and set(row) == set(Tier) for row in rows)
+    )
+    if not complete or not all(
+        isinstance(h, int) and not isinstance(h, bool) and h > 0
+        for row in rows
+        for h in row.values()
+    ):
+        raise InvalidValue(
+            attribute.name, "(table)", "a whole number of hours > 0 for every severity and tier"
+        )
+
+
+def _check_handlers(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (
+        not isinstance(value, Mapping)
+        or set(value) != set(Severity)
+        or not all(isinstance(r, Role) and r.is_staff for r in value.values())
+    ):
+        raise InvalidValue(attribute.name, "(table)", "a staff Role for every Severity")
+
+
 def _hours_table() -> Mapping[Severity, Mapping[Tier, int]]:
     # Working hours to a satisfied close, by severity and tier. The seeds give no figures;
     # a **Decision**: critical within a working day; KEY customers at least twice as fast
@@ -127,15 +160,17 @@ class SlaPolicy:
 
     acknowledge_days: int = attrs.field(default=0, validator=_days)
     first_reply_days: int = attrs.field(default=0, validator=_days)
-    resolution_hours: Mapping[Severity, Mapping[Tier, int]] = attrs.field(factory=_hours_table)
-    near_breach_share: float = attrs.field(default=0.8, validator=fraction)
-    handler_by_severity: Mapping[Severity, Role] = attrs.field(factory=_level_table)
-    key_account_step: int = 1
-    at_risk_step: int = 1
-    breach_step: int = 2
-    key_accounts_same_calendar_day: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
+    resolution_hours: Mapping[Severity, Mapping[Tier, int]] = attrs.field(
+        factory=_hours_table, validator=_check_hours
     )
+    near_breach_share: float = attrs.field(default=0.8, validator=fraction)
+    handler_by_severity: Mapping[Severity, Role] = attrs.field(
+        factory=_level_table, validator=_check_handlers
+    )
+    key_account_step: int = attrs.field(default=1, validator=_steps)
+    at_risk_step: int = attrs.field(default=1, validator=_steps)
+    breach_step: int = attrs.field(default=2, validator=_steps)
+    key_accounts_same_calendar_day: bool = attrs.field(default=False, validator=of(bool))
 
 
 @attrs.frozen(kw_only=True)

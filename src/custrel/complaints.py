@@ -60,6 +60,7 @@ from custrel._complaint_checks import (
     count,
     fraction,
     non_empty,
+    of,
     private_text,
     text,
 )
@@ -375,7 +376,7 @@ class Actor:
     """
 
     id: str = attrs.field(validator=non_empty)
-    role: Role = attrs.field(validator=attrs.validators.instance_of(Role))
+    role: Role = attrs.field(validator=of(Role))
     display_name: str = attrs.field(default="", validator=private_text, repr=False, eq=False)
 
 
@@ -386,11 +387,11 @@ class ComplaintDetails:
     product: str = attrs.field(default="", validator=text)
     model: str = attrs.field(default="", validator=text)
     production_date: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(date))
+        default=None, validator=attrs.validators.optional(of(date))
     )
     batch: str = attrs.field(default="", validator=text)
     first_used: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(date))
+        default=None, validator=attrs.validators.optional(of(date))
     )
     usage: str = attrs.field(default="", validator=text)
     symptoms: str = attrs.field(default="", validator=text)
@@ -406,19 +407,13 @@ class Analysis:
     often this failure has happened.
     """
 
-    severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
-    fault: Fault = attrs.field(validator=attrs.validators.instance_of(Fault))
+    severity: Severity = attrs.field(validator=of(Severity))
+    fault: Fault = attrs.field(validator=of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=fraction)
-    demand_reasonable: bool = attrs.field(
-        default=True, validator=attrs.validators.instance_of(bool)
-    )
-    future_business: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
-    long_relationship: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
-    word_of_mouth: Risk = attrs.field(
-        default=Risk.MEDIUM, validator=attrs.validators.instance_of(Risk)
-    )
+    demand_reasonable: bool = attrs.field(default=True, validator=of(bool))
+    future_business: bool = attrs.field(default=True, validator=of(bool))
+    long_relationship: bool = attrs.field(default=False, validator=of(bool))
+    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=of(Risk))
     occurrences: int = attrs.field(default=1, validator=count)
     summary: str = attrs.field(default="", validator=text)
 
@@ -432,7 +427,7 @@ class Analysis:
 class TaskSpec:
     """A department action an agreement needs (step 6: 通知仓管出货 …)."""
 
-    department: Department = attrs.field(validator=attrs.validators.instance_of(Department))
+    department: Department = attrs.field(validator=of(Department))
     description: str = attrs.field(validator=non_empty)
 
 
@@ -453,17 +448,13 @@ def _remedies(
 class Override:
     """A recorded departure from the firm's compensation guideline (seed 004, mistake 8)."""
 
-    by: Actor = attrs.field(validator=attrs.validators.instance_of(Actor))
+    by: Actor = attrs.field(validator=of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(validator=non_empty)
-    recommended_band: CompensationBand = attrs.field(
-        validator=attrs.validators.instance_of(CompensationBand)
-    )
+    recommended_band: CompensationBand = attrs.field(validator=of(CompensationBand))
     recommended_amount: Money | None = attrs.field(validator=compensation_amount)
     recommended_remedies: tuple[RemedyType, ...] = attrs.field(
-        validator=attrs.validators.deep_iterable(
-            attrs.validators.instance_of(RemedyType), attrs.validators.instance_of(tuple)
-        )
+        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple))
     )
 
 
@@ -479,14 +470,12 @@ class Proposal:
     remedies: tuple[RemedyType, ...] = attrs.field(validator=_remedies)
     tasks: tuple[TaskSpec, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(
-            attrs.validators.instance_of(TaskSpec), attrs.validators.instance_of(tuple)
-        ),
+        validator=attrs.validators.deep_iterable(of(TaskSpec), of(tuple)),
     )
     amount: Money | None = attrs.field(default=None, validator=compensation_amount)
     summary: str = attrs.field(default="", validator=text)
     override: Override | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Override))
+        default=None, validator=attrs.validators.optional(of(Override))
     )
 
 
@@ -538,8 +527,8 @@ class Command:
             an action that takes none.
     """
 
-    action: ComplaintAction = attrs.field(validator=attrs.validators.instance_of(ComplaintAction))
-    actor: Actor = attrs.field(validator=attrs.validators.instance_of(Actor))
+    action: ComplaintAction = attrs.field(validator=of(ComplaintAction))
+    actor: Actor = attrs.field(validator=of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(default="", validator=text)
     details: ComplaintDetails | None = attrs.field(
@@ -647,9 +636,9 @@ class Entry:
     """One line of the audit history: the command and the states it moved between."""
 
     seq: int = attrs.field(validator=_exactly(int))
-    command: Command = attrs.field(validator=attrs.validators.instance_of(Command))
+    command: Command = attrs.field(validator=of(Command))
     source: ComplaintState | None = attrs.field(validator=_optional(ComplaintState))
-    target: ComplaintState = attrs.field(validator=attrs.validators.instance_of(ComplaintState))
+    target: ComplaintState = attrs.field(validator=of(ComplaintState))
 
     @property
     def at(self) -> datetime:
@@ -736,10 +725,8 @@ class WorkflowPolicy:
         ),
         converter=_frozen_approvers,
     )
-    key_account_approver: Role = attrs.field(
-        default=Role.MANAGER, validator=attrs.validators.instance_of(Role)
-    )
-    four_eyes: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    key_account_approver: Role = attrs.field(default=Role.MANAGER, validator=of(Role))
+    four_eyes: bool = attrs.field(default=True, validator=of(bool))
 
     @approver_by_severity.validator
     def _check_approvers(self, attribute: attrs.Attribute[Any], value: Mapping[Any, Any]) -> None:
@@ -1261,25 +1248,21 @@ class Complaint:
 
     id: str = attrs.field(validator=non_empty)
     customer: str = attrs.field(validator=non_empty)
-    channel: Channel = attrs.field(validator=attrs.validators.instance_of(Channel))
-    cause: ComplaintCause = attrs.field(validator=attrs.validators.instance_of(ComplaintCause))
-    severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
-    tier: Tier = attrs.field(validator=attrs.validators.instance_of(Tier))
+    channel: Channel = attrs.field(validator=of(Channel))
+    cause: ComplaintCause = attrs.field(validator=of(ComplaintCause))
+    severity: Severity = attrs.field(validator=of(Severity))
+    tier: Tier = attrs.field(validator=of(Tier))
     reported: ComplaintDetails = attrs.field(
-        factory=ComplaintDetails, validator=attrs.validators.instance_of(ComplaintDetails)
+        factory=ComplaintDetails, validator=of(ComplaintDetails)
     )
     requested: tuple[RemedyType, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(
-            attrs.validators.instance_of(RemedyType), attrs.validators.instance_of(tuple)
-        ),
+        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple)),
     )
     request_note: str = attrs.field(default="", validator=private_text, repr=False)
     address: str = attrs.field(default="", validator=private_text, repr=False)
     phone: str = attrs.field(default="", validator=private_text, repr=False)
-    policy: WorkflowPolicy = attrs.field(
-        factory=WorkflowPolicy, validator=attrs.validators.instance_of(WorkflowPolicy)
-    )
+    policy: WorkflowPolicy = attrs.field(factory=WorkflowPolicy, validator=of(WorkflowPolicy))
     history: tuple[Entry, ...]
     progress: Progress = attrs.field(init=False, repr=False)
 
