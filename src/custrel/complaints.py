@@ -1364,8 +1364,19 @@ class Complaint:
             raise InvalidValue("command", type(command).__name__, "a Command")
         target = _decide(self.progress, command)
         entry = Entry(len(self.history), command, self.state, target)
-        after = attrs.evolve(self, history=(*self.history, entry))
-        return after, entry
+        return self._extended(entry), entry
+
+    def _extended(self, entry: Entry) -> Complaint:
+        # NB: built without the constructor's full replay, which would check every earlier
+        # entry again: they were checked when ``self`` was built, ``entry`` has just passed
+        # `_decide`, and `Progress.advance` is the replay's own fold — so the result is
+        # what a replay gives (the stateful test rebuilds every complaint from JSON).
+        after: Complaint = object.__new__(Complaint)
+        for field in attrs.fields(Complaint):
+            object.__setattr__(after, field.name, getattr(self, field.name))
+        object.__setattr__(after, "history", (*self.history, entry))
+        object.__setattr__(after, "progress", self.progress.advance(entry))
+        return after
 
 
 def _replay(complaint: Complaint) -> Progress:
