@@ -181,7 +181,7 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         numbers["at_risk"] = _at_risk(
             summary, stage_codes, members, ACTUAL_CUSTOMERS, as_of_day, policy
         )
-        judged = judge(numbers, as_of_day)
+        judged = judge(numbers, as_of_day, stage_codes)
         labels.update(judged.labels)
         numbers.update(judged.numbers)
         texts.update(judged.texts)
