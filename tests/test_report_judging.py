@@ -18,7 +18,7 @@ def _sample_labels():
 
 def test_the_sample_report_says_which_verdicts_are_provisional():
     # One log is one window: "不能根据某一时点的表现就轻易否定".
-    report, labels = _sample_labels()
+    _, labels = _sample_labels()
     verdict_members, verdicts = labels["verdict"]
     standing_members, standing = labels["standing"]
 
