@@ -42,18 +42,25 @@ from custrel.lifecycle import (
 __all__ = [
     "CONTACT_TYPES",
     "FIRST_MEETING_RULES",
+    "MOMENT_OF_TRUTH",
     "PROSPECTING_METHODS",
     "REPEAT_VISIT_INCENTIVES",
     "ROUTES",
     "AcquisitionPolicy",
     "AcquisitionRoute",
     "CatalogueEntry",
+    "Contact",
+    "ContactDirection",
+    "ContactForce",
+    "ContactInitiation",
+    "ContactParty",
     "ContactType",
     "LineForecast",
     "MeetingRule",
     "PlanLine",
     "Point",
     "Prospect",
+    "ProspectStatus",
     "ProspectingMethod",
     "ProspectingPlan",
     "Provenance",
@@ -76,7 +83,7 @@ class ProspectingMethod(Labelled):
     RELATIVES_AND_FRIENDS = ("relatives_and_friends", "relatives and friends", "在亲朋故旧中寻找")
     RECORDS = ("records", "directories and records", "资料查询")
     CONSULTING = ("consulting", "paid information services", "咨询寻找法")
-    BIRD_DOG = ("bird_dog", "bird dogs (paid helpers)", "“猎犬”法(委托助手法)")
+    BIRD_DOG = ("bird_dog", "bird dogs (helpers who pass on leads)", "“猎犬”法（委托助手法）")
     REFERRAL = ("referral", "referrals by existing customers", "介绍法")
     CENTRE_OF_INFLUENCE = ("centre_of_influence", "centres of influence", "“中心开花”法")
     TELEPHONE = ("telephone", "telephone", "电话寻找法")
@@ -170,8 +177,8 @@ class RepeatVisitIncentive(Labelled):
 class Provenance(Labelled):
     """Where a pro or con comes from: the seed text, or practice where the seed is silent."""
 
-    SEED = ("seed", "stated in the seed", "原文所述")
-    PRACTICE = ("practice", "practitioner's note (seed silent)", "实践补充(原文未述)")
+    SEED = ("seed", "stated in the source text", "原文所述")
+    PRACTICE = ("practice", "practitioner's note (the text is silent)", "实践补充（原文未述）")
 
 
 # --- catalogue values ---------------------------------------------------------------------
@@ -340,9 +347,9 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 cons=(
                     _practice("records go out of date", "资料可能过时"),
                     _practice(
-                        "personal records may only be used as the law and their source allow "
-                        "(seed 003 myth 6)",
-                        "个人资料只能在法律和来源许可的范围内使用(种子003误区六)",
+                        "personal records may only be used as the law and their source allow, "
+                        "and only for the purpose they were given for",
+                        "个人资料只能在法律和来源许可的范围内、按提供时的用途使用",
                     ),
                 ),
             ),
@@ -470,8 +477,8 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 ),
                 cons=(
                     _seed(
-                        "accuracy and response rate are relatively poor (seed 002, media)",
-                        "准确性、反馈率相对较差(种子002介质接触)",
+                        "accuracy and response rate are relatively poor (as for media contacts)",
+                        "准确性、反馈率相对较差（与介质接触相同）",
                     ),
                 ),
             ),
@@ -947,6 +954,124 @@ def broken_rules(kept: Iterable[MeetingRule]) -> tuple[MeetingRule, ...]:
     return tuple(rule for rule in MeetingRule if rule not in seen)
 
 
+# Validators take `object` values: callers outside mypy can pass anything.
+_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+def _is(kind: type, *, optional: bool = False) -> _Validator:
+    # attrs' instance_of raises TypeError; custrel raises InvalidValue naming what is allowed.
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not (isinstance(value, kind) or (optional and value is None)):
+            allowed = f"a {kind.__name__} member" + (" or None" if optional else "")
+            raise InvalidValue(attribute.name, value, allowed)
+
+    return check
+
+
+# --- the road from potential to actual, and how contacts differ ---------------------------
+
+
+class ProspectStatus(Labelled):
+    """Seed 002's three steps: potential → qualified prospect (准客户) → actual customer.
+
+    "把潜在客户变为“准客户”，再变为现实客户". A qualified prospect is a potential customer
+    already interested in the firm and leaning towards it; it is not the lifecycle's
+    POTENTIAL / TARGET pair, which says how a prospect came to the firm.
+    """
+
+    POTENTIAL = ("potential", "potential customer", "潜在客户")
+    QUALIFIED = (
+        "qualified",
+        "qualified prospect: interested and leaning towards the firm",
+        "准客户",
+    )
+    ACTUAL = ("actual", "actual customer", "现实客户")
+
+
+class ContactInitiation(Labelled):
+    """Seed 002: contacts by intent (按照接触的意识形态) — deliberate or spontaneous."""
+
+    DELIBERATE = ("deliberate", "deliberate contact", "人为接触")
+    SPONTANEOUS = ("spontaneous", "spontaneous contact", "自发接触")
+
+
+class ContactForce(Labelled):
+    """Seed 002: contacts by means (按照接触的手段) — hard (e.g. hard advertising) or soft."""
+
+    HARD = ("hard", "hard contact", "硬接触")
+    SOFT = ("soft", "soft contact", "软接触")
+
+
+class ContactDirection(Labelled):
+    """Seed 002: contacts by initiative (按照主动程度) — active or passive."""
+
+    ACTIVE = ("active", "active contact", "主动接触")
+    PASSIVE = ("passive", "passive contact", "被动接触")
+
+
+class ContactParty(Labelled):
+    """Seed 002: who makes an active contact (按照主动接触的主体)."""
+
+    FIRST = ("first", "first party: the firm", "第一方接触（企业）")
+    SECOND = ("second", "second party: the customer", "第二方接触（客户）")
+    THIRD = ("third", "third party: others, e.g. an agency or the media", "第三方接触（社会力量）")
+
+
+#: Every contact is a moment of truth: the customer may judge the whole service by one
+#: encounter, and the staff who make it shape the "date" (seed 002: 接触可能是客户接受企业
+#: 服务的开始…服务人员对“约会”的质量产生重要影响).
+MOMENT_OF_TRUTH: Final = Bilingual(
+    "every contact is a moment of truth: the customer may judge the service by one encounter",
+    "每一次接触都是关键时刻：客户可能凭一次接触评判企业的服务",
+)
+
+
+@attrs.frozen
+class Contact:
+    """One contact with a customer, classified by seed 002's type and its four dimensions.
+
+    Every contact is a moment of truth (:data:`MOMENT_OF_TRUTH`); :meth:`broken_rules`
+    says which first-meeting rules it broke.
+
+    Attributes:
+        kind: which of the nine contact types.
+        initiation: deliberate or spontaneous.
+        force: hard or soft.
+        direction: active or passive.
+        party: who made it, when it was active (``None`` for a passive contact).
+        rules_kept: the first-meeting rules the firm kept.
+
+    Example:
+        >>> c = Contact(ContactType.ADVERTISING, ContactInitiation.DELIBERATE,
+        ...             ContactForce.HARD, ContactDirection.ACTIVE, ContactParty.FIRST)
+        >>> c.moment_of_truth, len(c.broken_rules())
+        (True, 9)
+    """
+
+    kind: ContactType = attrs.field(validator=_is(ContactType))
+    initiation: ContactInitiation = attrs.field(validator=_is(ContactInitiation))
+    force: ContactForce = attrs.field(validator=_is(ContactForce))
+    direction: ContactDirection = attrs.field(validator=_is(ContactDirection))
+    party: ContactParty | None = attrs.field(
+        default=None, validator=_is(ContactParty, optional=True)
+    )
+    rules_kept: frozenset[MeetingRule] = attrs.field(default=frozenset(), converter=frozenset)
+
+    @party.validator
+    def _check_party(self, _attribute: object, value: ContactParty | None) -> None:
+        if self.direction is ContactDirection.ACTIVE and value is None:
+            raise InvalidValue("party", value, "a ContactParty for an active contact")
+
+    @property
+    def moment_of_truth(self) -> bool:
+        """Always true: every contact is a moment of truth for the customer."""
+        return True
+
+    def broken_rules(self) -> tuple[MeetingRule, ...]:
+        """The first-meeting rules this contact did not keep, in the text's order."""
+        return broken_rules(self.rules_kept)
+
+
 # --- expected yield -------------------------------------------------------------------------
 
 
@@ -982,24 +1107,10 @@ def _rate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise InvalidValue(attribute.name, value, "a success rate between 0 and 1 inclusive")
 
 
-# Validators take `object` values: callers outside mypy can pass anything.
-_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
-
-
 def _count(minimum: int) -> _Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise InvalidValue(attribute.name, value, f"an integer >= {minimum}")
-
-    return check
-
-
-def _is(kind: type, *, optional: bool = False) -> _Validator:
-    # attrs' instance_of raises TypeError; custrel raises InvalidValue naming what is allowed.
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not (isinstance(value, kind) or (optional and value is None)):
-            allowed = f"a {kind.__name__} member" + (" or None" if optional else "")
-            raise InvalidValue(attribute.name, value, allowed)
 
     return check
 
@@ -1256,6 +1367,7 @@ class Prospect:
         route: the acquisition route, if any.
         contact: the contact type through which the firm and the prospect met, if any.
         referred_by: the customer id of whoever referred it (介绍法, 以旧带新), if any.
+        qualified: whether it is a qualified prospect (准客户), see :meth:`qualify`.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -1279,6 +1391,21 @@ class Prospect:
         default=None, kw_only=True, validator=_is(ContactType, optional=True)
     )
     referred_by: str | None = attrs.field(default=None, kw_only=True, validator=_optional_id)
+    qualified: bool = attrs.field(default=False, kw_only=True)
+
+    @qualified.validator
+    def _check_qualified(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidValue("qualified", value, "True or False")
+
+    def qualify(self) -> Prospect:
+        """This prospect as a qualified prospect (准客户): interested, leaning to the firm."""
+        return attrs.evolve(self, qualified=True)
+
+    @property
+    def status(self) -> ProspectStatus:
+        """Potential, or qualified once :meth:`qualify` was called (it becomes actual on buying)."""
+        return ProspectStatus.QUALIFIED if self.qualified else ProspectStatus.POTENTIAL
 
     @classmethod
     def inbound(
