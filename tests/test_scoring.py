@@ -355,7 +355,7 @@ def test_the_six_good_marks_and_three_bad_marks_are_in_the_texts_order():
         "off_strategy",
     ]
     # "不讲信誉，给企业带来呆账、坏账、死账以及诉讼等".
-    assert Mark.NO_CREDIT.zh == "不讲信誉：呆账、坏账、死账、诉讼"
+    assert Mark.NO_CREDIT.zh == "不讲信誉（呆账、坏账、死账、诉讼）"
 
 
 def test_no_verdict_label_reads_like_a_tier_label():

@@ -835,12 +835,12 @@ class Treatment(Labelled):
     KEY_ACCOUNT_REVIEW = (
         "key_account_review",
         "key account under review: big is not good",
-        "关键客户风险审查：大客户不等于好客户",
+        "关键客户风险审查（大客户不等于好客户）",
     )
     KEY_ACCOUNT_SUPPORT = (
         "key_account_support",
         "key account in decline: analyse, help, watch for bad-debt signs",
-        "关键客户出现衰退：深入分析，必要时伸出援手，防范倒账",
+        "关键客户出现衰退（深入分析，必要时伸出援手，防范倒账）",
     )
     UPGRADE = ("upgrade", "upgrade programme", "升级计划")
     HOLD_COST = ("hold_cost", "hold cost down", "控制成本、维持")
@@ -850,23 +850,23 @@ class Treatment(Labelled):
     PHASE_OUT_PRICE = (
         "phase_out_price",
         "phase out tactfully: raise price",
-        "有理有节淘汰：提高价格",
+        "有理有节淘汰（提高价格）",
     )
     PHASE_OUT_COST = (
         "phase_out_cost",
         "phase out tactfully: cut cost to serve",
-        "有理有节淘汰：降低服务成本",
+        "有理有节淘汰（降低服务成本）",
     )
     TERMINATE = ("terminate", "end the relationship decisively", "坚决淘汰")
     WIN_BACK = (
         "win_back",
         "lost: learn why, and win it back (open a win-back case)",
-        "已流失：了解原因，值得挽回，立案挽回",
+        "已流失（了解原因，值得挽回则立案挽回）",
     )
     LET_GO = (
         "let_go",
         "lost: learn why, but let it go (not worth winning back)",
-        "已流失：了解原因，不值得挽回，放弃",
+        "已流失（了解原因，不值得挽回则放弃）",
     )
 
 
@@ -885,7 +885,7 @@ class SmallCustomerStep(Labelled):
     END_DECISIVELY = (
         "end_decisively",
         "end it decisively: poor credit and no prospects",
-        "坚决淘汰劣质客户：信用状况差、没有发展前途",
+        "坚决淘汰劣质客户（信用状况差、没有发展前途）",
     )
 
     @property

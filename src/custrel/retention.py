@@ -1673,38 +1673,38 @@ class Mistake(Labelled):
     HIGH_STAFF_TURNOVER = (
         "high_staff_turnover",
         "accepting high staff turnover",
-        "接受员工的高流动率",
+        "容忍员工高流失率",
     )
     NEW_CUSTOMERS_FAVOURED = (
         "new_customers_favoured",
         "treating new customers better than existing ones",
-        "采取不同的方式对待新客户和现有客户",
+        "厚待新客户、冷落老客户",
     )
     TOO_MANY_NEW_FACES = (
         "too_many_new_faces",
         "too many new faces (rotating account managers)",
-        "介绍太多的新面孔",
+        "频繁更换对接人员",
     )
-    PRICE_FOCUS = ("price_focus", "focusing too much on price", "太过于关注价格")
+    PRICE_FOCUS = ("price_focus", "focusing too much on price", "过分看重价格")
     PUSHY_SELLING = (
         "pushy_selling",
         "pushing sales without knowing needs",
-        "在增长客户的花费上太过用力",
+        "不了解需求就一味推销",
     )
     CORE_TAKEN_FOR_GRANTED = (
         "core_taken_for_granted",
         "taking core customers for granted",
-        "将你的优先事项当成理所当然的事情",
+        "把核心客户视为理所当然",
     )
     WRONG_INCENTIVES = (
         "wrong_incentives",
         "incentives that reward acquisition over retention",
-        "鼓励错误的重点",
+        "激励机制重开发、轻维系",
     )
     HARD_TO_SOLVE_PROBLEMS = (
         "hard_to_solve_problems",
         "making problems hard to solve",
-        "让解决问题变得很困难",
+        "让客户的问题难以解决",
     )
 
 

@@ -98,12 +98,12 @@ class Standing(Labelled):
     PROVISIONAL = (
         "provisional",
         "provisional: one window, keep tracking",
-        "初步判断：仅凭一期，继续跟踪",
+        "初步判断（仅凭一期，待跟踪）",
     )
     SETTLED = (
         "settled",
         "settled: held across windows or rests on hard evidence",
-        "已确认：多期一致或证据确凿",
+        "已确认（多期一致或证据确凿）",
     )
 
 
@@ -118,7 +118,7 @@ class Mark(Labelled):
     PROFITABLE = (
         "profitable",
         "profitable: price-insensitive, pays on time, good credit",
-        "保证企业盈利：对价格不敏感、付款及时、信誉良好",
+        "保证企业盈利（对价格不敏感、付款及时、信誉良好）",
     )
     LOW_SERVICE_COST = (
         "low_service_cost",
@@ -143,12 +143,12 @@ class Mark(Labelled):
     COSTS_EXCEED_REVENUE = (
         "costs_exceed_revenue",
         "buys little, demands much: costs exceed the revenue it brings",
-        "购买少、要求多：消耗的成本超过带来的收入",
+        "购买少、要求多（消耗的成本超过带来的收入）",
     )
     NO_CREDIT = (
         "no_credit",
         "untrustworthy: doubtful, bad and dead debts, lawsuits",
-        "不讲信誉：呆账、坏账、死账、诉讼",
+        "不讲信誉（呆账、坏账、死账、诉讼）",
     )
     OFF_STRATEGY = (
         "off_strategy",
@@ -179,7 +179,7 @@ class Judgement(Labelled):
 
     FIRED = ("fired", "applies", "符合")
     CLEAR = ("clear", "does not apply", "不符合")
-    UNKNOWN = ("unknown", "cannot be judged: data missing", "无法判断：数据缺失")
+    UNKNOWN = ("unknown", "cannot be judged: data missing", "无法判断（数据缺失）")
 
 
 class Risk(Labelled):
@@ -190,7 +190,7 @@ class Risk(Labelled):
     MANAGEMENT = (
         "management",
         "management risk: cross-region selling, unauthorised price moves",
-        "管理风险：串货、私自提价或降价",
+        "管理风险（串货、私自提价或降价）",
     )
     CHURN = (
         "churn",
@@ -200,7 +200,7 @@ class Risk(Labelled):
     VERTICAL_INTEGRATION = (
         "vertical_integration",
         "vertical integration: may set up its own brand",
-        "另起炉灶：纵向一体化、自立门户",
+        "另起炉灶（纵向一体化、自立门户）",
     )
 
 
@@ -319,7 +319,7 @@ class ScoringPolicy:
     good_fit: float = attrs.field(default=0.7, validator=unit_interval)
     off_strategy_fit: float = attrs.field(default=0.3, validator=unit_interval)
     weights: tuple[float, ...] = attrs.field(
-        # Good marks 1..6 count one each; "no credit, no deal" (信誉是合作的基础) weighs most.
+        # Good marks 1..6 count one each; "信誉是合作的基础" (good faith first) weighs most.
         default=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0),
     )
     good_score: float = attrs.field(default=3.0, validator=finite)
@@ -642,7 +642,7 @@ class Finding:
             >>> print(f.counted("en"))
             counts against: untrustworthy: doubtful, bad and dead debts, lawsuits
             >>> print(f.counted("zh"))
-            不利：不讲信誉：呆账、坏账、死账、诉讼
+            不利：不讲信誉（呆账、坏账、死账、诉讼）
         """
         side = _FOR[lang] if self.mark.good else _AGAINST[lang]
         if not self.evidence:
@@ -650,8 +650,8 @@ class Finding:
         sep = "; " if lang == "en" else "；"
         numbers = sep.join(e.text(lang) for e in self.evidence)
         if lang == "en":
-            return f"{side}{self.mark.en} ({numbers})"
-        return f"{side}{self.mark.zh}（{numbers}）"
+            return f"{side}{self.mark.en} — {numbers}"
+        return f"{side}{self.mark.zh}——{numbers}"
 
     @property
     def bilingual(self) -> str:
@@ -729,7 +729,7 @@ class Assessment:
         """The verdict with its standing, e.g. ``"bad customer (provisional: ...)"``."""
         if lang == "en":
             return f"{self.verdict.en} ({self.standing.en})"
-        return f"{self.verdict.zh}（{self.standing.zh}）"
+        return f"{self.verdict.zh}，{self.standing.zh}"
 
     @property
     def provisional(self) -> bool:
