@@ -319,7 +319,7 @@ class ScoringPolicy:
     good_fit: float = attrs.field(default=0.7, validator=unit_interval)
     off_strategy_fit: float = attrs.field(default=0.3, validator=unit_interval)
     weights: tuple[float, ...] = attrs.field(
-        # Good marks 1..6 count one each; "信誉是合作的基础" (good faith first) weighs most.
+        # Good marks count one each; bad mark 2 weighs most: "信誉是合作的基础".
         default=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0),
     )
     good_score: float = attrs.field(default=3.0, validator=finite)
