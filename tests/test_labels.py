@@ -81,6 +81,7 @@ def test_from_value_names_the_allowed_values_when_it_fails():
 HOUSE_PUNCTUATION_MODULES = frozenset(
     {
         "custrel.acquisition",
+        "custrel.acquisition_catalogue",
         "custrel.causes",
         "custrel.myths",
         "custrel.pyramid",
