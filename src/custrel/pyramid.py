@@ -4,7 +4,10 @@ Encodes ``shared/DOMAIN.md`` §3, from seed 001 §2: rank customers by the value
 create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
 ORDINARY (普通客户), the bottom 50% SMALL (小客户, including the bad 劣质客户). KEY and
 MAJOR are the key accounts (关键客户). Each tier has its own policy; SMALL customers go
-through the seed's four-step decision; customers move between tiers over time.
+through the text's four steps in its order (can it be upgraded, must it really go, phase
+it out tactfully, end it decisively only for poor credit and no prospects); a lost
+customer's next action is a win-back or let-go decision, not its tier's treatment;
+customers move between tiers over time.
 
 Decisions where the seed is silent (see ``docs/pyramid.md``):
 

@@ -12,7 +12,8 @@ revenue percentile), so one customer cannot be both. Good and bad convert into e
 other (好客户与坏客户…可能相互转化; 不能根据某一时点的表现就轻易否定): a verdict from one
 window is *provisional*; it is *settled* only when it persists across windows
 (:func:`settle`) or rests on hard evidence (material written-off bad debt, a lawsuit).
-The firm may state a customer's future value (a segment flag, an expected lifetime
+Group buyers (团购) are not loyal partners: they follow fashion. The firm may state a
+customer's future value (a segment flag, an expected lifetime
 value, or a model's prediction), which counts as growth potential ("如目前还是赔钱客户
 的大学生，可能在就业后会成为好客户").
 
