@@ -1121,8 +1121,12 @@ def revenue_percentiles_columns(revenue: npt.NDArray[np.float64]) -> npt.NDArray
     r = np.asarray(revenue, dtype=np.float64)
     if r.shape[0] == 0:
         return np.zeros(0, dtype=np.float64)
-    ordered = np.sort(r)
-    out: npt.NDArray[np.float64] = np.searchsorted(ordered, r, side="right") / r.shape[0]
+    # Searching the sorted values for themselves walks memory in order; searching them
+    # for the unsorted column would not.
+    order = np.argsort(r)  # ties get one count whatever their order
+    ordered = r[order]
+    out = np.empty(r.shape[0], dtype=np.float64)
+    out[order] = np.searchsorted(ordered, ordered, side="right") / r.shape[0]
     return out
 
 
