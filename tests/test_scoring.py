@@ -555,3 +555,20 @@ def test_group_buyers_are_not_loyal_partners_and_raise_churn_risk():
     assert Mark.LOYAL_PARTNER in assess(loyal).fired
     assert group.finding(Mark.LOYAL_PARTNER).judgement is Judgement.CLEAR
     assert Risk.CHURN in group.raised_risks
+
+
+@given(metrics)
+def test_one_window_is_settled_only_by_hard_evidence_and_only_as_bad(m):
+    a = assess(m)
+
+    assert a.provisional is not a.hard_evidence
+    if a.hard_evidence:
+        assert a.verdict is Verdict.BAD
+
+
+@given(metrics)
+def test_every_reason_says_which_way_its_mark_counts(m):
+    a = assess(m)
+
+    for mark, reason in zip((*a.marks_for, *a.marks_against), a.reasons("en"), strict=True):
+        assert reason.startswith("counts for: " if mark.good else "counts against: ")

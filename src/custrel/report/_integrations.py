@@ -88,6 +88,9 @@ def judge(
     )
     judged.numbers["score"] = assessed.score
     judged.numbers["lifetime_value"] = assessed.lifetime_value
+    # The evidence behind "buys much" / "buys little": the share of this report's
+    # customers buying no more than this one.
+    judged.numbers["revenue_percentile"] = assessed.revenue_percentile
     masks, inverse = np.unique(assessed.fired, return_inverse=True)
     # Marks counting for the customer first, then those against, each saying which.
     judged.texts["reasons"] = (
