@@ -58,7 +58,6 @@ from custrel.retention import (
     WinBackAction,
     WinBackCase,
     WinBackStatus,
-    _period_index_of_days,
     audit_policy,
     churn_cost,
     churn_reduction_what_if,
@@ -257,7 +256,7 @@ def test_the_bucket_of_the_batch_engine_equals_the_one_of_derive(purchases, peri
 def test_the_vectorised_period_index_agrees_with_period_index(day, period):
     number = np.array([(day - date(1970, 1, 1)).days], dtype=np.int64)
 
-    assert int(_period_index_of_days(number, period)[0]) == period.index(day)
+    assert int(period.index_days(number)[0]) == period.index(day)
 
 
 def test_a_bucket_ending_before_it_starts_is_refused():

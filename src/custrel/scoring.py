@@ -35,6 +35,8 @@ import attrs
 from custrel._labels import Labelled
 from custrel._validators import finite, non_negative, positive, unit_interval
 from custrel.errors import InputDataError, InvalidValue, MissingColumn
+from custrel.profit import profit as _profit
+from custrel.profit import profit_columns as _profit_columns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -541,8 +543,10 @@ class CustomerMetrics:
 
     @property
     def profit(self) -> Decimal:
-        """Revenue minus all costs: net income less the cost to serve."""
-        return self.net_income - self.cost_to_serve
+        """Revenue minus all costs: net income less the cost to serve (`custrel.profit.profit`)."""
+        return _profit(
+            self.revenue, self.discounts, self.cost_of_goods, self.bad_debt, self.cost_to_serve
+        )
 
 
 #: Columns :func:`assess_columns` needs (float64, no NaN): the amounts every window has.
@@ -878,7 +882,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     disc = float(m.discounts)
     debt = float(m.bad_debt)
     ni = rev - disc - cogs - debt
-    profit = ni - cts
+    profit = _profit(rev, disc, cogs, debt, cts)
     gross = rev - disc - cogs
 
     ev_rev = Evidence(Measure.REVENUE, m.revenue, cur)
@@ -1419,7 +1423,7 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
     disc = c["discounts"]
     debt = c["bad_debt"]
     ni = rev - disc - cogs - debt
-    profit = ni - cts
+    profit = _profit_columns(rev, disc, cogs, debt, cts)
     gross = rev - disc - cogs
     if "revenue_percentile" in columns:
         pct = c["revenue_percentile"]

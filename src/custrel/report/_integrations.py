@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from custrel._labels import Labelled
 
-__all__ = ["Judged", "judge"]
+__all__ = ["Judged", "judge", "scoring_columns"]
 
 _COSTS = ("cost", "service_cost", "discount", "bad_debt")
 
@@ -60,22 +60,7 @@ def judge(
     judged.labels["tier"] = (tuple(Tier), tiers)
     if not any(name in numbers for name in _COSTS):
         return judged
-    n = len(value)
-    zero = np.zeros(n, dtype=np.float64)
-    purchases = numbers["purchases"].astype(np.float64)
-    columns: dict[str, NDArray[np.float64]] = {
-        "revenue": numbers["revenue"].astype(np.float64),
-        "cost_of_goods": numbers.get("cost", zero).astype(np.float64),
-        "cost_to_serve": numbers.get("service_cost", zero).astype(np.float64),
-        "discounts": numbers.get("discount", zero).astype(np.float64),
-        "bad_debt": numbers.get("bad_debt", zero).astype(np.float64),
-        "purchase_count": purchases,
-        "tenure_days": (as_of_day - numbers["first_day"]).astype(np.float64),
-    }
-    if "days_late" in numbers:
-        columns["mean_days_late"] = numbers["days_late"].astype(np.float64) / purchases
-        columns["max_days_late"] = numbers["max_days_late"].astype(np.float64)
-    assessed = assess_columns(columns)
+    assessed = assess_columns(scoring_columns(numbers, as_of_day))
     judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
     settled = tuple(Standing).index(Standing.SETTLED)
     judged.labels["standing"] = (
@@ -103,3 +88,30 @@ def judge(
         tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
     )
     return judged
+
+
+def scoring_columns(
+    numbers: Mapping[str, NDArray[np.generic]], as_of_day: int
+) -> dict[str, NDArray[np.float64]]:
+    """The columns :func:`custrel.scoring.assess_columns` reads, from the report's columns."""
+    from custrel.profit import gross_revenue_columns
+
+    n = len(numbers["revenue"])
+    zero = np.zeros(n, dtype=np.float64)
+    purchases = numbers["purchases"].astype(np.float64)
+    discounts = numbers.get("discount", zero).astype(np.float64)
+    columns: dict[str, NDArray[np.float64]] = {
+        # The log's amount is net of discount; scoring's revenue is gross
+        # (custrel.profit), so the discount is added back once and subtracted once.
+        "revenue": gross_revenue_columns(numbers["revenue"].astype(np.float64), discounts),
+        "cost_of_goods": numbers.get("cost", zero).astype(np.float64),
+        "cost_to_serve": numbers.get("service_cost", zero).astype(np.float64),
+        "discounts": discounts,
+        "bad_debt": numbers.get("bad_debt", zero).astype(np.float64),
+        "purchase_count": purchases,
+        "tenure_days": (as_of_day - numbers["first_day"]).astype(np.float64),
+    }
+    if "days_late" in numbers:
+        columns["mean_days_late"] = numbers["days_late"].astype(np.float64) / purchases
+        columns["max_days_late"] = numbers["max_days_late"].astype(np.float64)
+    return columns
