@@ -28,7 +28,7 @@ import attrs
 from custrel.errors import InvalidValue
 from custrel.lifecycle import Stage
 from custrel.pyramid import Tier, Treatment
-from custrel.scoring import Verdict
+from custrel.scoring import Standing, Verdict
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -167,11 +167,35 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
         "好坏客户判定",
         Verdict,
     ),
-    _C("reasons", Kind.TEXTS, "the marks behind the verdict, strongest first", "判定理由"),
+    _C(
+        "standing",
+        Kind.LABEL,
+        "provisional (one window) or settled (hard evidence); null without cost columns",
+        "判定是否已确认",
+        Standing,
+    ),
+    _C(
+        "reasons",
+        Kind.TEXTS,
+        "the fired marks, those counting for the customer first, then those against",
+        "判定理由（先有利，后不利）",
+    ),
     _C("risks", Kind.TEXTS, "big-customer risks raised", "大客户风险"),
-    _C("treatment", Kind.LABEL, "next action for the tier and verdict", "分级管理措施", Treatment),
+    _C(
+        "treatment",
+        Kind.LABEL,
+        "next action: the tier's treatment, or win back / let go for a lost customer",
+        "下一步措施",
+        Treatment,
+    ),
     _C("score", Kind.NUMBER, "the verdict's score", "评分"),
     _C("lifetime_value", Kind.MONEY, "projected discounted profit", "客户终身价值"),
+    _C(
+        "revenue_percentile",
+        Kind.NUMBER,
+        "share of the report's customers buying no more (judges buys much / little)",
+        "收入在客户群中的百分位",
+    ),
     _C("cost", Kind.MONEY, "total cost of goods", "商品成本合计"),
     _C("service_cost", Kind.MONEY, "total cost to serve", "服务成本合计"),
     _C("discount", Kind.MONEY, "total discounts given", "折扣合计"),
