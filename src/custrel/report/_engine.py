@@ -110,7 +110,7 @@ def run(
             as_of_day,
             policy.at_risk_cadence_multiple,
         )
-        judged = judge(numbers, as_of_day)
+        judged = judge(numbers, as_of_day, stage_codes)
         labels.update(judged.labels)
         numbers.update(judged.numbers)
         texts.update(judged.texts)

@@ -3,7 +3,10 @@
 Each judgement is one columnar call over every customer
 (:func:`custrel.pyramid.tier_codes`, :func:`custrel.scoring.assess_columns`,
 :func:`custrel.pyramid.treatment_codes`). Verdict texts are built once per distinct
-combination of marks, never per customer.
+combination of marks, never per customer. The whole log is one window, so every verdict
+is provisional unless hard evidence (material written-off bad debt) settles it; the
+``standing`` column says which. "Buys much" and "buys little" are judged against the
+customers of the same report.
 """
 
 from __future__ import annotations
@@ -34,15 +37,22 @@ class Judged:
         self.texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
 
 
-def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
+def judge(
+    numbers: Mapping[str, NDArray[np.generic]],
+    as_of_day: int,
+    stages: NDArray[np.int8] | None = None,
+) -> Judged:
     """Tier, verdict, reasons, risks and treatment per customer, from the summary columns.
+
+    ``stages`` (indices into ``tuple(Stage)``), when given, makes a lost customer's next
+    action a win-back or let-go decision instead of its tier's treatment.
 
     Decision: customers are ranked in the pyramid by profit when the log has costs,
     by revenue otherwise; without any cost column there is no verdict or treatment
     (the scoring rules need costs), and a missing cost column among several counts as 0.
     """
     from custrel.pyramid import Tier, Treatment, tier_codes, treatment_codes
-    from custrel.scoring import Verdict, assess_columns, marks_in, risks_in
+    from custrel.scoring import Standing, Verdict, assess_columns, reasons_for_mask, risks_in
 
     judged = Judged()
     value = numbers.get("profit", numbers["revenue"]).astype(np.float64)
@@ -52,20 +62,31 @@ def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
         return judged
     assessed = assess_columns(scoring_columns(numbers, as_of_day))
     judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
-    judged.labels["treatment"] = (tuple(Treatment), treatment_codes(tiers, assessed))
+    settled = tuple(Standing).index(Standing.SETTLED)
+    judged.labels["standing"] = (
+        tuple(Standing),
+        np.where(assessed.hard_evidence, settled, 1 - settled).astype(np.int8),
+    )
+    judged.labels["treatment"] = (
+        tuple(Treatment),
+        treatment_codes(tiers, assessed, stages=stages),
+    )
     judged.numbers["score"] = assessed.score
     judged.numbers["lifetime_value"] = assessed.lifetime_value
-    masks, first, inverse = np.unique(assessed.fired, return_index=True, return_inverse=True)
+    # The evidence behind "buys much" / "buys little": the share of this report's
+    # customers buying no more than this one.
+    judged.numbers["revenue_percentile"] = assessed.revenue_percentile
+    masks, inverse = np.unique(assessed.fired, return_inverse=True)
+    # Marks counting for the customer first, then those against, each saying which.
     judged.texts["reasons"] = (
         inverse.astype(np.int64),
-        tuple(assessed.reasons(int(row)) for row in first.tolist()),
+        tuple(reasons_for_mask(int(m)) for m in masks.tolist()),
     )
     risk_masks, risk_inverse = np.unique(assessed.risks_raised, return_inverse=True)
     judged.texts["risks"] = (
         risk_inverse.astype(np.int64),
         tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
     )
-    del masks, marks_in
     return judged
 
 
