@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from custrel.clv._fit import ModelKind, estimates, maximise
+from custrel.clv._special import hyp2f1
 from custrel.clv._transaction import Prepared, TransactionModel, on_pairs, prepare
 from custrel.errors import InvalidValue
 
@@ -28,12 +29,9 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 _STARTS = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.2, 0.8, 2.5))
 
 _BG = TypeVar("_BG", bound="_BetaGeoFamily")
-
-
-def _hyp2f1(a: object, b: object, c: object, z: object) -> NDArray[np.float64]:
-    from scipy.special import hyp2f1
-
-    return np.asarray(hyp2f1(a, b, c, z), dtype=np.float64)
+#: How close to 1 the drop-out shape ``a`` may come before the expectations take the
+#: limit at 1 instead of dividing by ``a − 1``.
+_NEAR_ONE = 1e-5
 
 
 def _row_terms(
@@ -148,6 +146,18 @@ class _BetaGeoFamily(TransactionModel):
         p = self.params
         return p["r"], p["alpha"], p["a"], p["b"]
 
+    def _around_a_of_one(self: _BG) -> tuple[_BG, _BG]:
+        """The model with ``a`` just below and just above 1.
+
+        The expectations divide by ``a − 1``; at ``a = 1`` their limit is the mean
+        of the two sides (the error is of the order of the step squared).
+        """
+        p = dict(self.params)
+        return (
+            type(self).from_params(**(p | {"a": 1 - _NEAR_ONE})),
+            type(self).from_params(**(p | {"a": 1 + _NEAR_ONE})),
+        )
+
     def _log_odds_dead(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
@@ -176,22 +186,30 @@ class _BetaGeoFamily(TransactionModel):
         # a+b+x−1+m; z)] · P(alive), z = t/(α+T+t): the Euler transform of the published
         # form, whose parameters stay small however large x grows, so it never overflows.
         r, alpha, a, b = self._values()
+        if abs(a - 1) < _NEAR_ONE:
+            low, high = self._around_a_of_one()
+            return 0.5 * (
+                low._expected_grid(times, x, t_x, age) + high._expected_grid(times, x, t_x, age)
+            )
         m = 1.0 if self._MODIFIED else 0.0
         xu, tu, code = on_pairs(x.ravel(), age.ravel())
         z = times[None, :] / (alpha + tu[:, None] + times[None, :])
         c = (a + b + xu - 1 + m)[:, None]
-        bracket = 1.0 - (1.0 - z) ** (a - 1) * _hyp2f1(a + b - 1 + m - r, a - 1, c, z)
+        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
         per_pair = c / (a - 1) * bracket
         alive = self._p_alive(x, t_x, age)
         return per_pair[code].reshape((*x.shape, len(times))) * alive[..., None]
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, a, b = self._values()
+        if abs(a - 1) < _NEAR_ONE:
+            low, high = self._around_a_of_one()
+            return 0.5 * (low._expected_new(times) + high._expected_new(times))
         z = times / (alpha + times)
         if self._MODIFIED:
-            bracket = 1.0 - (1.0 - z) ** (a - 1) * _hyp2f1(a + b - r, a - 1, a + b, z)
+            bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - r, a - 1, a + b, z)
             return np.asarray(b / (a - 1) * bracket, dtype=np.float64)
-        bracket = 1.0 - (1.0 - z) ** (a - 1) * _hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
+        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
         return np.asarray((a + b - 1) / (a - 1) * bracket, dtype=np.float64)
 
     def _row_log_likelihood(
@@ -241,7 +259,7 @@ class _BetaGeoFamily(TransactionModel):
         x = np.minimum(arrivals, allowed)
         # The x-th of n uniform arrival times on [0, T] is T · Beta(x, n − x + 1).
         safe = np.maximum(x, 1)
-        recency = np.where(x > 0, age * rng.beta(safe, arrivals - safe + 1), 0.0)
+        recency = np.where(x > 0, age * rng.beta(safe, np.maximum(arrivals - safe + 1, 1)), 0.0)
         return x.astype(np.float64), recency, age
 
     def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:

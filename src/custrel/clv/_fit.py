@@ -97,13 +97,17 @@ PARAMETER_LABELS: Final[Mapping[ModelKind, Mapping[str, Bilingual]]] = {
     },
 }
 
-#: The edge of the log-parameter box: a parameter that runs here is not identified.
+#: The edge of the log-parameter box the optimiser searches.
 LOG_BOUND: Final = 30.0
+#: A (time-rescaled) parameter beyond e^±18 (about 10^±8) at the optimum has run off
+#: towards 0 or infinity along a ridge: the data do not identify it.
+IDENTIFIED_LOG_LIMIT: Final = 18.0
 #: A fit is accepted when the largest gradient component of the mean negative
 #: log-likelihood (per customer, in log parameters) is at most this.
 GRADIENT_TOLERANCE: Final = 1e-5
 #: Step of the finite differences in log-parameter space.
 _GRADIENT_STEP: Final = 1e-6
+_FORWARD_STEP: Final = 1e-8
 _HESSIAN_STEP: Final = 1e-4
 
 _M = TypeVar("_M", bound="FittedModel")
@@ -320,14 +324,26 @@ class Maximum:
     report: OptimiserReport
 
 
-def _numeric_gradient(f: Objective, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+def _numeric_gradient(
+    f: Objective, theta: NDArray[np.float64], *, central: bool = True
+) -> NDArray[np.float64]:
+    """Finite differences of ``f`` at ``theta``.
+
+    Forward ones (half the cost) while searching; central ones (accurate to the step
+    squared) to judge the optimum.
+    """
     import numpy as np
 
     grad = np.empty_like(theta)
+    f0 = 0.0 if central else f(theta)
     for i in range(len(theta)):
         step = np.zeros_like(theta)
-        step[i] = _GRADIENT_STEP
-        grad[i] = (f(theta + step) - f(theta - step)) / (2 * _GRADIENT_STEP)
+        if central:
+            step[i] = _GRADIENT_STEP
+            grad[i] = (f(theta + step) - f(theta - step)) / (2 * _GRADIENT_STEP)
+        else:
+            step[i] = _FORWARD_STEP
+            grad[i] = (f(theta + step) - f0) / _FORWARD_STEP
     return grad
 
 
@@ -389,9 +405,9 @@ def maximise(
             value += penalty * float(np.exp(2 * theta).sum())
         return value if math.isfinite(value) else 1e300
 
-    def jacobian(theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    def jacobian(theta: NDArray[np.float64], *, central: bool = False) -> NDArray[np.float64]:
         if gradient is None:
-            return _numeric_gradient(objective, theta)
+            return _numeric_gradient(objective, theta, central=central)
         grad = gradient(theta) * scale
         if penalty:
             grad = grad + 2 * penalty * np.exp(2 * theta)
@@ -400,34 +416,39 @@ def maximise(
     best: Any = None
     evaluations = 0
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(names)
+    # Several starts are searched roughly; the best is then polished to full precision.
+    rough = {"maxiter": 500, "ftol": 1e-9, "gtol": 1e-6, "maxcor": 20}
+    fine = {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
     for start in starts:
         x0 = np.log(np.asarray(start, dtype=np.float64))
+        options = rough if len(starts) > 1 else fine
         result = minimize(
-            objective,
-            x0,
-            jac=jacobian,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
+            objective, x0, jac=jacobian, method="L-BFGS-B", bounds=bounds, options=options
         )
         evaluations += int(result.nfev)
         if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
             best = result
     if best is None:
         raise FitFailed(model.value, None, math.nan, "the likelihood is not finite anywhere")
+    if len(starts) > 1:
+        polished = minimize(
+            objective, best.x, jac=jacobian, method="L-BFGS-B", bounds=bounds, options=fine
+        )
+        evaluations += int(polished.nfev)
+        if np.isfinite(polished.fun) and polished.fun <= best.fun:
+            best = polished
     theta = np.asarray(best.x, dtype=np.float64)
-    grad_norm = float(np.abs(jacobian(theta)).max())
+    grad_norm = float(np.abs(jacobian(theta, central=True)).max())
     accepted = bool(best.success) or grad_norm <= GRADIENT_TOLERANCE
-    edge = np.flatnonzero(np.abs(theta) >= LOG_BOUND - 1e-3)
+    edge = np.flatnonzero(np.abs(theta) >= IDENTIFIED_LOG_LIMIT)
     if edge.size:
         i = int(edge[0])
         raise FitFailed(
             model.value,
             names[i],
             float(np.exp(theta[i])),
-            "it ran to the edge of what the optimiser allows, so the data do not "
-            "identify it; more customers or a longer history would, or fit with a "
-            "small penalty",
+            "it ran off towards 0 or infinity, so the data do not identify it; more "
+            "customers or a longer history would, or fit with a small penalty",
         )
     if not accepted:
         raise FitFailed(

@@ -19,6 +19,7 @@ import numpy as np
 
 from custrel.clv._data import factorize_pair
 from custrel.clv._fit import ModelKind, estimates, maximise
+from custrel.clv._special import hyp2f1
 from custrel.clv._transaction import TransactionModel, prepare
 from custrel.errors import InvalidValue
 
@@ -29,41 +30,12 @@ __all__ = ["ParetoNBD"]
 
 #: Starting points (rescaled time): the likelihood has flat ridges, so several are tried.
 _STARTS: Final = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.25, 0.5, 0.25), (2.0, 1.0, 0.5, 2.0))
-#: Most terms of the series used where scipy's 2F1 gives up (arguments near 1).
-_SERIES_TERMS: Final = 100_000
-
-
-def _series_1bc(
-    b: NDArray[np.float64], c: NDArray[np.float64], z: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """``2F1(1, b; c; z)`` for 0 <= z < 1 and b < c, by its series.
-
-    Each term is smaller than the last by at least z; used for the rare arguments
-    scipy cannot evaluate.
-    """
-    total = np.ones_like(z)
-    term = np.ones_like(z)
-    live = np.ones(z.shape, dtype=bool)
-    for j in range(_SERIES_TERMS):
-        term = np.where(live, term * (b + j) / (c + j) * z, 0.0)
-        total += term
-        live &= term > 1e-17 * total
-        if not live.any():
-            break
-    return total
 
 
 def _log_2f1_1bc(
     b: NDArray[np.float64], c: NDArray[np.float64], z: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    from scipy.special import hyp2f1
-
-    with np.errstate(all="ignore"):
-        value = np.asarray(hyp2f1(1.0, b, c, z), dtype=np.float64)
-    bad = ~(np.isfinite(value) & (value > 0))
-    if bad.any():
-        value[bad] = _series_1bc(b[bad], c[bad], z[bad])
-    return np.log(value)
+    return np.log(hyp2f1(1.0, b, c, z))
 
 
 def log_tail_integral(
@@ -85,6 +57,21 @@ def log_tail_integral(
     )
 
 
+_Pairs = tuple[
+    "NDArray[np.float64]",
+    "NDArray[np.float64]",
+    "NDArray[np.intp]",
+    "NDArray[np.float64]",
+    "NDArray[np.float64]",
+    "NDArray[np.intp]",
+]
+
+
+def _pairs(x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]) -> _Pairs:
+    """Distinct (x, t_x) and (x, T) pairs: the tail integral is evaluated once per pair."""
+    return (*factorize_pair(x.ravel(), t_x.ravel()), *factorize_pair(x.ravel(), age.ravel()))
+
+
 def _log_parts(
     r: float,
     alpha: float,
@@ -93,13 +80,13 @@ def _log_parts(
     x: NDArray[np.float64],
     t_x: NDArray[np.float64],
     age: NDArray[np.float64],
+    pairs: _Pairs | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Logs of the alive-at-T and the died-in-(t_x, T] terms of the likelihood.
 
     Both without the factor they share.
     """
-    xa, ta, code_a = factorize_pair(x.ravel(), t_x.ravel())
-    xb, tb, code_b = factorize_pair(x.ravel(), age.ravel())
+    xa, ta, code_a, xb, tb, code_b = pairs or _pairs(x, t_x, age)
     g_tx = log_tail_integral(r, alpha, s, beta, xa, ta)[code_a].reshape(x.shape)
     g_age = log_tail_integral(r, alpha, s, beta, xb, tb)[code_b].reshape(x.shape)
     with np.errstate(divide="ignore"):
@@ -113,11 +100,12 @@ def _row_log_likelihood(
     x: NDArray[np.float64],
     t_x: NDArray[np.float64],
     age: NDArray[np.float64],
+    pairs: _Pairs | None = None,
 ) -> NDArray[np.float64]:
     from scipy.special import gammaln
 
     r, alpha, s, beta = (float(v) for v in np.exp(theta))
-    alive, died = _log_parts(r, alpha, s, beta, x, t_x, age)
+    alive, died = _log_parts(r, alpha, s, beta, x, t_x, age, pairs)
     common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     return np.asarray(common + np.logaddexp(alive, died), dtype=np.float64)
 
@@ -160,9 +148,10 @@ class ParetoNBD(TransactionModel):
             FitFailed: the optimiser found no maximum.
         """
         d = prepare(cls.KIND.value, frequency, recency, T, weights)
+        pairs = _pairs(d.x, d.t_x, d.age)
 
         def nll(theta: NDArray[np.float64]) -> float:
-            return -float(d.weight @ _row_log_likelihood(theta, d.x, d.t_x, d.age))
+            return -float(d.weight @ _row_log_likelihood(theta, d.x, d.t_x, d.age, pairs))
 
         best = maximise(cls.KIND, cls.PARAMS, nll, _STARTS, total_weight=d.total, penalty=penalty)
         theta = best.log_params.copy()
