@@ -6,7 +6,10 @@ Modules, one per domain concept (see ``docs/``):
 - :mod:`custrel.scoring` — good versus bad customers, big-customer risks;
 - :mod:`custrel.pyramid` — the customer pyramid and tier policies;
 - :mod:`custrel.complaints` — the seven-step complaint workflow;
-- :mod:`custrel.retention` — churn causes and economics, satisfaction, win-back;
+- :mod:`custrel.retention` — churn and its economics: leaky bucket, churn cost, lifetime value;
+- :mod:`custrel.countermeasures`, :mod:`custrel.satisfaction`, :mod:`custrel.winback`,
+  :mod:`custrel.retention_audit` — what to do about churn, satisfaction, win-back cases,
+  and the audit against the eight mistakes that lose customers;
 - :mod:`custrel.acquisition` — prospecting methods and plans;
 - :mod:`custrel.profile` — customer-information profiles with privacy by design;
 - :mod:`custrel.report` — the batch engine behind ``custrel report``.

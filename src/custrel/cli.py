@@ -230,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"custrel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_report(commands)
+    from custrel.clv._cli import add_validate
+
+    add_validate(commands)
 
     diagram = commands.add_parser(
         "diagram",
