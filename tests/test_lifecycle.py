@@ -460,13 +460,16 @@ def test_purchases_the_same_day_are_one_occasion():
     assert d.stage is Stage.FIRST_TIME
 
 
-def test_days_are_judged_in_the_policys_timezone():
+def test_an_aware_datetime_counts_on_its_own_day_as_written_whatever_the_policy_timezone():
     late_evening_utc = datetime(2026, 1, 5, 20, tzinfo=timezone.utc)  # 6 Jan 04:00 in Beijing
     morning_utc = datetime(2026, 1, 5, 2, tzinfo=timezone.utc)
     beijing = LifecyclePolicy(timezone=timezone(timedelta(hours=8)))
+    written_in_beijing = late_evening_utc.astimezone(beijing.timezone)  # same instant, 6 Jan
 
     assert derive([morning_utc, late_evening_utc], D(2026, 1, 7)).stage is Stage.FIRST_TIME
-    assert derive([morning_utc, late_evening_utc], D(2026, 1, 7), beijing).stage is Stage.REPEAT
+    assert derive([morning_utc, late_evening_utc], D(2026, 1, 7), beijing).stage is Stage.FIRST_TIME
+    assert derive([morning_utc, written_in_beijing], D(2026, 1, 7)).stage is Stage.REPEAT
+    assert derive([morning_utc, written_in_beijing], D(2026, 1, 7), beijing).stage is Stage.REPEAT
 
 
 def test_an_as_of_before_the_first_purchase_is_a_clear_error():

@@ -27,6 +27,7 @@ from custrel._machine import TransitionTable
 from custrel._validators import aware
 from custrel.causes import ChurnCause
 from custrel.errors import (
+    CustrelError,
     EventOutOfOrder,
     IllegalTransition,
     InvalidValue,
@@ -696,8 +697,9 @@ def _check_tzinfo(_instance: object, attribute: attrs.Attribute[Any], value: obj
 class LifecyclePolicy:
     """How the stage follows from purchase dates. The firm sees purchases, not feelings.
 
-    Purchases on the same calendar day (in :attr:`timezone`) are one purchase
-    occasion. With the defaults:
+    Purchases on the same calendar day are one purchase occasion; a timezone-aware
+    datetime counts on its own calendar day as written (its local day), and events are
+    stamped at the start of their day in :attr:`timezone`. With the defaults:
 
     - **repeat**: a second purchase occasion (seed: "第二次及第二次以上购买");
     - **loyal** ("连续不断地、指向性地重复购买" — buys continuously and deliberately):
@@ -785,10 +787,13 @@ class Derivation:
 
 
 def _to_day(field: str, value: date | datetime, tz: tzinfo) -> date:
+    # An aware datetime counts on its own calendar day as written (its local day), the
+    # rule the report's reader follows for zoned timestamps; ``tz`` only stamps events.
+    del tz
     if isinstance(value, datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             raise NaiveDatetime(field, value)
-        return value.astimezone(tz).date()
+        return value.date()
     if isinstance(value, date):
         return value
     raise InvalidValue(field, value, "a date or a timezone-aware datetime")
@@ -802,8 +807,9 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
 ) -> Derivation:
     """Derive a customer's stage, and the events that lead there, from its purchase dates.
 
-    The order of ``purchases`` does not matter. Events are stamped at the start of
-    their day in ``policy.timezone``.
+    The order of ``purchases`` does not matter. A timezone-aware datetime counts on its
+    own calendar day as written. Events are stamped at the start of their day in
+    ``policy.timezone``.
 
     Args:
         purchases: the customer's purchase dates (dates or timezone-aware datetimes).
@@ -836,6 +842,17 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
     def stamp(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=tz)
 
+    def lapse_deadline(last: date, gaps_before: int, gap_total_days: int) -> date:
+        # A deadline past the calendar's end (near year 9999) means: no lapse to judge.
+        try:
+            return policy.lapse_deadline(last, gaps_before, gap_total_days)
+        except OverflowError:
+            return date.max
+        except ValueError as error:
+            if isinstance(error, CustrelError):
+                raise
+            return date.max
+
     period = policy.loyalty_period
     first = days[0]
     events: list[LifecycleEvent] = [Purchased(stamp(first), reason="first purchase")]
@@ -848,7 +865,7 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
     for i in range(1, len(days)):
         previous, day = days[i - 1], days[i]
         gap = (day - previous).days
-        deadline = policy.lapse_deadline(previous, i - 1, (previous - first).days)
+        deadline = lapse_deadline(previous, i - 1, (previous - first).days)
         if day > deadline:
             events.append(
                 Defected(
@@ -887,7 +904,7 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
                 LoyaltyEstablished(stamp(day), reason="continuous, deliberate purchasing")
             )
         peak = max(peak, stage, key=_RANK.__getitem__)
-    deadline = policy.lapse_deadline(days[-1], len(days) - 1, (days[-1] - first).days)
+    deadline = lapse_deadline(days[-1], len(days) - 1, (days[-1] - first).days)
     if as_of_day > deadline:
         events.append(
             Defected(stamp(deadline + timedelta(days=1)), reason=f"no purchase after {days[-1]}")
