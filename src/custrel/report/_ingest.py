@@ -373,7 +373,6 @@ def _read_csv(
         # reads below report it (strict) or collect it (lenient).
         with pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK),
             parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
             convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
         ) as head:
@@ -506,7 +505,6 @@ def _plain_dates(path: Path, column: str) -> bool:
     try:
         with pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK),
             parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
             convert_options=pcsv.ConvertOptions(
                 column_types={column: pa.string()}, include_columns=[column]
@@ -862,9 +860,9 @@ def _unroll(text: Any, parsed: Any, date_format: str) -> Any:
     valid = pc.fill_null(parsed.is_valid(), False)
     suspect = pc.less_equal(pc.day(parsed), _ROLL_DAY_LIMIT)
     if any(code in date_format for code in ("%S", "%T", "%c", "%X")):
-        midnight = pc.equal(
-            pc.cast(parsed, pa.int64()),
-            pc.multiply(pc.cast(pc.cast(parsed, pa.date32()), pa.int64()), 86400),
+        midnight = pc.and_(
+            pc.and_(pc.equal(pc.hour(parsed), 0), pc.equal(pc.minute(parsed), 0)),
+            pc.equal(pc.second(parsed), 0),
         )
         suspect = pc.or_(suspect, midnight)
     suspect = pc.and_(valid, pc.fill_null(suspect, False))
