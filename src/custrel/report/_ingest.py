@@ -338,6 +338,31 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, _Malform
     return table, notes
 
 
+def _header(path: Path) -> list[str]:
+    """The header's column names, read with Python's :mod:`csv` (as arrow names them).
+
+    Read apart from arrow: arrow cannot report a malformed line that is not UTF-8
+    without printing a traceback, and the header is all that is wanted here.
+    """
+    try:
+        with (
+            _field_limit(),
+            _open_bytes(path) as raw,
+            io.TextIOWrapper(
+                raw, encoding="utf-8-sig", errors="surrogateescape", newline=""
+            ) as text,
+        ):
+            header = next((r for r in csv.reader(text) if r), None)  # arrow skips blank lines
+    except (OSError, EOFError, zlib.error, csv.Error) as error:
+        raise InputDataError(f"the file must be readable CSV ({error})") from None
+    if not header:
+        raise InputDataError("the input must have a header line and at least one row")
+    for name in header:
+        if not name.isascii() and _as_written(name) != name:
+            raise InputDataError("the header must be UTF-8 text", value=_as_written(name))
+    return header
+
+
 def _typed_csv(path: Path, convert: Any, block: int) -> pa.Table:
     """The fast read, raising its block size as long as one field does not fit in a block."""
     import pyarrow.csv as pcsv
@@ -368,19 +393,7 @@ def _read_csv(
         raise InputDataError(
             "a gzip-compressed file must be named .gz (e.g. log.csv.gz)", value=path.name
         )
-    try:
-        # A malformed line in the first block must not stop lenient mode here: the
-        # reads below report it (strict) or collect it (lenient).
-        with pcsv.open_csv(
-            path,
-            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
-            convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
-        ) as head:
-            header = list(head.schema.names)
-    except (pa.ArrowInvalid, OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
-        if "straddl" in str(error) or "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
-            return _read_csv_slowly(path, names, date_format)
-        raise _csv_error(error) from None
+    header = _header(path)
     _unique_names(header, names)
     present = set(header)
     if not all(n in present for n in names[:3]):
@@ -503,9 +516,10 @@ def _plain_dates(path: Path, column: str) -> bool:
     import pyarrow.csv as pcsv
 
     try:
+        # No handler for malformed lines (arrow cannot hand it one that is not UTF-8):
+        # such a line means text dates anyway.
         with pcsv.open_csv(
             path,
-            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
             convert_options=pcsv.ConvertOptions(
                 column_types={column: pa.string()}, include_columns=[column]
             ),
