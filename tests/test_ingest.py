@@ -491,3 +491,12 @@ def test_csv_for_people_neutralises_formulas(cell):
     shown = safe["text"][0].as_py()
     assert not shown.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert shown in {cell, "'" + cell}
+
+
+def test_a_log_whose_total_overflows_across_customers_is_an_error_naming_the_row(tmp_path):
+    path = _csv(tmp_path, "a,2024-01-01,1e308\nb,2024-01-01,1\nc,2024-01-01,1e308\n")
+
+    with pytest.raises(InputDataError, match="whole log") as caught:
+        summarize(path, as_of=AS_OF, on_error="skip")
+
+    assert (caught.value.row, caught.value.column, caught.value.value) == (3, "amount", "1e308")

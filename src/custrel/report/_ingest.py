@@ -140,6 +140,10 @@ class RejectRule:
     FINITE: Final = "must be finite (not NaN or infinite)"
     NON_NEGATIVE: Final = "must be zero or more"
     SUM_FINITE: Final = "the amounts of customer {customer!r} must add up to a finite total"
+    TOTAL_FINITE: Final = (
+        "the {column} of the whole log must add up to a finite total (the running total "
+        "passes the largest float here)"
+    )
     FIELDS: Final = "each line must have the header's {n} fields"
     UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
 
@@ -1306,8 +1310,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
     overflow = _overflowing(sums, code, reason, dictionary)
     if overflow is not None:
-        column, mask, rule, at = overflow
-        if strict:
+        column, hit, rule, at = overflow
+        if strict or hit is None:
             raise InputDataError(
                 rule,
                 row=int(_row_numbers(np.array([at]), n, notes)[0]),
@@ -1316,8 +1320,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             )
         if reason is None:
             reason = np.full(n, -1, dtype=np.int16)
-        reason[(reason < 0) & mask] = len(checks)
-        checks.append((column, mask, rule))
+        reason[(reason < 0) & hit] = len(checks)
+        checks.append((column, hit, rule))
     bad_rows = np.flatnonzero(reason >= 0) if reason is not None else np.zeros(0, np.int64)
 
     rejects = _empty_rejects()
@@ -1422,12 +1426,14 @@ def _first_reasons(checks: Checks, n: int) -> NDArray[np.int16] | None:
 
 def _overflowing(
     columns: dict[str, Any], code: NDArray[np.int32], reason: NDArray[np.int16] | None, ids: Any
-) -> tuple[str, NDArray[np.bool_], str, int] | None:
+) -> tuple[str, NDArray[np.bool_] | None, str, int] | None:
     """A column whose sum over one customer's accepted rows is not finite, if any.
 
     Returns the column, the rows of the customers concerned, the rule naming the first
-    of them, and the row at which that customer's running total first overflows. Only
-    logs holding amounts near the float64 limit pay for the sums.
+    of them, and the row at which that customer's running total first overflows. When
+    every customer's total is finite but the whole log's is not, no row is to blame
+    alone: the rows are ``None`` and the row is where the log's running total
+    overflows. Only logs holding amounts near the float64 limit pay for the sums.
     """
     limit = np.finfo(np.float64).max
     for column, values in columns.items():
@@ -1442,7 +1448,13 @@ def _overflowing(
             sums = np.bincount(code[ok], weights=flat[ok], minlength=len(ids))
         broken = np.flatnonzero(~np.isfinite(sums))
         if not len(broken):
-            continue
+            with np.errstate(over="ignore"):
+                running = np.cumsum(flat[ok])
+            if math.isfinite(running[-1]):
+                continue
+            # No one customer to blame: the whole log's total is what cannot be held.
+            at = int(np.flatnonzero(ok)[np.flatnonzero(~np.isfinite(running))[0]])
+            return column, None, RejectRule.TOTAL_FINITE.format(column=column), at
         mask = ok & np.isin(code, broken)
         customer = int(broken[0])
         rows = np.flatnonzero(ok & (code == customer))
