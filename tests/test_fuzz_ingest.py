@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from custrel.errors import CustrelError, NoRowsAccepted
 from custrel.report import Transaction, summarize
-from custrel.report._ingest import FIRST_DATE, LAST_DATE, missing_id
+from custrel.report._rules import FIRST_DATE, LAST_DATE, missing_id
 
 AS_OF = dt.date(2030, 12, 31)
 COLUMNS = ("customer_id", "date", "amount")

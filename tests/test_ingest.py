@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from custrel.errors import InputDataError, InvalidValue, NoRowsAccepted
 from custrel.lifecycle import derive
-from custrel.report import ColumnMap, Transaction, _ingest, summarize
+from custrel.report import ColumnMap, Transaction, _ingest, _sources, summarize
 from custrel.report._csvsafe import neutralise, neutralise_text
 
 AS_OF = dt.date(2024, 12, 31)
@@ -458,7 +458,7 @@ def test_strict_mode_reports_the_first_bad_row_in_file_order_malformed_lines_inc
 
 
 def test_a_field_larger_than_a_read_block_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(_ingest, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setattr(_sources, "_CSV_BLOCK", 1 << 10)
     path = tmp_path / "wide.csv"
     path.write_text("customer_id,date,amount,note\na,2024-01-01,1," + "x" * (1 << 14) + "\n")
 

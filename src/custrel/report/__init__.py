@@ -439,7 +439,7 @@ def _check_on_error(on_error: OnError | str) -> OnError:
 
 def _check_as_of(as_of: object) -> dt.date | None:
     """``as_of`` as a date (a datetime counts on its own day as written), in the read range."""
-    from custrel.report._ingest import FIRST_DATE, LAST_DATE
+    from custrel.report._rules import FIRST_DATE, LAST_DATE
 
     if as_of is None:
         return None
