@@ -500,3 +500,22 @@ def test_a_log_whose_total_overflows_across_customers_is_an_error_naming_the_row
         summarize(path, as_of=AS_OF, on_error="skip")
 
     assert (caught.value.row, caught.value.column, caught.value.value) == (3, "amount", "1e308")
+
+
+def test_numbers_in_records_keep_their_type_rules_numpy_scalars_included():
+    import numpy as np
+
+    records = [
+        Transaction("a", dt.date(2024, 1, 1), np.float64(2.5)),  # type: ignore[arg-type]
+        Transaction("a", dt.date(2024, 1, 2), np.int64(3)),  # type: ignore[arg-type]
+        Transaction("b", dt.date(2024, 1, 1), np.bool_(True)),  # type: ignore[arg-type]
+        Transaction("c", dt.date(2024, 1, 1), 2**53 + 1),
+    ]
+
+    report = summarize(records, as_of=AS_OF, on_error="skip")
+
+    assert report.customers.get("a").revenue == 5.5
+    assert [(r.row, r.rule) for r in report.rejects()] == [
+        (3, f"amount {_ingest.RejectRule.BOOLEAN}"),
+        (4, f"amount {_ingest.RejectRule.DIGITS}"),
+    ]

@@ -20,6 +20,7 @@ import gzip
 import io
 import itertools
 import math
+import numbers
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +46,8 @@ __all__ = ["ReadNotes", "read_source", "shown"]
 _CSV_BLOCK = 4 << 20
 #: The largest block the CSV reader takes (arrow's limit: 2 GiB less a little).
 _CSV_MAX_BLOCK = (1 << 31) - (1 << 20)
+#: The largest integer from which a float64 still holds every integer (2**53).
+_EXACT_INTEGER: Final = 1 << 53
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _PARQUET_MAGIC: Final = b"PAR1"
 
@@ -191,7 +194,7 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, ReadNote
     with (
         _field_limit(),
         _open_bytes(path) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="") as text,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as text,
     ):
         records = csv.reader(text)
         header = next(records, None)
@@ -432,22 +435,40 @@ def _read_parquet(path: Path, names: Sequence[str]) -> pa.Table:
         raise InputDataError(f"the file must be readable Parquet ({error})") from None
 
 
+def _is_boolean(value: object) -> bool:
+    # numpy's boolean (named bool_ or bool) is no subclass of bool, and no number either.
+    return isinstance(value, bool) or type(value).__name__ in {"bool", "bool_"}
+
+
 def _record_number(value: object) -> str | None:
     """A record's numeric field as text for the number rules, or None if it is not a number.
 
     Text keeps the value as given (``repr`` of a float is its shortest exact form, a
-    ``Decimal`` its own digits); the text rules then parse it once, as for a CSV.
+    ``Decimal`` or an integer its own digits); the text rules then parse it once, as
+    for a CSV. numpy scalars count as the numbers they are; booleans do not.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+    if _is_boolean(value):
         return None
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, (numbers.Integral, decimal.Decimal)):
+        return str(int(value)) if isinstance(value, numbers.Integral) else str(value)
+    if isinstance(value, numbers.Real):
+        return repr(float(value)) if float(value) == value else None
+    return None
 
 
-def _decimal_too_precise(value: decimal.Decimal) -> bool:
-    """Whether a finite ``Decimal`` has more significant digits than a float64 keeps."""
-    if not value.is_finite() or not value:
-        return False
-    return len(value.normalize().as_tuple().digits) > EXACT_DIGITS
+def _too_precise(value: object) -> bool:
+    """Whether a number has more significant digits than a float64 keeps exactly.
+
+    A ``Decimal`` may have at most `EXACT_DIGITS` significant digits, an integer be
+    at most 2**53 in size (beyond, a float64 skips integers).
+    """
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite() or not value:
+            return False
+        return len(value.normalize().as_tuple().digits) > EXACT_DIGITS
+    if isinstance(value, numbers.Integral) and not _is_boolean(value):
+        return abs(int(value)) > _EXACT_INTEGER
+    return False
 
 
 def _records_table(  # noqa: PLR0912 - one branch per field and type
@@ -493,11 +514,11 @@ def _records_table(  # noqa: PLR0912 - one branch per field and type
                 recorded.add(name)
                 text = _record_number(value)
                 if text is None:
-                    rule = RejectRule.BOOLEAN if isinstance(value, bool) else RejectRule.NUMBER
+                    rule = RejectRule.BOOLEAN if _is_boolean(value) else RejectRule.NUMBER
                     notes.flag(name, f"{name} {rule}", row, shown(value))
                     text = "0"
-                elif isinstance(value, decimal.Decimal) and _decimal_too_precise(value):
-                    notes.flag(name, f"{name} {RejectRule.DIGITS}", row, str(value))
+                elif _too_precise(value):
+                    notes.flag(name, f"{name} {RejectRule.DIGITS}", row, text)
                     text = "0"
             columns[name].append(text)
     # An optional field left as None in every record was not recorded at all.
@@ -533,9 +554,12 @@ def _pandas_column(series: Any, name: str, kind: str, notes: ReadNotes) -> pa.Ar
             text = v
         elif kind == "number":
             text = _record_number(v)
-        elif isinstance(v, bool):
+            if text is not None and _too_precise(v):
+                notes.flag(name, f"{name} {RejectRule.DIGITS}", row, text)
+                text = "0"
+        elif _is_boolean(v):
             text = None
-        elif kind == "id" and isinstance(v, int):
+        elif kind == "id" and isinstance(v, numbers.Integral):
             text = str(v)
         elif kind == "date" and isinstance(v, (dt.date, dt.datetime)):
             text = str(v)  # a date or a timestamp (its own day, as written)
@@ -544,7 +568,7 @@ def _pandas_column(series: Any, name: str, kind: str, notes: ReadNotes) -> pa.Ar
                 "id": RejectRule.ID_TYPE,
                 "date": RejectRule.DATE_TYPE,
                 "number": f"{name} "
-                + (RejectRule.BOOLEAN if isinstance(v, bool) else RejectRule.NUMBER),
+                + (RejectRule.BOOLEAN if _is_boolean(v) else RejectRule.NUMBER),
             }[kind]
             notes.flag(name, rule, row, shown(v))
             text = "0" if kind == "number" else "?" if kind == "id" else "1970-01-01"
