@@ -243,11 +243,24 @@ def _unroll(text: Any, parsed: Any, date_format: str) -> Any:
     if not pc.any(suspect).as_py():
         return parsed
     distinct = pc.unique(text.filter(suspect)).to_pylist()
-    wrong = [cell for cell in distinct if _strptime(cell, date_format) is None]
+    wrong = [cell for cell in distinct if _impossible(cell, date_format)]
     if not wrong:
         return parsed
     rolled = pc.is_in(text, value_set=pa.array(wrong, pa.string()))
     return pc.if_else(rolled, pa.scalar(None, parsed.type), parsed)
+
+
+def _impossible(cell: str, date_format: str) -> bool:
+    """Whether Python's strptime finds the cell's day or time impossible (30 February, :60).
+
+    Only that verdict counts: a format Python reads differently from arrow (or not at
+    all) leaves arrow's parse as it is.
+    """
+    try:
+        dt.datetime.strptime(cell.strip(), date_format)
+    except ValueError as error:
+        return "out of range" in str(error) or "must be in" in str(error)
+    return False
 
 
 def _strptime(cell: str | None, date_format: str) -> dt.datetime | None:
