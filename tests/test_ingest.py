@@ -519,3 +519,21 @@ def test_numbers_in_records_keep_their_type_rules_numpy_scalars_included():
         (3, f"amount {_ingest.RejectRule.BOOLEAN}"),
         (4, f"amount {_ingest.RejectRule.DIGITS}"),
     ]
+
+
+def test_all_empty_columns_from_pandas_follow_the_missing_rules():
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "date": ["2024-01-01", "2024-01-02"],
+            "amount": [1.0, 2.0],
+            "cost": [None, None],
+        }
+    )
+    no_dates = frame.assign(date=[None, None])
+
+    report = summarize(frame, as_of=AS_OF)
+    with pytest.raises(InputDataError, match="date must be present"):
+        summarize(no_dates, as_of=AS_OF)
+
+    assert report.counts.rows_accepted == 2
