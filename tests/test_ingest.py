@@ -537,3 +537,21 @@ def test_all_empty_columns_from_pandas_follow_the_missing_rules():
         summarize(no_dates, as_of=AS_OF)
 
     assert report.counts.rows_accepted == 2
+
+
+@pytest.mark.parametrize("name", ["log.csv", "log.csv.gz"])
+def test_bytes_that_are_not_utf8_in_well_formed_lines_reject_only_their_rows(tmp_path, name):
+    body = (
+        HEADER.encode()
+        + b"a,2024-01-01,1\nb,2024-01-02,2\xe9\nc\xff,2024-01-03,3\nd,2024-01-04,4\n"
+    )
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(body) if name.endswith(".gz") else body)
+
+    report = summarize(path, as_of=AS_OF, on_error="skip")
+
+    assert [(r.row, r.column, r.value) for r in report.rejects()] == [
+        (2, "amount", "2\\xe9"),
+        (3, "customer_id", "c\\xff"),
+    ]
+    assert [c.customer_id for c in report.customers] == ["a", "d"]

@@ -173,7 +173,12 @@ def _as_written(cell: str) -> str:
 
 @contextlib.contextmanager
 def _field_limit() -> Iterator[None]:
-    """Let :mod:`csv` read fields of any size for the call, then restore its limit."""
+    """Let :mod:`csv` read fields of any size for the call, then restore its limit.
+
+    NB: the limit is process-wide (the module offers no other); it is raised only
+    while custrel reads, and only ever raised, so another reader at that moment can
+    at worst accept a larger field than it asked for.
+    """
     before = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
@@ -332,47 +337,77 @@ def _read_csv(
 def _read_csv_slowly(
     path: Path, names: Sequence[str], date_format: str | None
 ) -> tuple[pa.Table, ReadNotes]:
-    """Every cell as text, one thread, malformed lines collected (the error path)."""
+    """Every cell as text, one thread, malformed lines collected (the error path).
+
+    A file that is not all UTF-8 is read by arrow without its UTF-8 check, and the
+    cells that are not UTF-8 are flagged (:func:`_flag_bytes`); only when such a file
+    also has a malformed line (which arrow cannot hand on) does Python's :mod:`csv`
+    read it (:func:`_read_csv_text`).
+    """
     import pyarrow.csv as pcsv
 
     del date_format  # the text is parsed by the rules, with the format
-    if not _valid_utf8(path):
-        return _read_csv_text(path, names)
-    malformed = ReadNotes()
+    header = _header(path)
+    _unique_names(header, names)
+    wanted = [n for n in names if n in set(header)]
+    utf8 = _valid_utf8(path)
+    notes = ReadNotes()
     block = _CSV_BLOCK
     while True:
         try:
-            with pcsv.open_csv(
-                path,
-                read_options=pcsv.ReadOptions(block_size=block),
-                parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
-                convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
-            ) as head:
-                header = list(head.schema.names)
-            present = set(header)
-            wanted = [n for n in names if n in present]
             table = pcsv.read_csv(
                 path,
                 read_options=pcsv.ReadOptions(use_threads=False, block_size=block),
-                parse_options=pcsv.ParseOptions(invalid_row_handler=malformed),
+                parse_options=pcsv.ParseOptions(invalid_row_handler=notes if utf8 else None),
                 convert_options=pcsv.ConvertOptions(
                     column_types={n: pa.string() for n in wanted},
                     include_columns=wanted,
                     null_values=[""],
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
+                    check_utf8=utf8,
                 ),
             )
         except pa.ArrowInvalid as error:
             if "straddl" in str(error) and block < _CSV_MAX_BLOCK:
                 block = min(block * 8, _CSV_MAX_BLOCK)
-                malformed = ReadNotes()
+                notes = ReadNotes()
                 continue
+            if not utf8:
+                return _read_csv_text(path, names)
             raise _csv_error(error) from None
         except (OSError, EOFError, zlib.error) as error:
             raise InputDataError(f"the file must be readable ({error})") from None
-        _unique_names(header, names)
-        return table, malformed
+        if not utf8:
+            table = _flag_bytes(table, notes)
+        return table, notes
+
+
+def _flag_bytes(table: pa.Table, notes: ReadNotes) -> pa.Table:
+    r"""``table`` with each cell that is not UTF-8 flagged and shown with ``\xNN`` escapes.
+
+    Chunks that validate are kept as they are; only a chunk holding such a cell is
+    looked at cell by cell.
+    """
+    columns = {}
+    for name in table.column_names:
+        chunks = []
+        at = 0
+        for chunk in table[name].chunks:
+            try:
+                chunk.validate(full=True)
+            except pa.ArrowInvalid:
+                cells = []
+                for row, raw in enumerate(chunk.view(pa.binary()).to_pylist()):
+                    text = raw.decode("utf-8", "backslashreplace")
+                    if text.encode("utf-8") != raw:
+                        notes.flag(name, f"{name} {RejectRule.UTF8}", at + row, text)
+                    cells.append(text)
+                chunk = pa.array(cells, pa.string())  # noqa: PLW2901 - the chunk, made valid
+            chunks.append(chunk)
+            at += len(chunk)
+        columns[name] = pa.chunked_array(chunks, pa.string())
+    return pa.table(columns)
 
 
 def _cell_reader(
