@@ -80,12 +80,12 @@ def _write_report(report: object, fmt: str, out: str | None) -> None:
 
     from custrel.report import Report
     from custrel.report._csvsafe import atomic_path, write_csv
-    from custrel.report._render import customer_arrow, render_table, write_rows
+    from custrel.report._render import render_table, write_rows
 
     assert isinstance(report, Report)
     if fmt == "csv":
         # CSV is for people: formula-leading text is neutralised (see custrel.report._csvsafe).
-        table = customer_arrow(report.customers)
+        table: pa.Table = report.customers.to_arrow()
         plain = pa.table({name: table[name] for name in table.column_names})
         if out:
             write_csv(plain, out)
@@ -115,7 +115,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from custrel.errors import InvalidValue, NoRowsAccepted
     from custrel.periods import Period
-    from custrel.report import ColumnMap, OnError, ReportPolicy, analyze
+    from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
     from custrel.report._csvsafe import write_csv
     from custrel.sample import SAMPLE_AS_OF, sample_path
 
@@ -147,16 +147,19 @@ def _report(args: argparse.Namespace) -> int:
     if show is None:
         show = sys.stderr.isatty() and source.is_file() and source.stat().st_size > _PROGRESS_BYTES
     try:
-        report = analyze(
-            source,
-            as_of=as_of,
-            policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
-            columns=columns,
-            date_format=args.date_format,
-            on_error=args.on_error,
-            currency=args.currency,
-            progress=_progress_bar if show else None,
-        )
+        # The command owns its process, so it switches on the allocator settings the
+        # engine runs fastest with; a library call never does.
+        with allocator_settings():
+            report = analyze(
+                source,
+                as_of=as_of,
+                policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                columns=columns,
+                date_format=args.date_format,
+                on_error=args.on_error,
+                currency=args.currency,
+                progress=_progress_bar if show else None,
+            )
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
         sys.stderr.write(
@@ -293,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"custrel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_report(commands)
+    from custrel.clv._cli import add_validate
+
+    add_validate(commands)
 
     diagram = commands.add_parser(
         "diagram",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -30,6 +29,7 @@ import pyarrow.compute as pc
 
 from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
+from custrel.report._rows import Pieces
 from custrel.report._rules import (
     EXACT_DIGITS,
     FIRST_DATE,
@@ -42,7 +42,7 @@ from custrel.report._rules import (
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
-from custrel.report._summary import Pieces
+from custrel.report._units import RULE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -124,10 +124,13 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
     kind = array.type
     missing = array.is_null() if array.null_count else None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        blank = pc.match_substring_regex(array, r"^\s*$")
-        missing = blank if missing is None else pc.or_(missing, blank)
-        number = pc.match_substring_regex(array, _NUMBER)
-        non_finite = pc.match_substring_regex(array, _NON_FINITE, ignore_case=True)
+        # A null cell is a missing one: every mask here is true or false, never null.
+        blank = pc.fill_null(pc.match_substring_regex(array, r"^\s*$"), True)
+        missing = blank
+        number = pc.fill_null(pc.match_substring_regex(array, _NUMBER), False)
+        non_finite = pc.fill_null(
+            pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False
+        )
         bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
         checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
         usable = pc.or_(number, non_finite)
@@ -675,19 +678,22 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if as_of is not None:
         late = pc.greater(day, day_number(as_of))
         checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    amount = _numeric(table[names.amount], names.amount, checks, required=True)
-    extra: dict[str, Any] = {}
+    amount = _units(
+        _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
+    )
+    extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
-            extra[field] = _numeric(table[column], column, checks, required=False)
+            values = _numeric(table[column], column, checks, required=False)
+            extra[field] = _units(values, column, checks)
 
     reason = _first_reasons(checks, n)
     sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
     overflow = _overflowing(sums, code, reason, dictionary)
     if overflow is not None:
         column, hit, rule, at = overflow
-        if strict or hit is None:
+        if strict:
             raise InputDataError(
                 rule,
                 row=int(_row_numbers(np.array([at]), n, notes)[0]),
@@ -709,7 +715,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             bad_rows = bad_rows[:1]
         if len(bad_rows) and reason is not None:
             which = reason[bad_rows]
-            values: list[str | None] = [None] * len(bad_rows)
+            cells: list[str | None] = [None] * len(bad_rows)
             for index in np.unique(which).tolist():
                 places = np.flatnonzero(which == index)
                 at_rows = bad_rows[places]
@@ -719,13 +725,13 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
                 else:
                     texts = _cells(table, column, at_rows, notes)
                 for i, text in zip(places.tolist(), texts, strict=True):
-                    values[i] = text
+                    cells[i] = text
             parts.append(
                 pa.table(
                     {
                         "row": pa.array(_row_numbers(bad_rows, n, notes), pa.int64()),
                         "column": pa.array([checks[i][0] for i in which.tolist()], pa.string()),
-                        "value": pa.array(values, pa.string()),
+                        "value": pa.array(cells, pa.string()),
                         "rule": pa.array([checks[i][2] for i in which.tolist()], pa.string()),
                     }
                 )
@@ -761,15 +767,16 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if len(bad_rows) and reason is not None:
         keep = reason < 0
         kept = pa.array(keep)
-        code, day, amount = code[keep], day.filter(kept), amount.filter(kept)
-        extra = {k: v.filter(kept) for k, v in extra.items()}
+        code, day = code[keep], day.filter(kept)
+        amount = [np.concatenate(amount)[keep]]
+        extra = {k: [np.concatenate(v)[keep]] for k, v in extra.items()}
         # Dense codes over the customers that kept at least one row.
         used = np.bincount(code, minlength=len(ids)) > 0
         if not used.all():
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
-    rows = Pieces.of_chunks(_views(day), _views(amount), **{k: _views(v) for k, v in extra.items()})
+    rows = Pieces.of_chunks(_views(day), amount, **extra)
     return Ingested(ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted)
 
 
@@ -802,43 +809,39 @@ def _first_reasons(checks: Checks, n: int) -> NDArray[np.int16] | None:
 
 
 def _overflowing(
-    columns: dict[str, Any], code: NDArray[np.int32], reason: NDArray[np.int16] | None, ids: Any
-) -> tuple[str, NDArray[np.bool_] | None, str, int] | None:
-    """A column whose sum over one customer's accepted rows is not finite, if any.
+    columns: dict[str, list[NDArray[np.int64]]],
+    code: NDArray[np.int32],
+    reason: NDArray[np.int16] | None,
+    ids: Any,
+) -> tuple[str, NDArray[np.bool_], str, int] | None:
+    """A column whose sum over one customer's accepted rows does not fit the sums' integers.
 
-    Returns the column, the rows of the customers concerned, the rule naming the first
-    of them, and the row at which that customer's running total first overflows. When
-    every customer's total is finite but the whole log's is not, no row is to blame
-    alone: the rows are ``None`` and the row is where the log's running total
-    overflows. Only logs holding amounts near the float64 limit pay for the sums.
+    Amounts are summed per customer as 64-bit integers of units
+    (:mod:`custrel.report._units`), which would wrap around in silence past their
+    limit. Returns the column, the rows of the customers concerned, the rule naming
+    the first of them, and the row at which that customer's running total first
+    passes the limit. Only logs whose largest value times their rows could pass it
+    pay for the sums (float sums find the suspects, exact integer sums decide).
     """
-    limit = np.finfo(np.float64).max
-    for column, values in columns.items():
-        if not len(values):
+    limit = int(np.iinfo(np.int64).max)
+    for column, chunks in columns.items():
+        top = max((int(np.abs(c).max()) for c in chunks if len(c)), default=0)
+        if top * len(code) <= limit:
             continue
-        top = pc.max(pc.abs(values)).as_py()
-        if top is None or not math.isfinite(top) or top * len(code) <= limit:
-            continue
-        flat = values.to_numpy()
+        flat = np.concatenate(chunks)
         ok = reason < 0 if reason is not None else np.ones(len(code), dtype=bool)
-        with np.errstate(over="ignore", invalid="ignore"):
-            sums = np.bincount(code[ok], weights=flat[ok], minlength=len(ids))
-        broken = np.flatnonzero(~np.isfinite(sums))
-        if not len(broken):
-            with np.errstate(over="ignore"):
-                running = np.cumsum(flat[ok])
-            if math.isfinite(running[-1]):
-                continue
-            # No one customer to blame: the whole log's total is what cannot be held.
-            at = int(np.flatnonzero(ok)[np.flatnonzero(~np.isfinite(running))[0]])
-            return column, None, RejectRule.TOTAL_FINITE.format(column=column), at
+        approx = np.bincount(code[ok], weights=flat[ok].astype(np.float64), minlength=len(ids))
+        suspects = np.flatnonzero(np.abs(approx) > limit / 2)
+        broken = [
+            int(c) for c in suspects if sum(flat[ok & (code == c)].tolist()) > limit
+        ]  # the rules leave only values >= 0: a running total only grows
+        if not broken:
+            continue
         mask = ok & np.isin(code, broken)
-        customer = int(broken[0])
-        rows = np.flatnonzero(ok & (code == customer))
-        with np.errstate(over="ignore"):
-            running = np.cumsum(flat[rows])
-        at = int(rows[np.flatnonzero(~np.isfinite(running))[0]])
-        rule = RejectRule.SUM_FINITE.format(customer=str(ids[customer]))
+        rows = np.flatnonzero(ok & (code == broken[0]))
+        running = itertools.accumulate(flat[rows].tolist())
+        at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
+        rule = RejectRule.SUM_FINITE.format(customer=str(ids[broken[0]]))
         return column, mask, rule, at
     return None
 
@@ -859,6 +862,15 @@ def _cells(
         return pc.cast(taken, pa.string()).to_pylist()  # type: ignore[no-any-return]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return [None if v is None else shown(v) for v in taken.to_pylist()]
+
+
+def _units(values: Any, column: str, checks: Checks) -> list[NDArray[np.int64]]:
+    """The values as exact units (:mod:`custrel.report._units`); inexact rows go to ``checks``."""
+    # A value past the float range scales to inf: a broken row, not a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        units, inexact = to_units(_views(values))
+    checks.append((column, inexact, f"{column} {RULE}"))
+    return units
 
 
 def _views(column: Any) -> list[NDArray[Any]]:

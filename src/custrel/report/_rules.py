@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+from custrel.days import EPOCH as _EPOCH
+
 __all__ = [
     "EXACT_DIGITS",
     "FIRST_DATE",
@@ -22,7 +24,6 @@ __all__ = [
     "missing_id",
 ]
 
-_EPOCH: Final = dt.date(1970, 1, 1)
 #: The dates the report accepts. Python's own dates start at year 1; the last year
 #: is left free because the rules look ahead of a date (a lapse deadline a year on,
 #: the end of a quarter) and those days must exist too.
@@ -66,10 +67,9 @@ class RejectRule:
     )
     FINITE: Final = "must be finite (not NaN or infinite)"
     NON_NEGATIVE: Final = "must be zero or more"
-    SUM_FINITE: Final = "the amounts of customer {customer!r} must add up to a finite total"
-    TOTAL_FINITE: Final = (
-        "the {column} of the whole log must add up to a finite total (the running total "
-        "passes the largest float here)"
+    SUM_FINITE: Final = (
+        "the amounts of customer {customer!r} must add up to a total custrel can hold "
+        "exactly (below 922,337,203,685,477 with 4 decimal places)"
     )
     FIELDS: Final = "each line must have the header's {n} fields"
     UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
