@@ -83,7 +83,7 @@ class BetaGeoBetaBinom(FittedModel):
     Example:
         >>> model = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
         >>> round(float(model.expected_purchases_new_customer(6)), 2)
-        2.74
+        2.22
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.BG_BB

@@ -302,8 +302,8 @@ class BetaGeo(_BetaGeoFamily):
 
     Example:
         >>> model = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> [round(p, 3) for p in model.p_alive([0, 2, 2], [0, 30.43, 5.0], [38.86] * 3)]
-        [1.0, 0.947, 0.482]
+        >>> model.p_alive([0, 2, 2], [0, 30.43, 5.0], [38.86] * 3).round(3).tolist()
+        [1.0, 0.727, 0.124]
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.BG_NBD

@@ -55,8 +55,8 @@ class GammaGamma(FittedModel):
 
     Example:
         >>> model = GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
-        >>> [round(s, 2) for s in model.expected_spend([0, 1, 10], [0.0, 20.0, 20.0])]
-        [35.22, 24.23, 20.71]
+        >>> model.expected_spend([0, 1, 10], [0.0, 20.0, 20.0]).round(2).tolist()
+        [35.22, 24.64, 20.64]
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.GAMMA_GAMMA
