@@ -153,13 +153,18 @@ def sufficient_statistic(
     if len(x) == 0:
         empty = np.zeros(0)
         return SufficientStatistic(empty, empty, empty, empty)
-    order = np.lexsort((age, t_x, x))
-    xs, ts, ages, ws = x[order], t_x[order], age[order], w[order]
-    new = np.ones(len(xs), dtype=bool)
-    new[1:] = (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1]) | (ages[1:] != ages[:-1])
-    starts = np.flatnonzero(new)
-    counts = np.add.reduceat(ws, starts)
-    return SufficientStatistic(xs[starts], ts[starts], ages[starts], counts)
+    # Hash each column to dense codes, then the code triples to one key per row: no
+    # sort of the whole base, only of its distinct rows.
+    ux, cx = factorize(x)
+    ut, ct = factorize(t_x)
+    ua, ca = factorize(age)
+    key = (cx.astype(np.int64) * len(ut) + ct) * len(ua) + ca
+    keys, inverse = factorize(key.astype(np.float64))
+    counts = np.bincount(inverse, weights=w, minlength=len(keys)).astype(np.float64)
+    k = keys.astype(np.int64)
+    xs, ts, ages = ux[k // (len(ut) * len(ua))], ut[(k // len(ua)) % len(ut)], ua[k % len(ua)]
+    order = np.lexsort((ages, ts, xs))
+    return SufficientStatistic(xs[order], ts[order], ages[order], counts[order])
 
 
 #: From this many rows, distinct keys are found by hashing (pyarrow) rather than sorting.

@@ -111,7 +111,7 @@ class GammaGamma(FittedModel):
 
         def nll(theta: NDArray[np.float64]) -> float:
             p, q, v = (float(t) for t in np.exp(theta))
-            return -float(w @ _row_log_likelihood(p, q, v, x, ms))
+            return -float((w * _row_log_likelihood(p, q, v, x, ms)).sum())
 
         best = maximise(
             cls.KIND, cls.PARAMS, nll, _STARTS, total_weight=float(w.sum()), penalty=penalty
