@@ -228,19 +228,33 @@ class _BetaGeoFamily(TransactionModel):
     def _log_odds_dead(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
+        # log(a/(b+x−1+m)) + (r+x)·log((α+T)/(α+t_x)), in place: a base of millions
+        # makes every temporary array count.
         r, alpha, a, b = self._values()
         m = 1.0 if self._MODIFIED else 0.0
-        with np.errstate(divide="ignore"):
-            odds = np.log(a) - np.log(np.maximum(b + x - 1 + m, 1e-300))
-            odds = odds + (r + x) * (np.log(alpha + age) - np.log(alpha + t_x))
-        return odds if self._MODIFIED else np.where(x > 0, odds, -np.inf)
+        shape = x.shape
+        x, t_x, age = np.atleast_1d(x, t_x, age)
+        odds = np.add(age, alpha)
+        odds /= t_x + alpha
+        np.log(odds, out=odds)
+        odds *= x + r
+        shift = np.add(x, b - 1 + m)
+        np.maximum(shift, 1e-300, out=shift)
+        np.log(shift, out=shift)
+        odds -= shift
+        odds += np.log(a)
+        if not self._MODIFIED:
+            np.putmask(odds, x == 0, -np.inf)
+        return odds.reshape(shape)
 
     def _p_alive(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         from scipy.special import expit
 
-        return np.asarray(expit(-self._log_odds_dead(x, t_x, age)), dtype=np.float64)
+        odds = np.atleast_1d(self._log_odds_dead(x, t_x, age))
+        np.negative(odds, out=odds)
+        return np.asarray(expit(odds, out=odds), dtype=np.float64).reshape(x.shape)
 
     def _expected_grid(
         self,
@@ -248,6 +262,7 @@ class _BetaGeoFamily(TransactionModel):
         x: NDArray[np.float64],
         t_x: NDArray[np.float64],
         age: NDArray[np.float64],
+        alive: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         # E[Y(t) | x, t_x, T] = (a+b+x−1+m)/(a−1) · [1 − (1−z)^(a−1) · 2F1(a+b−1+m−r, a−1;
         # a+b+x−1+m; z)] · P(alive), z = t/(α+T+t): the Euler transform of the published
@@ -264,7 +279,10 @@ class _BetaGeoFamily(TransactionModel):
         c = (a + b + xu - 1 + m)[:, None]
         bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
         per_pair = c / (a - 1) * bracket
-        alive = self._p_alive(x, t_x, age)
+        if alive is None:
+            alive = self._p_alive(x, t_x, age)
+        if len(times) == 1:
+            return (per_pair[:, 0][code].reshape(x.shape) * alive)[..., None]
         return per_pair[code].reshape((*x.shape, len(times))) * alive[..., None]
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -169,6 +169,8 @@ def sufficient_statistic(
 
 #: From this many rows, distinct keys are found by hashing (pyarrow) rather than sorting.
 _HASH_ROWS = 65_536
+#: Pair tables of up to this many cells are indexed directly (a tuning knob).
+_DENSE = 1 << 24
 
 
 def factorize(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -194,9 +196,18 @@ def factorize_pair(
     first: NDArray[np.float64], second: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
     """Distinct (first, second) pairs, as two arrays, and each element's pair index."""
-    u1, c1 = factorize(first)
     u2, c2 = factorize(second)
-    key = c1.astype(np.float64) * len(u2) + c2
-    keys, codes = factorize(key)
+    whole = first.astype(np.int64)
+    top = int(whole.max()) + 1 if whole.size else 0
+    if whole.size and (whole == first).all() and whole.min() >= 0 and top * len(u2) <= _DENSE:
+        # Whole numbers (purchase counts): pair keys index a table, no hashing.
+        cell = whole * len(u2) + c2
+        present = np.zeros(top * len(u2), dtype=bool)
+        present[cell] = True
+        cells = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return (cells // len(u2)).astype(np.float64), u2[cells % len(u2)], lookup[cell]
+    u1, c1 = factorize(first)
+    keys, codes = factorize(c1.astype(np.float64) * len(u2) + c2)
     k = keys.astype(np.int64)
     return u1[k // len(u2)], u2[k % len(u2)], codes

@@ -366,7 +366,7 @@ def _hessian(f: Objective, theta: NDArray[np.float64]) -> NDArray[np.float64]:
     return hess
 
 
-def maximise(
+def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report in one place
     model: ModelKind,
     names: Sequence[str],
     neg_log_likelihood: Objective,

@@ -220,6 +220,7 @@ class ParetoNBD(TransactionModel):
         x: NDArray[np.float64],
         t_x: NDArray[np.float64],
         age: NDArray[np.float64],
+        alive: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         # E[Y(t) | alive] = (r+x)/(α+T) · (β+T) · [1 − ((β+T)/(β+T+t))^(s−1)] / (s−1),
         # with the bracket as −expm1 so that s near 1 loses nothing.
@@ -227,8 +228,9 @@ class ParetoNBD(TransactionModel):
         spans = np.log1p(times[None, :] / (beta + age.reshape(-1, 1)))
         bracket = _power_bracket(s - 1.0, spans)
         rate = ((r + x) / (alpha + age) * (beta + age)).reshape(-1, 1)
-        alive = self._p_alive(x, t_x, age).reshape(-1, 1)
-        return (rate * bracket * alive).reshape((*x.shape, len(times)))
+        if alive is None:
+            alive = self._p_alive(x, t_x, age)
+        return (rate * bracket * alive.reshape(-1, 1)).reshape((*x.shape, len(times)))
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, s, beta = self._values()
