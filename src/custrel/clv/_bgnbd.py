@@ -250,11 +250,14 @@ class _BetaGeoFamily(TransactionModel):
     def _p_alive(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        from scipy.special import expit
-
+        # 1 / (1 + e^odds), in place (scipy's expit is several times slower): an
+        # infinite odds gives exactly 0, minus infinity exactly 1.
         odds = np.atleast_1d(self._log_odds_dead(x, t_x, age))
-        np.negative(odds, out=odds)
-        return np.asarray(expit(odds, out=odds), dtype=np.float64).reshape(x.shape)
+        with np.errstate(over="ignore"):
+            np.exp(odds, out=odds)
+        odds += 1.0
+        np.reciprocal(odds, out=odds)
+        return odds.reshape(x.shape)
 
     def _expected_grid(
         self,

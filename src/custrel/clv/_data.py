@@ -155,7 +155,8 @@ def sufficient_statistic(
         return SufficientStatistic(empty, empty, empty, empty)
     # Hash each column to dense codes, then the code triples to one key per row: no
     # sort of the whole base, only of its distinct rows.
-    ux, cx = factorize(x)
+    cx = x.astype(np.int64)  # checked whole numbers: their own codes
+    ux = np.arange(int(cx.max()) + 1, dtype=np.float64)
     ut, ct = factorize(t_x)
     ua, ca = factorize(age)
     key = (cx.astype(np.int64) * len(ut) + ct) * len(ua) + ca
@@ -193,15 +194,23 @@ def factorize(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray
 
 
 def factorize_pair(
-    first: NDArray[np.float64], second: NDArray[np.float64]
+    first: NDArray[np.float64], second: NDArray[np.float64], *, counts: bool = False
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
-    """Distinct (first, second) pairs, as two arrays, and each element's pair index."""
+    """Distinct (first, second) pairs, as two arrays, and each element's pair index.
+
+    ``counts=True`` promises that ``first`` holds whole numbers >= 0 (checked
+    frequencies), which saves a pass over it.
+    """
     u2, c2 = factorize(second)
     whole = first.astype(np.int64)
     top = int(whole.max()) + 1 if whole.size else 0
-    if whole.size and (whole == first).all() and whole.min() >= 0 and top * len(u2) <= _DENSE:
+    if not counts and whole.size:
+        counts = bool((whole == first).all() and whole.min() >= 0)
+    if counts and whole.size and top * len(u2) <= _DENSE:
         # Whole numbers (purchase counts): pair keys index a table, no hashing.
-        cell = whole * len(u2) + c2
+        cell = whole
+        cell *= len(u2)
+        cell += c2
         present = np.zeros(top * len(u2), dtype=bool)
         present[cell] = True
         cells = np.flatnonzero(present)

@@ -188,7 +188,7 @@ def on_pairs(
 
     Hypergeometric terms depend only on these, so they are evaluated once per pair.
     """
-    return factorize_pair(x, age)
+    return factorize_pair(x, age, counts=True)
 
 
 @attrs.frozen(eq=False)
