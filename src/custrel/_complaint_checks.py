@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -23,6 +23,7 @@ __all__ = [
     "of",
     "private_text",
     "text",
+    "whole",
 ]
 
 
@@ -54,10 +55,18 @@ def fraction(_instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidValue(attribute.name, value, "a number between 0 and 1 inclusive")
 
 
-def count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Attrs validator: an integer >= 1 (a bool is not a count)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "an integer >= 1")
+def whole(minimum: int, what: str) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Attrs validator: a whole number of ``what`` >= ``minimum`` (a bool is not a number)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InvalidValue(attribute.name, value, f"a whole number of {what} >= {minimum}")
+
+    return check
+
+
+#: Attrs validator: an integer >= 1 (how often something happened).
+count: Final = whole(1, "occurrences")
 
 
 def compensation_amount(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
