@@ -1412,6 +1412,10 @@ def _replay(complaint: Complaint) -> Progress:
 # --- JSON ----------------------------------------------------------------------------
 
 
+class _WrongJsonType(InvalidValue):
+    """A JSON value of the wrong type; `from_json` names its place in the document."""
+
+
 def _strict(kind: type) -> Callable[[object, type], object]:
     """A structure hook that refuses a value of another JSON type instead of converting it."""
     expected = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}[kind]
@@ -1421,7 +1425,7 @@ def _strict(kind: type) -> Callable[[object, type], object]:
             return float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             # The type, not the value: a wrong value may be someone's phone number.
-            raise InvalidValue(f"json {kind.__name__}", f"<{type(value).__name__}>", expected)
+            raise _WrongJsonType(f"json {kind.__name__}", f"<{type(value).__name__}>", expected)
         return value
 
     return structure
@@ -1437,7 +1441,7 @@ def _make_converter() -> cattrs.Converter:
 
     def structure_decimal(value: object, kind: type) -> Decimal:
         if isinstance(value, bool):  # true is not an amount of 1
-            raise InvalidValue("json decimal", "<bool>", "a decimal number written as a string")
+            raise _WrongJsonType("json decimal", "<bool>", "a decimal number written as a string")
         result: Decimal = shared_decimal(value, kind)
         return result
 
@@ -1516,6 +1520,10 @@ def _structure(data: object, _: type = Complaint) -> Complaint:
         RecursionError,
     ) as exc:
         found = _first_custrel_error(exc)
+        if isinstance(found, _WrongJsonType) and isinstance(exc, cattrs.BaseValidationError):
+            # Name the field by its place in the document, e.g. $.history[1].seq.
+            where = [m.rpartition(" @ ")[2] for m in cattrs.transform_error(exc) if " @ " in m]
+            raise InvalidValue(where[0] if where else "json", found.value, found.allowed) from None
         if found is not None:
             raise found from None
         problems = (
