@@ -57,6 +57,30 @@ def test_importing_the_core_loads_no_heavy_library():
     assert out.strip() == "[]"
 
 
+def test_the_top_level_names_load_without_numpy_or_pyarrow():
+    code = (
+        "import sys, custrel, custrel.report.schema;"
+        "names = [custrel.CustrelError, custrel.Stage, custrel.Tier, custrel.Verdict,"
+        " custrel.Treatment, custrel.Period, custrel.analyze];"
+        "assert issubclass(custrel.CustrelError, Exception);"
+        "assert custrel.Stage.LOST.value == 'lost';"
+        "heavy = {'numpy', 'pyarrow', 'pandas', 'polars'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.strip() == "[]"
+
+
+def test_an_unknown_top_level_name_is_an_attribute_error():
+    import custrel
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = custrel.no_such_name
+
+
 def test_the_complaint_diagram_draws_every_move_the_action_table_declares(capsys):
     from custrel.complaints import ACTIONS
 

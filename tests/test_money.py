@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custrel.errors import CurrencyMismatch, InvalidValue
-from custrel.money import Money
+from custrel.money import Money, decimal_from_float, to_decimal
 from strategies_retention import amounts, currencies, same_currency_pairs
 
 
@@ -148,3 +149,57 @@ def test_equal_amounts_hash_equally_whatever_their_trailing_zeros(amount, curren
     assert hash(Money(amount, currency)) == hash(
         Money(amount.quantize(Decimal("0.0001")), currency)
     )
+
+
+# --- the one policy for turning numbers into money -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("0.05"), Decimal("0.05")),
+        (40_000, Decimal(40_000)),
+        ("40000.00", Decimal("40000.00")),
+        (Fraction(1, 4), Decimal("0.25")),
+    ],
+    ids=repr,
+)
+def test_to_decimal_takes_exact_numbers(value, expected):
+    assert to_decimal("amount", value) == expected
+
+
+@pytest.mark.parametrize("value", [0.1, 0.30000000000000004, 1e300, 0.0])
+def test_to_decimal_refuses_every_float_and_says_how_to_write_it(value):
+    with pytest.raises(InvalidValue) as caught:
+        to_decimal("margin", value)
+
+    assert caught.value.field == "margin"
+    assert f"Decimal({str(value)!r})" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [True, None, "abc", "NaN", "-Infinity", [1], Decimal("sNaN")])
+def test_to_decimal_refuses_what_is_not_a_finite_number(value):
+    with pytest.raises(InvalidValue):
+        to_decimal("amount", value)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_decimal_written_as_text_reads_back_exactly(value):
+    assert to_decimal("amount", str(value)) == value
+
+
+def test_money_takes_an_exact_fraction_and_refuses_a_float_alike():
+    assert Money.of(Fraction(1, 8), "USD") == Money.of("0.125", "USD")
+    with pytest.raises(InvalidValue):
+        Money.of(0.125, "USD")  # type: ignore[arg-type]
+
+
+def test_a_float64_result_crosses_into_decimal_only_by_name():
+    assert decimal_from_float("revenue", 0.1 + 0.2) == Decimal("0.30000000000000004")
+    assert decimal_from_float("revenue", 1234.5) == Decimal("1234.5")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1, Decimal(1), "1.5"])
+def test_decimal_from_float_refuses_non_finite_and_non_float_values(value):
+    with pytest.raises(InvalidValue):
+        decimal_from_float("revenue", value)  # type: ignore[arg-type]

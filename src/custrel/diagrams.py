@@ -18,7 +18,7 @@ __all__ = ["ACTION_TABLES", "MACHINES", "actions_markdown", "glossary_markdown",
 MACHINES: dict[str, str] = {
     "lifecycle": "custrel.lifecycle:TRANSITIONS",
     "complaints": "custrel.complaints:TRANSITIONS",
-    "win_back": "custrel.retention:WIN_BACK_TRANSITIONS",
+    "win_back": "custrel.winback:WIN_BACK_TRANSITIONS",
 }
 
 
