@@ -20,7 +20,6 @@ __all__ = [
     "count",
     "fraction",
     "non_empty",
-    "of",
     "private_text",
     "text",
     "whole",
@@ -79,19 +78,3 @@ def compensation_amount(_instance: object, attribute: attrs.Attribute[Any], valu
         raise InvalidValue(
             attribute.name, value, "an amount >= 0", "compensation is never a negative amount"
         )
-
-
-def of(*kinds: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: an instance of one of ``kinds``, else `InvalidValue` (a bool is no int).
-
-    Like ``attrs.validators.instance_of``, but the error is custrel's and names the field;
-    the value is shown by its type only, as it may be personal data.
-    """
-    names = " or ".join(k.__name__ for k in kinds)
-
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        is_bool = isinstance(value, bool) and bool not in kinds
-        if is_bool or not isinstance(value, kinds):
-            raise InvalidValue(attribute.name, f"<{type(value).__name__}>", f"a {names}")
-
-    return check

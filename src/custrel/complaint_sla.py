@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from custrel._complaint_checks import fraction, of, whole
+from custrel._complaint_checks import fraction, whole
 from custrel._labels import Labelled
-from custrel._validators import require_aware
+from custrel._validators import instance_of, require_aware
 from custrel.business_calendar import BusinessCalendar, Clock
 from custrel.complaints import (
     HANDLING_PRIORITY,
@@ -158,7 +158,7 @@ class SlaPolicy:
     key_account_step: int = attrs.field(default=1, validator=whole(0, "seniority steps"))
     at_risk_step: int = attrs.field(default=1, validator=whole(0, "seniority steps"))
     breach_step: int = attrs.field(default=2, validator=whole(0, "seniority steps"))
-    key_accounts_same_calendar_day: bool = attrs.field(default=False, validator=of(bool))
+    key_accounts_same_calendar_day: bool = attrs.field(default=False, validator=instance_of(bool))
 
 
 @attrs.frozen(kw_only=True)

@@ -60,13 +60,13 @@ from custrel._complaint_checks import (
     count,
     fraction,
     non_empty,
-    of,
     private_text,
     text,
+    whole,
 )
 from custrel._labels import Labelled
 from custrel._machine import TransitionTable
-from custrel._validators import aware, optional_aware
+from custrel._validators import aware, instance_of, optional_aware, optional_bool, optional_count
 from custrel.errors import (
     CustrelError,
     EventOutOfOrder,
@@ -376,7 +376,7 @@ class Actor:
     """
 
     id: str = attrs.field(validator=non_empty)
-    role: Role = attrs.field(validator=of(Role))
+    role: Role = attrs.field(validator=instance_of(Role))
     display_name: str = attrs.field(default="", validator=private_text, repr=False, eq=False)
 
 
@@ -387,11 +387,11 @@ class ComplaintDetails:
     product: str = attrs.field(default="", validator=text)
     model: str = attrs.field(default="", validator=text)
     production_date: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(date))
+        default=None, validator=attrs.validators.optional(instance_of(date))
     )
     batch: str = attrs.field(default="", validator=text)
     first_used: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(date))
+        default=None, validator=attrs.validators.optional(instance_of(date))
     )
     usage: str = attrs.field(default="", validator=text)
     symptoms: str = attrs.field(default="", validator=text)
@@ -407,13 +407,13 @@ class Analysis:
     often this failure has happened.
     """
 
-    severity: Severity = attrs.field(validator=of(Severity))
-    fault: Fault = attrs.field(validator=of(Fault))
+    severity: Severity = attrs.field(validator=instance_of(Severity))
+    fault: Fault = attrs.field(validator=instance_of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=fraction)
-    demand_reasonable: bool = attrs.field(default=True, validator=of(bool))
-    future_business: bool = attrs.field(default=True, validator=of(bool))
-    long_relationship: bool = attrs.field(default=False, validator=of(bool))
-    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=of(Risk))
+    demand_reasonable: bool = attrs.field(default=True, validator=instance_of(bool))
+    future_business: bool = attrs.field(default=True, validator=instance_of(bool))
+    long_relationship: bool = attrs.field(default=False, validator=instance_of(bool))
+    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=instance_of(Risk))
     occurrences: int = attrs.field(default=1, validator=count)
     summary: str = attrs.field(default="", validator=text)
 
@@ -427,7 +427,7 @@ class Analysis:
 class TaskSpec:
     """A department action an agreement needs (step 6: 通知仓管出货 …)."""
 
-    department: Department = attrs.field(validator=of(Department))
+    department: Department = attrs.field(validator=instance_of(Department))
     description: str = attrs.field(validator=non_empty)
 
 
@@ -448,13 +448,13 @@ def _remedies(
 class Override:
     """A recorded departure from the firm's compensation guideline (seed 004, mistake 8)."""
 
-    by: Actor = attrs.field(validator=of(Actor))
+    by: Actor = attrs.field(validator=instance_of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(validator=non_empty)
-    recommended_band: CompensationBand = attrs.field(validator=of(CompensationBand))
+    recommended_band: CompensationBand = attrs.field(validator=instance_of(CompensationBand))
     recommended_amount: Money | None = attrs.field(validator=compensation_amount)
     recommended_remedies: tuple[RemedyType, ...] = attrs.field(
-        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple))
+        validator=attrs.validators.deep_iterable(instance_of(RemedyType), instance_of(tuple))
     )
 
 
@@ -470,12 +470,12 @@ class Proposal:
     remedies: tuple[RemedyType, ...] = attrs.field(validator=_remedies)
     tasks: tuple[TaskSpec, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(of(TaskSpec), of(tuple)),
+        validator=attrs.validators.deep_iterable(instance_of(TaskSpec), instance_of(tuple)),
     )
     amount: Money | None = attrs.field(default=None, validator=compensation_amount)
     summary: str = attrs.field(default="", validator=text)
     override: Override | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(Override))
+        default=None, validator=attrs.validators.optional(instance_of(Override))
     )
 
 
@@ -487,30 +487,6 @@ def _check_level(_instance: object, attribute: attrs.Attribute[Any], value: obje
 def _check_next_handler(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (not isinstance(value, Actor) or not value.role.is_staff):
         raise InvalidValue(attribute.name, value, "a staff Actor (not the customer)")
-
-
-def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: ``None`` or exactly ``kind`` (a bool is not an int)."""
-
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise InvalidValue(attribute.name, value, f"None or a {kind.__name__}")
-
-    return check
-
-
-def _exactly(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: exactly ``kind`` (a bool is not an int)."""
-    optional = _optional(kind)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            raise InvalidValue(attribute.name, value, f"a {kind.__name__}")
-        optional(instance, attribute, value)
-
-    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -527,20 +503,24 @@ class Command:
             an action that takes none.
     """
 
-    action: ComplaintAction = attrs.field(validator=of(ComplaintAction))
-    actor: Actor = attrs.field(validator=of(Actor))
+    action: ComplaintAction = attrs.field(validator=instance_of(ComplaintAction))
+    actor: Actor = attrs.field(validator=instance_of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(default="", validator=text)
     details: ComplaintDetails | None = attrs.field(
-        default=None, validator=_optional(ComplaintDetails)
+        default=None, validator=instance_of(ComplaintDetails, optional=True)
     )
-    analysis: Analysis | None = attrs.field(default=None, validator=_optional(Analysis))
-    proposal: Proposal | None = attrs.field(default=None, validator=_optional(Proposal))
-    signed_by: str | None = attrs.field(default=None, validator=_optional(str))
-    task: int | None = attrs.field(default=None, validator=_optional(int))
-    satisfied: bool | None = attrs.field(default=None, validator=_optional(bool))
+    analysis: Analysis | None = attrs.field(
+        default=None, validator=instance_of(Analysis, optional=True)
+    )
+    proposal: Proposal | None = attrs.field(
+        default=None, validator=instance_of(Proposal, optional=True)
+    )
+    signed_by: str | None = attrs.field(default=None, validator=instance_of(str, optional=True))
+    task: int | None = attrs.field(default=None, validator=optional_count)
+    satisfied: bool | None = attrs.field(default=None, validator=optional_bool)
     level: Role | None = attrs.field(default=None, validator=_check_level)
-    offer: str | None = attrs.field(default=None, validator=_optional(str))
+    offer: str | None = attrs.field(default=None, validator=instance_of(str, optional=True))
     next_handler: Actor | None = attrs.field(default=None, validator=_check_next_handler)
 
     def __attrs_post_init__(self) -> None:
@@ -635,10 +615,12 @@ _PAYLOAD_FIELDS: Final = tuple(
 class Entry:
     """One line of the audit history: the command and the states it moved between."""
 
-    seq: int = attrs.field(validator=_exactly(int))
-    command: Command = attrs.field(validator=of(Command))
-    source: ComplaintState | None = attrs.field(validator=_optional(ComplaintState))
-    target: ComplaintState = attrs.field(validator=of(ComplaintState))
+    seq: int = attrs.field(validator=whole(0, "entries"))
+    command: Command = attrs.field(validator=instance_of(Command))
+    source: ComplaintState | None = attrs.field(
+        validator=instance_of(ComplaintState, optional=True)
+    )
+    target: ComplaintState = attrs.field(validator=instance_of(ComplaintState))
 
     @property
     def at(self) -> datetime:
@@ -725,8 +707,8 @@ class WorkflowPolicy:
         ),
         converter=_frozen_approvers,
     )
-    key_account_approver: Role = attrs.field(default=Role.MANAGER, validator=of(Role))
-    four_eyes: bool = attrs.field(default=True, validator=of(bool))
+    key_account_approver: Role = attrs.field(default=Role.MANAGER, validator=instance_of(Role))
+    four_eyes: bool = attrs.field(default=True, validator=instance_of(bool))
 
     @approver_by_severity.validator
     def _check_approvers(self, attribute: attrs.Attribute[Any], value: Mapping[Any, Any]) -> None:
@@ -1248,21 +1230,23 @@ class Complaint:
 
     id: str = attrs.field(validator=non_empty)
     customer: str = attrs.field(validator=non_empty)
-    channel: Channel = attrs.field(validator=of(Channel))
-    cause: ComplaintCause = attrs.field(validator=of(ComplaintCause))
-    severity: Severity = attrs.field(validator=of(Severity))
-    tier: Tier = attrs.field(validator=of(Tier))
+    channel: Channel = attrs.field(validator=instance_of(Channel))
+    cause: ComplaintCause = attrs.field(validator=instance_of(ComplaintCause))
+    severity: Severity = attrs.field(validator=instance_of(Severity))
+    tier: Tier = attrs.field(validator=instance_of(Tier))
     reported: ComplaintDetails = attrs.field(
-        factory=ComplaintDetails, validator=of(ComplaintDetails)
+        factory=ComplaintDetails, validator=instance_of(ComplaintDetails)
     )
     requested: tuple[RemedyType, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple)),
+        validator=attrs.validators.deep_iterable(instance_of(RemedyType), instance_of(tuple)),
     )
     request_note: str = attrs.field(default="", validator=private_text, repr=False)
     address: str = attrs.field(default="", validator=private_text, repr=False)
     phone: str = attrs.field(default="", validator=private_text, repr=False)
-    policy: WorkflowPolicy = attrs.field(factory=WorkflowPolicy, validator=of(WorkflowPolicy))
+    policy: WorkflowPolicy = attrs.field(
+        factory=WorkflowPolicy, validator=instance_of(WorkflowPolicy)
+    )
     history: tuple[Entry, ...]
     progress: Progress = attrs.field(init=False, repr=False)
 
