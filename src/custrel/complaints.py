@@ -76,8 +76,7 @@ from custrel.errors import (
 )
 from custrel.money import Money
 from custrel.pyramid import Tier
-from custrel.serialization import converter as shared_converter
-from custrel.serialization import make_converter
+from custrel.serialization import make_converter, parse_json, register_format
 
 __all__ = [
     "ACTIONS",
@@ -1473,21 +1472,8 @@ def from_json(text: str | bytes) -> Complaint:
         NotAuthorized: the history contains a step its actor could not take.
         GuardNotMet: the history skips a precondition (e.g. closing without a satisfied follow-up).
     """
-    if not isinstance(text, (str, bytes)):
-        raise InvalidValue("json", type(text).__name__, "JSON text (str or bytes)")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers
-        raise InvalidValue(
-            "json",
-            f"<{len(text)} characters>",
-            "a JSON object written by to_json",
-            type(exc).__name__,
-        ) from None
-    return _structure(data)
-
-
-def _structure(data: object, _: type = Complaint) -> Complaint:
+    # The checks every custrel loader makes first: UTF-8, integer length, no NaN, nesting.
+    data = parse_json(text)
     if not isinstance(data, dict):
         raise InvalidValue("json", type(data).__name__, "a JSON object written by to_json")
     try:
@@ -1522,5 +1508,4 @@ def _structure(data: object, _: type = Complaint) -> Complaint:
 
 # The one JSON entry point: ``custrel.serialization.to_json`` / ``from_json(text, Complaint)``
 # read and write a complaint exactly as `to_json` / `from_json` here do.
-shared_converter.register_unstructure_hook(Complaint, _CONVERTER.unstructure)
-shared_converter.register_structure_hook(Complaint, _structure)
+register_format(Complaint, dump=to_json, load=from_json)
