@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -51,7 +51,7 @@ from custrel.lifecycle import (
     Lifecycle,
     Stage,
 )
-from custrel.money import Money, to_decimal
+from custrel.money import Exact, Money, to_decimal
 from custrel.periods import Period
 
 if TYPE_CHECKING:
@@ -81,9 +81,9 @@ __all__ = [
     "lifetime_value",
 ]
 
-#: A rate or share given to a rule: exact numbers only — ``Decimal``, ``Fraction``, ``int``
-#: or a numeric ``str`` (see `custrel.money.to_decimal`; a ``float`` is refused).
-Rate = Union[Decimal, Fraction, int, str]  # noqa: UP007 - runtime alias, valid on 3.10
+#: A rate or share given to a rule: an exact number (`custrel.money.Exact`; a float is
+#: refused by `custrel.money.to_decimal`).
+Rate = Exact
 
 
 # --- the seeds' numbers, each named once with its source ---------------------------------
