@@ -4,14 +4,16 @@ Markers replaced at build time:
 
 - ``<!-- custrel:diagram NAME -->`` — the Mermaid diagram of a state machine's table;
 - ``<!-- custrel:table NAME -->`` — the same table as Markdown;
-- ``<!-- custrel:glossary -->`` — every labelled enum with its English and Chinese labels.
+- ``<!-- custrel:glossary -->`` — every labelled enum with its English and Chinese labels;
+- ``<!-- custrel:columns -->`` — the report's customer-table columns, from
+  ``custrel.report.schema.CUSTOMER_COLUMNS``.
 """
 
 from __future__ import annotations
 
 import re
 
-_MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary)\s*([\w-]*)\s*-->")
+_MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary|columns)\s*([\w-]*)\s*-->")
 
 
 def _render(kind: str, name: str) -> str:
@@ -19,6 +21,10 @@ def _render(kind: str, name: str) -> str:
 
     if kind == "glossary":
         return diagrams.glossary_markdown()
+    if kind == "columns":
+        from custrel.report.schema import columns_markdown
+
+        return columns_markdown()
     if kind == "diagram":
         return "```mermaid\n" + diagrams.render(name, "mermaid") + "```\n"
     return diagrams.render(name, "markdown")

@@ -39,7 +39,6 @@ from custrel.retention import (
     WORKED_EXAMPLE,
     BucketFlow,
     PaymentTiming,
-    _period_index_of_days,
     churn_cost,
     churn_reduction_what_if,
     leaky_bucket,
@@ -187,7 +186,7 @@ def test_the_bucket_of_the_batch_engine_equals_the_one_of_derive(purchases, peri
 def test_the_vectorised_period_index_agrees_with_period_index(day, period):
     number = np.array([(day - date(1970, 1, 1)).days], dtype=np.int64)
 
-    assert int(_period_index_of_days(number, period)[0]) == period.index(day)
+    assert int(period.index_days(number)[0]) == period.index(day)
 
 
 def test_a_bucket_ending_before_it_starts_is_refused():

@@ -54,7 +54,7 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
 
     from custrel.errors import InvalidValue
     from custrel.periods import Period
-    from custrel.report import ColumnMap, OnError, ReportPolicy, analyze
+    from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
     from custrel.report._render import render_table, write_rows
     from custrel.sample import SAMPLE_AS_OF, sample_path
 
@@ -83,16 +83,19 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
     show = args.progress
     if show is None:
         show = sys.stderr.isatty() and source.is_file() and source.stat().st_size > _PROGRESS_BYTES
-    report = analyze(
-        source,
-        as_of=as_of,
-        policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
-        columns=columns,
-        date_format=args.date_format,
-        on_error=args.on_error,
-        currency=args.currency,
-        progress=_progress_bar if show else None,
-    )
+    # The command owns its process, so it switches on the allocator settings the
+    # engine runs fastest with; a library call never does.
+    with allocator_settings():
+        report = analyze(
+            source,
+            as_of=as_of,
+            policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+            columns=columns,
+            date_format=args.date_format,
+            on_error=args.on_error,
+            currency=args.currency,
+            progress=_progress_bar if show else None,
+        )
     if report.counts.rows_rejected or args.on_error == OnError.SKIP.value:
         rejects = Path(args.rejects)
         report.write_rejects(rejects)
@@ -227,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"custrel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_report(commands)
+    from custrel.clv._cli import add_validate
+
+    add_validate(commands)
 
     diagram = commands.add_parser(
         "diagram",

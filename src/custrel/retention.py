@@ -74,11 +74,17 @@ __all__ = [
     "PaymentTiming",
     "Rate",
     "WorkedExample",
+    "bucket_boundaries",
+    "bucket_counts",
     "churn_cost",
     "churn_reduction_what_if",
     "leaky_bucket",
     "leaky_bucket_columns",
+    "leaky_bucket_of_counts",
     "lifetime_value",
+    "lost_customers_churn_cost",
+    "yearly_value",
+    "yearly_value_columns",
 ]
 
 #: A rate or share given to a rule: an exact number (`custrel.money.Exact`; a float is
@@ -261,7 +267,15 @@ class LeakyBucket:
         return Fraction(opened - sum(f.retained for f in self.flows), opened)
 
 
-def _boundaries(period: Period, start: date, end: date) -> list[date]:
+def bucket_boundaries(period: Period, start: date, end: date) -> list[date]:
+    """The first day of every ``period`` from ``start``'s to ``end``'s, and the day after the last.
+
+    The rows of a leaky bucket run between consecutive boundaries.
+
+    Raises:
+        InvalidValue: ``period`` not a :class:`~custrel.periods.Period`, datetimes
+            instead of dates, or ``end`` before ``start``.
+    """
     if not isinstance(period, Period):
         raise InvalidValue("period", period, "a Period member")
     for name, value in (("start", start), ("end", end)):
@@ -309,7 +323,7 @@ def leaky_bucket(
         >>> tuple((f.start, f.gained, f.lost, f.end) for f in bucket.flows)
         ((0, 1, 0, 1), (1, 1, 0, 2), (2, 0, 0, 2))
     """
-    bounds = _boundaries(period, start, end)
+    bounds = bucket_boundaries(period, start, end)
     n = len(bounds) - 1
     first_index = period.index(bounds[0])
     starts = [0] * n
@@ -391,40 +405,10 @@ _ALLOWED_BEFORE: Final[Mapping[EventKind, frozenset[int]]] = {
     )
     for kind in EventKind
 }
-_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 
 
-def _period_index_of_days(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
-    """``Period.index`` of day numbers (days since 1970-01-01), vectorised."""
-    import numpy as np
-
-    if period is not Period.DAY and len(days) >= 64:
-        # Millions of events fall on a few thousand days: convert each calendar day
-        # once and look the rest up (datetime64 conversions per event dominate).
-        low, high = int(days.min()), int(days.max())
-        if high - low < len(days):
-            table = _period_index_direct(np.arange(low, high + 1, dtype=np.int64), period)
-            looked_up: NDArray[np.int64] = table[days - low]
-            return looked_up
-    return _period_index_direct(days, period)
-
-
-def _period_index_direct(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
-    import numpy as np
-
-    if period is Period.DAY:
-        return days + _EPOCH_ORDINAL
-    if period is Period.WEEK:
-        return (days + _EPOCH_ORDINAL - 1) // 7
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    if period is Period.MONTH:
-        return months
-    if period is Period.QUARTER:
-        return months // 3
-    return months // 12
-
-
-def _int_column(name: str, values: object) -> NDArray[np.int64]:
+def _int_column(name: str, values: object) -> NDArray[np.integer[Any]]:
+    """A 1-D integer column, without a copy unless it needs widening (64-bit: int64)."""
     import numpy as np
 
     array: NDArray[Any] = np.asarray(values)
@@ -432,13 +416,17 @@ def _int_column(name: str, values: object) -> NDArray[np.int64]:
         raise InputDataError(
             "a one-dimensional array of integers", column=name, value=f"{array.dtype}{array.shape}"
         )
-    return array.astype(np.int64, copy=False)
+    return array.astype(np.int64, copy=False) if array.dtype.itemsize == 8 else array
 
 
 def _event_columns(
     events_customer: object, events_day: object, events_kind: object
 ) -> tuple[
-    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int8]
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.int8],
+    NDArray[np.int8],
 ]:
     """Check the event columns; return them with each event's membership before and after."""
     import numpy as np
@@ -461,7 +449,11 @@ def _event_columns(
             value=int(kind[row]),
         )
     same = customer[1:] == customer[:-1]
-    unsorted = np.flatnonzero((customer[1:] < customer[:-1]) | (same & (day[1:] < day[:-1])))
+    # Sorted: customers never decrease and, within one, days never do (one pass each
+    # when the columns are sorted, as the batch derivation makes them).
+    out_of_order = customer[1:] < customer[:-1]
+    out_of_order |= same & (day[1:] < day[:-1])
+    unsorted = np.flatnonzero(out_of_order)
     if unsorted.size:
         row = int(unsorted[0]) + 1
         raise InputDataError(
@@ -473,13 +465,17 @@ def _event_columns(
     before, after = _membership(customer, kind)
     first_of_customer = np.ones(len(kind), dtype=bool)
     first_of_customer[1:] = ~same
-    allowed = np.zeros((len(_KINDS), 3), dtype=bool)
+    # Legal after the previous event: a lookup by (kind, membership before) packed in
+    # one small index; a customer's first event must be one that opens a lifecycle.
+    allowed = np.zeros(len(_KINDS) * 4, dtype=bool)
     for code, event_kind in enumerate(_KINDS):
         for membership in _ALLOWED_BEFORE[event_kind]:
-            allowed[code, membership] = True
-    # a customer's first event must be one the table lets open a lifecycle
+            allowed[code * 4 + membership] = True
     opens = np.array([TRANSITIONS.can(None, k) for k in _KINDS], dtype=bool)
-    legal = np.where(first_of_customer, opens[kind], allowed[kind, before])
+    slot = kind.astype(np.int16) * 4
+    slot += before
+    legal = allowed[slot]
+    legal[first_of_customer] = opens[kind[first_of_customer]]
     illegal = np.flatnonzero(~legal)
     if illegal.size:
         row = int(illegal[0])
@@ -516,7 +512,7 @@ def leaky_bucket_columns(
             follow the customer's previous one (e.g. a defection of a non-customer).
         InvalidValue: ``end`` before ``start``.
     """
-    bounds = _boundaries(period, start, end)
+    bounds = bucket_boundaries(period, start, end)
     columns = _event_columns(events_customer, events_day, events_kind)
     return _bucket_of_counts(_bucket_counts(*columns, period, bounds), period, bounds)
 
@@ -539,28 +535,53 @@ def _membership(
     return before, after
 
 
-def _bucket_counts_trusted(
-    events_customer: NDArray[np.int64],
-    events_day: NDArray[np.int64],
-    events_kind: NDArray[np.int8],
+def bucket_counts(
+    events_customer: NDArray[np.integer[Any]] | Sequence[int],
+    events_day: NDArray[np.integer[Any]] | Sequence[int],
+    events_kind: NDArray[np.integer[Any]] | Sequence[int],
     period: Period,
     bounds: list[date],
 ) -> NDArray[np.int64]:
-    """:func:`_bucket_counts` of events known to be well formed, without the checks.
+    """The leaky bucket's counts of some customers' events, to be summed and then finished.
 
-    For :func:`custrel.lifecycle_batch.derive_stages`' own events (the report engine):
-    1-D integer columns of one length, valid kinds, sorted by (customer, day), each
-    event legal after the previous one; anything else gives a meaningless result.
     Counts add up over disjoint sets of customers: the report engine counts each
-    block of customers where it derives their stages, then sums.
+    block of customers where it derives their stages, sums the counts, and turns
+    the sum into a :class:`LeakyBucket` with :func:`leaky_bucket_of_counts`. The
+    event columns are checked as :func:`leaky_bucket_columns` checks them.
+
+    Args:
+        events_customer: customer code of each event (as in
+            :class:`custrel.lifecycle_batch.StageColumns`).
+        events_day: day number of each event.
+        events_kind: kind of each event, an index into ``tuple(EventKind)``.
+        period: the bucket's period.
+        bounds: :func:`bucket_boundaries` of the whole bucket.
+
+    Returns:
+        A (5, periods) int64 array: gained, won back, lost, churned per period, and
+        in row 4, column 0 the net change before the first period.
+
+    Raises:
+        InputDataError: malformed event columns (see :func:`leaky_bucket_columns`).
     """
-    before, after = _membership(events_customer, events_kind)
-    return _bucket_counts(events_customer, events_day, events_kind, before, after, period, bounds)
+    columns = _event_columns(events_customer, events_day, events_kind)
+    return _bucket_counts(*columns, period, bounds)
+
+
+def leaky_bucket_of_counts(
+    counts: NDArray[np.int64], period: Period, bounds: list[date]
+) -> LeakyBucket:
+    """The leaky bucket from (summed) :func:`bucket_counts`; every flow checks conservation.
+
+    Raises:
+        InvalidValue: counts that break a flow's conservation or are negative.
+    """
+    return _bucket_of_counts(counts, period, bounds)
 
 
 def _bucket_counts(
     customer: NDArray[np.integer[Any]],
-    day: NDArray[np.int64],
+    day: NDArray[np.integer[Any]],
     kind: NDArray[np.integer[Any]],
     before: NDArray[np.int8],
     after: NDArray[np.int8],
@@ -584,7 +605,7 @@ def _bucket_counts(
         (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT))
         | (kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL))
     ] = 2
-    offset = _period_index_of_days(day, period) - period.index(bounds[0])
+    offset = period.index_days(day) - period.index(bounds[0])
     earlier = offset < 0
     window = ~earlier & (offset < n)
     if bool(earlier.any()):
@@ -742,6 +763,81 @@ def churn_cost(
         revenue_per_customer,
         _rate("margin", margin),
         policy or ChurnCostPolicy(),
+    )
+
+
+#: Days in the average year of the yearly figures below (the Julian year).
+DAYS_PER_YEAR: Final = 365.25
+
+
+def yearly_value(amount: float, first_purchase: date, last_purchase: date) -> float:
+    """A customer's ``amount`` over its active span, as a yearly figure.
+
+    The active span runs from the first to the last purchase, both days counted; a
+    span shorter than a year counts as a year, so a customer seen once is not
+    extrapolated. The report uses it for the yearly revenue and profit its lost
+    customers used to bring, the inputs of :func:`churn_cost`. (The seeds give no
+    rule for a customer's yearly revenue: this is a documented decision.)
+
+    The columnar form is :func:`yearly_value_columns`.
+
+    Example:
+        >>> yearly_value(300.0, date(2024, 1, 1), date(2024, 3, 31))
+        300.0
+        >>> yearly_value(1000.0, date(2020, 1, 1), date(2023, 12, 31))  # 1,461 days: 4 years
+        250.0
+    """
+    span = float((last_purchase - first_purchase).days + 1)
+    years = max(span, DAYS_PER_YEAR) / DAYS_PER_YEAR
+    return amount / years
+
+
+def yearly_value_columns(
+    amount: NDArray[np.floating[Any]],
+    first_day: NDArray[np.integer[Any]],
+    last_day: NDArray[np.integer[Any]],
+) -> NDArray[np.float64]:
+    """Columnar :func:`yearly_value` over day numbers (days since 1970-01-01), same arithmetic.
+
+    ``tests/test_retention_yearly.py::test_yearly_value_columns_agree_with_the_scalar_rule``
+    holds the two together, bit for bit.
+    """
+    import numpy as np
+
+    last = np.asarray(last_day, dtype=np.int64)
+    span = (last - np.asarray(first_day, dtype=np.int64) + 1).astype(np.float64)
+    years = np.maximum(span, DAYS_PER_YEAR) / DAYS_PER_YEAR
+    yearly: NDArray[np.float64] = np.asarray(amount, dtype=np.float64) / years
+    return yearly
+
+
+def lost_customers_churn_cost(
+    lost: int,
+    yearly_revenue: float,
+    yearly_profit: float,
+    currency: str,
+    policy: ChurnCostPolicy | None = None,
+) -> ChurnCost | None:
+    """The churn cost a year of ``lost`` customers, from their yearly revenue and profit.
+
+    The lost customers are the period's churn (rate 1 of ``lost``); each brought the
+    mean yearly revenue, rounded to the cent, at the margin yearly profit / yearly
+    revenue, rounded to four places. ``None`` when nobody is lost, the revenue is
+    not positive, or the margin lies outside [0, 1] (a loss-making lost customer
+    costs nothing in profit; the revenue figure stays with the caller).
+
+    Raises:
+        InvalidValue: a negative or fractional ``lost``, or a bad currency code.
+    """
+    if lost == 0 or yearly_revenue <= 0:
+        return None
+    margin = yearly_profit / yearly_revenue
+    if not 0 <= margin <= 1:
+        return None
+    cent = Decimal("0.01")
+    per_customer = Money.of(Decimal(repr(yearly_revenue / lost)).quantize(cent), currency)
+    return churn_cost(
+        lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100), policy
     )
 
 

@@ -2,7 +2,7 @@
 
 CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
 iterables of :class:`~custrel.report.Transaction` records all end up here as an
-arrow table of the mapped columns; :func:`validate` then applies the issue-6
+arrow table of the mapped columns; :func:`validate` then applies the input
 rules to every row at once and returns the accepted rows as numpy columns and
 the rejected ones, each with its row, column, value and rule. Strict mode raises
 the first rejected row (the lowest row number); lenient mode keeps them all.
@@ -23,9 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from custrel.days import EPOCH as _EPOCH
 from custrel.errors import InputDataError, MissingColumn
 from custrel.report import CANONICAL_COLUMNS
-from custrel.report._summary import Pieces
+from custrel.report._rows import Pieces
+from custrel.report._units import RULE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Ingested", "RejectRule", "read_source", "validate"]
 
-_EPOCH: Final = dt.date(1970, 1, 1)
 #: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
 _THREADED_ROWS = 1_000_000
 #: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).
@@ -735,12 +736,15 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if as_of is not None:
         late = pc.greater(day, _day_number(as_of))
         checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    amount = _numeric(table[names.amount], names.amount, checks, required=True)
+    amount = _units(
+        _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
+    )
     extra: dict[str, Any] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
-            extra[field] = _numeric(table[column], column, checks, required=False)
+            values = _numeric(table[column], column, checks, required=False)
+            extra[field] = _units(values, column, checks)
 
     # The first broken rule per row, in check order (-1: none); built only when needed.
     reason: NDArray[np.int16] | None = None
@@ -800,16 +804,24 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if len(bad_rows) and reason is not None:
         keep = reason < 0
         kept = pa.array(keep)
-        code, day, amount = code[keep], day.filter(kept), amount.filter(kept)
-        extra = {k: v.filter(kept) for k, v in extra.items()}
+        code, day = code[keep], day.filter(kept)
+        amount = [np.concatenate(amount)[keep]]
+        extra = {k: [np.concatenate(v)[keep]] for k, v in extra.items()}
         # Dense codes over the customers that kept at least one row.
         used = np.bincount(code, minlength=len(ids)) > 0
         if not used.all():
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
-    rows = Pieces.of_chunks(_views(day), _views(amount), **{k: _views(v) for k, v in extra.items()})
+    rows = Pieces.of_chunks(_views(day), amount, **extra)
     return Ingested(ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted)
+
+
+def _units(values: Any, column: str, checks: list[tuple[str, Any, str]]) -> list[NDArray[np.int64]]:
+    """The values as exact units (:mod:`custrel.report._units`); inexact rows go to ``checks``."""
+    units, inexact = to_units(_views(values))
+    checks.append((column, inexact, f"{column} {RULE}"))
+    return units
 
 
 def _views(column: Any) -> list[NDArray[Any]]:
