@@ -51,7 +51,7 @@ from custrel.lifecycle import (
     Lifecycle,
     Stage,
 )
-from custrel.money import Exact, Money, to_decimal
+from custrel.money import Exact, Money, decimal_from_float, to_decimal
 from custrel.periods import Period
 
 if TYPE_CHECKING:
@@ -835,10 +835,10 @@ def lost_customers_churn_cost(
     if not 0 <= margin <= 1:
         return None
     cent = Decimal("0.01")
-    per_customer = Money.of(Decimal(repr(yearly_revenue / lost)).quantize(cent), currency)
-    return churn_cost(
-        lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100), policy
-    )
+    # The yearly figures come from the float64 engine: they cross into Decimal by name.
+    revenue_each = decimal_from_float("yearly_revenue", yearly_revenue / lost).quantize(cent)
+    share = decimal_from_float("margin", margin).quantize(cent / 100)
+    return churn_cost(lost, Decimal(1), Money.of(revenue_each, currency), share, policy)
 
 
 # --- lifetime value --------------------------------------------------------------------------
