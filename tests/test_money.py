@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custrel._validators import exact_non_negative, exact_or_unchanged
+from custrel._validators import exact_finite, exact_non_negative, exact_or_unchanged
 from custrel.errors import CurrencyMismatch, InvalidValue
 from custrel.money import Money, decimal_from_float, to_decimal
 from strategies_retention import amounts, currencies, same_currency_pairs
@@ -227,3 +227,22 @@ def test_the_shared_converter_leaves_the_refusal_to_the_validator_by_field_name(
         _Invoice(value)
 
     assert caught.value.field == "total"
+
+
+@attrs.frozen
+class _Forecast:
+    value: Decimal | None = attrs.field(
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_finite),
+    )
+
+
+def test_a_signed_money_field_takes_any_exact_number_or_none_and_refuses_a_float():
+    assert _Forecast("-12.50").value == Decimal("-12.50")
+    assert _Forecast().value is None
+    with pytest.raises(InvalidValue) as caught:
+        _Forecast(-12.5)  # type: ignore[arg-type]
+
+    assert caught.value.field == "value"
+    assert "floats are not exact" in str(caught.value)

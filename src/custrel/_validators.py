@@ -26,6 +26,7 @@ __all__ = [
     "customer_id",
     "decimal_non_negative",
     "decimal_rate",
+    "exact_finite",
     "exact_non_negative",
     "exact_or_unchanged",
     "finite",
@@ -140,6 +141,14 @@ def optional_decimal_rate(instance: object, attribute: attrs.Attribute[Any], val
     """Attrs validator: ``None`` (unknown) or a ``Decimal`` rate in [0, 1]."""
     if value is not None:
         decimal_rate(instance, attribute, value)
+
+
+def exact_finite(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: an exact, finite number of any sign (a float is refused by name)."""
+    if not isinstance(value, Decimal):
+        to_decimal(attribute.name, value)  # raises, in the policy's words
+    elif not value.is_finite():
+        raise InvalidValue(attribute.name, value, "a finite amount")
 
 
 def exact_non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
