@@ -656,13 +656,6 @@ def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[da
 # --- churn cost ------------------------------------------------------------------------------
 
 
-def _non_negative(field: str, value: object) -> Decimal:
-    number = _decimal(field, value)
-    if number < 0:
-        raise InvalidValue(field, value, "a number >= 0")
-    return number
-
-
 @attrs.frozen
 class ChurnCostPolicy:
     """The multipliers of churn-cost analysis, with the seeds' values as defaults.
