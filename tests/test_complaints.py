@@ -208,7 +208,7 @@ def test_a_refused_approver_is_told_how_senior_the_approver_must_be() -> None:
     with pytest.raises(NotAuthorized) as raised:
         c.apply(Command.make(A.APPROVE, SUPERVISOR, c.history[-1].at))
 
-    assert "department head or more senior for a medium complaint from a key customer" in str(
+    assert "department head or more senior for a medium complaint from a top customer" in str(
         raised.value
     )
 
