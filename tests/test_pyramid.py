@@ -309,6 +309,8 @@ def test_small_customer_is_ended_decisively_only_for_poor_credit_and_no_prospect
     assert any("先礼后兵" in z for z in no_prospects.reasons("zh"))
     assert with_prospects.treatment is not Treatment.TERMINATE
     assert with_prospects.step == 3
+    assert any("有发展前途" in z for z in with_prospects.reasons("zh"))
+    assert not any("亏损" in z for z in with_prospects.reasons("zh"))  # it makes a profit
 
 
 def test_the_four_small_customer_steps_are_in_the_texts_order():

@@ -1053,10 +1053,15 @@ def recommend(  # noqa: PLR0911, PLR0912, PLR0915 - one branch per step of the t
             en.append("its credit is poor but it has prospects: no decisive end")
             zh.append("信用状况差但有发展前途：不坚决淘汰")
         if assessment.net_income > 0:
-            en.append(
-                "step 3: loss-making because of service cost — serve less often, cheaper channel"
-            )
-            zh.append("第三步：服务成本造成亏损——减少服务频次，改用更经济的渠道")
+            if assessment.profit < 0:
+                en.append(
+                    "step 3: loss-making because of service cost — serve less often, "
+                    "cheaper channel"
+                )
+                zh.append("第三步：服务成本造成亏损——减少服务频次，改用更经济的渠道")
+            else:
+                en.append("step 3: serve it at lower cost and risk — cheaper channel, no credit")
+                zh.append("第三步：降低服务成本和风险——改用更经济的渠道，不再赊销")
             return done(Treatment.PHASE_OUT_COST, step.PHASE_OUT_TACTFULLY)
         fee = pol.balance_fee
         if fee is not None:
