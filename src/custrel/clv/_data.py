@@ -35,7 +35,11 @@ def as_float(name: str, values: object) -> NDArray[np.float64]:
         raise InvalidValue(name, values, "numbers (an array-like of floats)") from None
     if array.ndim > 1:
         raise InvalidValue(name, array.shape, "a scalar or a one-dimensional array-like")
-    bad = ~np.isfinite(array)
+    # A sum is finite when every term is (one pass, no temporary); only otherwise is
+    # the offending row looked for.
+    with np.errstate(all="ignore"):
+        total = array.sum()
+    bad = np.zeros(0, dtype=bool) if np.isfinite(total) else ~np.isfinite(array)
     if bad.any():
         at = int(np.flatnonzero(bad.ravel())[0])
         raise InvalidValue(f"{name}[{at}]", float(array.ravel()[at]), "a finite number")
