@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from custrel.days import EPOCH as _EPOCH
 from custrel.errors import InputDataError, InvalidValue
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ __all__ = ["FREQUENCY_GROUPS", "FrequencyRow", "TrackingRow", "Validation", "cal
 
 #: Calibration frequencies shown one by one; higher ones share the last group ("7+").
 FREQUENCY_GROUPS: Final = 7
-_EPOCH: Final = dt.date(1970, 1, 1)
 
 
 @attrs.frozen
