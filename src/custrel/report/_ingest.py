@@ -42,7 +42,7 @@ from custrel.report._rules import (
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
-from custrel.report._units import RULE, to_units
+from custrel.report._units import RULE, SCALE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -841,7 +841,9 @@ def _overflowing(
         rows = np.flatnonzero(ok & (code == broken[0]))
         running = itertools.accumulate(flat[rows].tolist())
         at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
-        rule = RejectRule.SUM_FINITE.format(customer=str(ids[broken[0]]))
+        rule = RejectRule.SUM_FINITE.format(
+            customer=str(ids[broken[0]]), limit=f"{limit // SCALE:,}"
+        )
         return column, mask, rule, at
     return None
 

@@ -68,8 +68,8 @@ class RejectRule:
     FINITE: Final = "must be finite (not NaN or infinite)"
     NON_NEGATIVE: Final = "must be zero or more"
     SUM_FINITE: Final = (
-        "the amounts of customer {customer!r} must add up to a total custrel can hold "
-        "exactly (below 922,337,203,685,477 with 4 decimal places)"
+        "the amounts of customer {customer!r} must add up to less than {limit} "
+        "(what the exact per-customer sums hold)"
     )
     FIELDS: Final = "each line must have the header's {n} fields"
     UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
