@@ -358,7 +358,7 @@ class CustomerTable:
         if kind is Kind.TEXT:
             return pa.array(self.ids, pa.string())
         if kind is Kind.LABEL:
-            members, codes = self.labels.get(key, (tuple(column.labels or ()), None))
+            members, codes = self.labels.get(key, (tuple(column.label_enum or ()), None))
             values = pa.array([m.value for m in members], pa.string())
             if codes is None:
                 return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), values)
