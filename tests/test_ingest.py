@@ -185,11 +185,12 @@ def test_a_zoned_timestamp_counts_on_its_day_as_written_on_every_path_and_in_der
         pl.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [True]}),
         pa.table({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [False]}),
         [Transaction("a", dt.date(2024, 1, 1), True)],  # type: ignore[arg-type]
+        pa.table({"customer_id": ["a"], "date": ["2024-01-01"], "amount": ["TRUE"]}),
         pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [True]}).astype(
             {"amount": object}
         ),
     ],
-    ids=["pandas", "polars", "arrow", "records", "pandas-object"],
+    ids=["pandas", "polars", "arrow", "records", "text", "pandas-object"],
 )
 def test_a_boolean_is_not_an_amount(source):
     with pytest.raises(InputDataError, match="true/false is not an amount") as caught:

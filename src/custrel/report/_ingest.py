@@ -131,6 +131,10 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
         non_finite = pc.fill_null(
             pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False
         )
+        boolean = pc.fill_null(
+            pc.match_substring_regex(array, r"^\s*(true|false)\s*$", ignore_case=True), False
+        )
+        checks.append((column, boolean, f"{column} {RejectRule.BOOLEAN}"))
         bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
         checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
         usable = pc.or_(number, non_finite)
