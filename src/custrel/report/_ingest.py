@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from custrel.days import day_number
 from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._rows import Pieces
@@ -38,7 +39,6 @@ from custrel.report._rules import (
     LAST_DAY,
     MISSING_IDS,
     RejectRule,
-    day_number,
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
@@ -680,7 +680,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
 
     day = _days(table[names.date], names.date, date_format, checks)
     if as_of is not None:
-        late = pc.greater(day, day_number(as_of))
+        late = pc.greater(day, day_number(as_of))  # a date: its own day
         checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
     amount = _units(
         _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks

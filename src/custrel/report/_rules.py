@@ -20,7 +20,6 @@ __all__ = [
     "LAST_DAY",
     "MISSING_IDS",
     "RejectRule",
-    "day_number",
     "missing_id",
 ]
 
@@ -73,13 +72,6 @@ class RejectRule:
     )
     FIELDS: Final = "each line must have the header's {n} fields"
     UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
-
-
-def day_number(value: dt.date | dt.datetime) -> int:
-    """Days since 1970-01-01 of a date, or of a datetime's own day as written."""
-    # A datetime counts on its own calendar day, as written (with or without a zone).
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return (day - _EPOCH).days
 
 
 def missing_id(value: str) -> bool:
