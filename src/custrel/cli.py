@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from custrel import __version__
 from custrel.errors import CustrelError
+
+if TYPE_CHECKING:
+    from custrel.report import Report
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -72,17 +76,15 @@ def _check_paths(source: Path, out: str | None, rejects: Path) -> None:
             raise InvalidValue("--rejects", str(rejects), "a path other than --out's file")
 
 
-def _write_report(report: object, fmt: str, out: str | None) -> None:
+def _write_report(report: Report, fmt: str, out: str | None) -> None:
     """Write the report in ``fmt`` to ``out`` (atomically) or standard output."""
     from pathlib import Path
 
     import pyarrow as pa
 
-    from custrel.report import Report
     from custrel.report._csvsafe import atomic_path, write_csv
     from custrel.report._render import render_table, write_rows
 
-    assert isinstance(report, Report)
     if fmt == "csv":
         # CSV is for people: formula-leading text is neutralised (see custrel.report._csvsafe).
         table: pa.Table = report.customers.to_arrow()
