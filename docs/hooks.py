@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 _MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary)\s*([\w-]*)\s*-->")
 _PLOT_MARKER = re.compile(r"<!-- custrel:plot\s*([\w-]+)\s*-->")
+# A Sphinx role in a docstring line quoted on a page: `:data:`X`` reads as `X`.
+_ROLE = re.compile(r":(?:py:)?[a-z]+:`~?([^`]+)`")
 
 # Chart files written by `on_post_build`, by the site-relative path they are linked from.
 _PLOTS: dict[str, str] = {}
@@ -112,7 +114,7 @@ def _render(kind: str, name: str) -> str:
     from custrel import diagrams
 
     if kind == "glossary":
-        return diagrams.glossary_markdown()
+        return _ROLE.sub(r"`\1`", diagrams.glossary_markdown())
     if kind == "diagram":
         return _diagram_html(name)
     return diagrams.render(name, "markdown")
