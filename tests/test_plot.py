@@ -176,10 +176,13 @@ def test_the_churn_cost_bars_are_the_revenue_and_profit_lost(report: Report):
 
 
 def test_an_unstated_currency_is_named_as_such_not_as_xxx(report: Report):
-    ax = plot.churn_cost(report, lang="en")
+    english = plot.churn_cost(report, lang="en").get_ylabel()
+    chinese = plot.churn_cost(report, lang="zh").get_ylabel()
 
-    assert "no currency stated" in ax.get_ylabel()
-    assert "XXX" not in ax.get_ylabel()
+    assert "no currency stated" in english
+    assert "XXX" not in english
+    if plot.cjk_font() is not None:
+        assert chinese == "每年金额（未注明币种）"
 
 
 def test_a_report_without_a_churn_cost_is_refused_naming_what_is_missing():

@@ -431,8 +431,10 @@ def churn_cost(
     ax.bar_label(bars, labels=[f"{height:,.0f}" for height in heights], padding=2)
     ax.set_xticks(list(range(len(heights))), names)
     currency = cost.revenue_per_customer.currency
-    unit = "no currency stated" if currency == "XXX" else currency
-    ax.set_ylabel(_words(f"a year ({unit})", "每年金额", lang, " · "))
+    stated = currency != "XXX"  # ISO 4217's code for "no currency"
+    unit_en = currency if stated else "no currency stated"
+    unit_zh = currency if stated else "未注明币种"
+    ax.set_ylabel(_words(f"a year ({unit_en})", f"每年金额（{unit_zh}）", lang, " · "))
     lost = float(cost.lost_customers)
     told = float(cost.people_told)
     ax.set_title(
@@ -508,8 +510,8 @@ def stage_flows(
     row_labels = [not_yet_label if i == not_yet else _name(order[i], lang) for i in keep_rows]
     ax.set_yticks(range(len(keep_rows)), row_labels)
     ax.set_xticks(range(len(keep_cols)), [_name(order[j], lang) for j in keep_cols])
-    ax.set_ylabel(_words(f"stage on {earlier.as_of}", "起始阶段", lang, " · "))
-    ax.set_xlabel(_words(f"stage on {later.as_of}", "结束阶段", lang, " · "))
+    ax.set_ylabel(_words(f"stage on {earlier.as_of}", f"{earlier.as_of} 的阶段", lang, " · "))
+    ax.set_xlabel(_words(f"stage on {later.as_of}", f"{later.as_of} 的阶段", lang, " · "))
     ax.set_title(_words("Stage flows", "客户阶段流转", lang, " · "))
     return _finish(ax, lang)
 
