@@ -7,7 +7,8 @@ naming the page and what is wrong, when:
 - a state diagram is not drawn as inline SVG (a page whose source has a diagram
   marker lacks its drawing), or a page still carries Mermaid text for a script to draw;
 - a page loads a script, stylesheet, font or image from another host;
-- a chart a page shows is missing from the site or is not an SVG drawing;
+- a chart a page shows is missing from the site or is not an SVG drawing, or a
+  generation marker (``<!-- custrel:… -->``) was left unreplaced;
 - the build's own machinery (``hooks.py``) was copied into the site.
 
 Nothing in the site is drawn by a script: the diagrams and charts are in the HTML and
@@ -36,6 +37,7 @@ REMOTE = re.compile(
 CSS_REMOTE = re.compile(r"""@import\s+(?:url\()?["']?(?:https?:)?//|url\(["']?https?://""")
 DIAGRAM_MARKER = re.compile(r"<!-- custrel:diagram\s+[\w-]+\s*-->")
 DIAGRAM = re.compile(r'<figure class="custrel-diagram">\s*<svg\b(.*?)</svg>', re.DOTALL)
+LEFT_MARKER = re.compile(r"<!-- custrel:[^>]*-->")
 PLOT_IMAGE = re.compile(r'<p class="custrel-plot"><img src="([^"]+)"')
 
 
@@ -72,7 +74,7 @@ def diagram_problems(name: str, text: str, expected: int) -> list[str]:
 
 def plot_problems(name: str, page: Path, text: str) -> list[str]:
     """Whether every chart a page shows exists next to it as an SVG drawing."""
-    problems = []
+    problems = [f"{name}: marker {m!r} not replaced" for m in LEFT_MARKER.findall(text)]
     for image in PLOT_IMAGE.findall(text):
         target = page.parent / image
         if not target.is_file():

@@ -151,8 +151,9 @@ def test_the_site_check_passes_a_page_drawn_offline(tmp_path: Path):
         ),
         ('class="node"', 'class="mermaid"'),
         ("<p>See", '<pre class="mermaid">stateDiagram-v2\n A --> B</pre><p>See'),
+        ("<p>See", "<!-- custrel:plot pyramid --><p>See"),
     ],
-    ids=["raw role", "remote script", "web font", "undrawn diagram", "mermaid text"],
+    ids=["raw role", "remote script", "web font", "undrawn diagram", "mermaid text", "marker"],
 )
 def test_the_site_check_finds_what_a_reader_offline_would_meet(
     tmp_path: Path, broken: str, problem: str
