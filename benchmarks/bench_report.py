@@ -73,14 +73,17 @@ def run_engine(engine: str, csv: str, out: str) -> None:
     if engine in ("custrel-summary", "custrel-report"):
         import datetime as dt
 
-        from custrel.report import analyze, summarize
+        from custrel.report import allocator_settings, analyze, summarize
 
         as_of = dt.date.fromisoformat(AS_OF)
-        report = (
-            summarize(csv, as_of=as_of)
-            if engine == "custrel-summary"
-            else analyze(csv, as_of=as_of)
-        )
+        # As `custrel report` runs: the command switches on the allocator settings for
+        # its own process (a library call leaves them alone).
+        with allocator_settings():
+            report = (
+                summarize(csv, as_of=as_of)
+                if engine == "custrel-summary"
+                else analyze(csv, as_of=as_of)
+            )
         elapsed = time.perf_counter() - t0
         table = report.customers.to_arrow().select(
             ["customer_id", "frequency", "recency", "T", "monetary_value"]

@@ -6,6 +6,8 @@ Markers replaced at build time:
   (Graphviz ``dot``, run at build time, so the site needs no script and no network);
 - ``<!-- custrel:table NAME -->`` — the same table as Markdown;
 - ``<!-- custrel:glossary -->`` — every labelled enum with its English and Chinese labels;
+- ``<!-- custrel:columns -->`` — the report's customer-table columns, from
+  ``custrel.report.schema.CUSTOMER_COLUMNS``;
 - ``<!-- custrel:plot NAME -->`` — a chart of the bundled sample drawn by ``custrel.plot``
   (``plots.md``), written into the built site as an SVG file.
 """
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.pages import Page
 
-_MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary)\s*([\w-]*)\s*-->")
+_MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary|columns)\s*([\w-]*)\s*-->")
 _PLOT_MARKER = re.compile(r"<!-- custrel:plot\s*([\w-]+)\s*-->")
 # A Sphinx role in a docstring line quoted on a page: `:data:`X`` reads as `X`.
 _ROLE = re.compile(r":(?:py:)?[a-z]+:`~?([^`]+)`")
@@ -115,6 +117,10 @@ def _render(kind: str, name: str) -> str:
 
     if kind == "glossary":
         return _ROLE.sub(r"`\1`", diagrams.glossary_markdown())
+    if kind == "columns":
+        from custrel.report.schema import columns_markdown
+
+        return columns_markdown()
     if kind == "diagram":
         return _diagram_html(name)
     return diagrams.render(name, "markdown")

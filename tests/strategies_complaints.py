@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import strategies as st
 
 from custrel.business_calendar import CHINA_STANDARD_TIME, BusinessCalendar
+from custrel.compensation import CompensationCase
 from custrel.complaints import (
     Actor,
     Analysis,
     Channel,
     Command,
-    CompensationCase,
     Complaint,
     ComplaintAction,
     ComplaintCause,
@@ -35,12 +35,13 @@ S = ComplaintState
 T0 = datetime(2025, 3, 3, 9, 30, tzinfo=CHINA_STANDARD_TIME)  # a Monday
 CUSTOMER = "ACME Ltd"
 
-RECORDER = Actor("Li Na", Role.RECORDER)
-SERVICE = Actor("Wang Wei", Role.SERVICE)
-SUPERVISOR = Actor("Chen Jie", Role.SUPERVISOR)
-MANAGER = Actor("Zhao Lei", Role.MANAGER)
-EXECUTIVE = Actor("Sun Hong", Role.EXECUTIVE)
-THE_CUSTOMER = Actor(CUSTOMER, Role.CUSTOMER)
+RECORDER = Actor("S-101", Role.RECORDER, "Li Na")
+SERVICE = Actor("S-102", Role.SERVICE, "Wang Wei")
+COLLEAGUE = Actor("S-103", Role.SERVICE, "Zhou Min")
+SUPERVISOR = Actor("S-104", Role.SUPERVISOR, "Chen Jie")
+MANAGER = Actor("S-105", Role.MANAGER, "Zhao Lei")
+EXECUTIVE = Actor("S-106", Role.EXECUTIVE, "Sun Hong")
+THE_CUSTOMER = Actor(CUSTOMER, Role.CUSTOMER, "Mr Zhang of ACME")
 
 timezones = st.sampled_from(
     [
@@ -75,9 +76,9 @@ def analysis(
 
 
 def proposal(tasks: int = 1) -> Proposal:
-    """A proposal with ``tasks`` warehouse actions."""
+    """A proposal with ``tasks`` warehouse actions: an apology with an assurance, a replacement."""
     return Proposal(
-        remedies=(RemedyType.APOLOGY, RemedyType.REPLACEMENT),
+        remedies=(RemedyType.APOLOGY, RemedyType.ASSURANCE_LETTER, RemedyType.REPLACEMENT),
         tasks=tuple(TaskSpec(Department.WAREHOUSE, f"ship item {i}") for i in range(tasks)),
     )
 
@@ -137,6 +138,12 @@ def command_for(complaint: Complaint, action: ComplaintAction, at: datetime) -> 
         return Command.escalate(SERVICE, at, Role.EXECUTIVE, "key account")
     if action is A.OFFER_CROSS_SELL:
         return Command.offer_cross_sell(SERVICE, at, "extended warranty")
+    if action is A.HAND_OVER:
+        handler = p.handler if p.handler is not None else SERVICE
+        to = COLLEAGUE if handler.id != COLLEAGUE.id else SERVICE
+        return Command.hand_over(handler, at, to, "needs a specialist")
+    if action is A.ACCEPT_HANDOVER:
+        return Command.make(action, p.next_handler if p.next_handler else COLLEAGUE, at)
     return Command.make(action, SERVICE, at)
 
 

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for transaction logs (issue 6)."""
+"""Hypothesis strategies for transaction logs."""
 
 from __future__ import annotations
 

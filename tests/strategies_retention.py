@@ -1,15 +1,17 @@
-"""Hypothesis strategies for retention and money."""
+"""Hypothesis strategies for retention, satisfaction, win-back cases and money."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from custrel.lifecycle import Lifecycle
+from custrel.countermeasures import ChurnCause, Countermeasure
+from custrel.lifecycle import Defected, Lifecycle, Purchased, Stage
 from custrel.money import Money
-from custrel.retention import SatisfactionLevel, SurveyResponse
+from custrel.satisfaction import SatisfactionLevel, SurveyResponse
+from custrel.winback import WinBackAction, WinBackCase
 from strategies import legal_histories
 
 currencies = st.sampled_from(["USD", "CNY", "EUR", "JPY"])
@@ -49,3 +51,33 @@ survey_responses = st.builds(
     will_repurchase=st.none() | st.booleans(),
     recommend=st.none() | st.integers(0, 10),
 )
+
+
+@st.composite
+def win_back_cases(draw: st.DrawFn) -> WinBackCase:
+    """A win-back case walked through its table by the commands, at non-decreasing times."""
+    defected = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    lost = Lifecycle(
+        "c1",
+        [
+            Purchased(defected - timedelta(days=30)),
+            Defected(defected, cause=draw(st.sampled_from(list(ChurnCause)))),
+        ],
+    )
+    case = WinBackCase.open(lost)
+    for _ in range(draw(st.integers(0, 6))):
+        allowed = case.allowed_actions()
+        if not allowed:
+            break
+        action = draw(st.sampled_from(allowed))
+        when = case.last_at + timedelta(hours=draw(st.integers(0, 500)))
+        if action is WinBackAction.LEARN_REASON:
+            reason = draw(st.none() | st.text(max_size=12))
+            case = case.learn_reason(when, draw(st.sampled_from(list(ChurnCause))), reason)
+        elif action is WinBackAction.TAKE_COUNTERMEASURE:
+            case = case.take_countermeasure(when, draw(st.sampled_from(list(Countermeasure))))
+        elif action is WinBackAction.WIN_BACK:
+            case = case.win_back(when, to=draw(st.sampled_from([Stage.REPEAT, Stage.LOYAL])))[0]
+        else:
+            case = case.give_up(when)[0]
+    return case

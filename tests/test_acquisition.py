@@ -439,3 +439,88 @@ def test_a_prospect_needs_an_aware_time_and_an_id():
         Prospect("p", "inbound", T0)  # type: ignore[arg-type]
     with pytest.raises(InvalidValue, match="origin"):
         Prospect.inbound("p", T0).also("targeted")  # type: ignore[arg-type]
+
+
+# --- qualified prospects, contact dimensions, the moment of truth ---------------------------
+
+
+def test_a_qualified_prospect_sits_between_potential_and_actual_customers():
+    # Seed 002: "把潜在客户变为“准客户”，再变为现实客户".
+    from datetime import datetime, timezone
+
+    from custrel.acquisition import Prospect, ProspectStatus
+
+    p = Prospect.inbound("p1", datetime(2026, 3, 2, tzinfo=timezone.utc))
+
+    assert [s.zh for s in ProspectStatus] == ["潜在客户", "准客户", "现实客户"]
+    assert p.status is ProspectStatus.POTENTIAL
+    assert p.qualify().status is ProspectStatus.QUALIFIED
+    assert p.qualify().stage is p.stage  # the lifecycle stage is about origin, not interest
+
+
+def test_contacts_are_classified_along_seed_002s_four_dimensions_in_its_order():
+    from custrel.acquisition import (
+        ContactDirection,
+        ContactForce,
+        ContactInitiation,
+        ContactParty,
+    )
+
+    assert [m.zh for m in ContactInitiation] == ["人为接触", "自发接触"]
+    assert [m.zh for m in ContactForce] == ["硬接触", "软接触"]
+    assert [m.zh for m in ContactDirection] == ["主动接触", "被动接触"]
+    assert [m.value for m in ContactParty] == ["first", "second", "third"]
+
+
+def test_every_contact_is_a_moment_of_truth_and_an_active_one_names_its_party():
+    from custrel.acquisition import (
+        MOMENT_OF_TRUTH,
+        Contact,
+        ContactDirection,
+        ContactForce,
+        ContactInitiation,
+        ContactParty,
+        ContactType,
+        MeetingRule,
+    )
+
+    kept = set(MeetingRule) - {MeetingRule.SURPRISE}
+    c = Contact(
+        ContactType.PERSONAL,
+        ContactInitiation.SPONTANEOUS,
+        ContactForce.SOFT,
+        ContactDirection.ACTIVE,
+        ContactParty.SECOND,
+        rules_kept=kept,
+    )
+
+    assert c.moment_of_truth
+    assert "关键时刻" in MOMENT_OF_TRUTH.zh
+    assert c.broken_rules() == (MeetingRule.SURPRISE,)
+    with pytest.raises(InvalidValue):
+        Contact(
+            ContactType.PERSONAL,
+            ContactInitiation.DELIBERATE,
+            ContactForce.SOFT,
+            ContactDirection.ACTIVE,
+        )
+
+
+def test_no_user_facing_acquisition_text_names_our_source_files():
+    from custrel import acquisition
+
+    texts = []
+    for catalogue in (
+        acquisition.PROSPECTING_METHODS,
+        acquisition.ROUTES,
+        acquisition.CONTACT_TYPES,
+        acquisition.FIRST_MEETING_RULES,
+        acquisition.REPEAT_VISIT_INCENTIVES,
+    ):
+        for entry in catalogue.values():
+            texts += [entry.description.en, entry.description.zh]
+            texts += [
+                t for point in (*entry.pros, *entry.cons) for t in (point.text.en, point.text.zh)
+            ]
+
+    assert not [t for t in texts if "种子" in t or "seed 00" in t]

@@ -629,21 +629,18 @@ def test_sorted_input_in_small_blocks_gives_the_same_stages_as_shuffled_input(cu
             AS_OF,
             policy,
         )
-        # The report engine's trusted entry: the summary vouches for the occasions.
-        first = np.ones(len(codes), dtype=bool)
-        first[1:] = np.diff(codes) != 0
-        blocks = lifecycle_batch._derive_blocks(
+        # The report engine's entry: sorted occasions in blocks of whole customers.
+        blocks = lifecycle_batch.derive_stage_blocks(
             np.array(codes, dtype=np.int32),
             np.array(days, dtype=np.int32),
             len(customers),
             AS_OF,
             policy,
-            first=first,
         )
     finally:
         lifecycle_batch._BLOCK = saved
 
     for name in ("stage", "peak", "n_occasions", "events_customer", "events_day", "events_kind"):
         assert np.array_equal(getattr(fast, name), getattr(general, name)), name
-        trusted = np.concatenate([getattr(block, name) for block, _ in blocks])
-        assert np.array_equal(trusted, getattr(general, name)), name
+        in_blocks = np.concatenate([getattr(block, name) for block, _ in blocks])
+        assert np.array_equal(in_blocks, getattr(general, name)), name

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from custrel._validators import exact_finite, exact_non_negative, exact_or_unchanged
 from custrel.errors import CurrencyMismatch, InvalidValue
-from custrel.money import Money
+from custrel.money import Money, decimal_from_float, to_decimal
 from strategies_retention import amounts, currencies, same_currency_pairs
 
 
@@ -148,3 +151,98 @@ def test_equal_amounts_hash_equally_whatever_their_trailing_zeros(amount, curren
     assert hash(Money(amount, currency)) == hash(
         Money(amount.quantize(Decimal("0.0001")), currency)
     )
+
+
+# --- the one policy for turning numbers into money -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("0.05"), Decimal("0.05")),
+        (40_000, Decimal(40_000)),
+        ("40000.00", Decimal("40000.00")),
+        (Fraction(1, 4), Decimal("0.25")),
+    ],
+    ids=repr,
+)
+def test_to_decimal_takes_exact_numbers(value, expected):
+    assert to_decimal("amount", value) == expected
+
+
+@pytest.mark.parametrize("value", [0.1, 0.30000000000000004, 1e300, 0.0])
+def test_to_decimal_refuses_every_float_and_says_how_to_write_it(value):
+    with pytest.raises(InvalidValue) as caught:
+        to_decimal("margin", value)
+
+    assert caught.value.field == "margin"
+    assert f"Decimal({str(value)!r})" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [True, None, "abc", "NaN", "-Infinity", [1], Decimal("sNaN")])
+def test_to_decimal_refuses_what_is_not_a_finite_number(value):
+    with pytest.raises(InvalidValue):
+        to_decimal("amount", value)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_decimal_written_as_text_reads_back_exactly(value):
+    assert to_decimal("amount", str(value)) == value
+
+
+def test_money_takes_an_exact_fraction_and_refuses_a_float_alike():
+    assert Money.of(Fraction(1, 8), "USD") == Money.of("0.125", "USD")
+    with pytest.raises(InvalidValue):
+        Money.of(0.125, "USD")  # type: ignore[arg-type]
+
+
+def test_a_float64_result_crosses_into_decimal_only_by_name():
+    assert decimal_from_float("revenue", 0.1 + 0.2) == Decimal("0.30000000000000004")
+    assert decimal_from_float("revenue", 1234.5) == Decimal("1234.5")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1, Decimal(1), "1.5"])
+def test_decimal_from_float_refuses_non_finite_and_non_float_values(value):
+    with pytest.raises(InvalidValue):
+        decimal_from_float("revenue", value)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class _Invoice:
+    total: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+
+
+def test_the_shared_converter_stores_exact_numbers_and_refuses_a_float_by_field_name():
+    assert _Invoice("12.50").total == Decimal("12.50")
+    assert _Invoice(Fraction(1, 2)).total == Decimal("0.5")
+    with pytest.raises(InvalidValue) as caught:
+        _Invoice(12.5)  # type: ignore[arg-type]
+
+    assert caught.value.field == "total"
+
+
+@pytest.mark.parametrize("value", [True, "abc", "NaN", "-1", None])
+def test_the_shared_converter_leaves_the_refusal_to_the_validator_by_field_name(value):
+    with pytest.raises(InvalidValue) as caught:
+        _Invoice(value)
+
+    assert caught.value.field == "total"
+
+
+@attrs.frozen
+class _Forecast:
+    value: Decimal | None = attrs.field(
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_finite),
+    )
+
+
+def test_a_signed_money_field_takes_any_exact_number_or_none_and_refuses_a_float():
+    assert _Forecast("-12.50").value == Decimal("-12.50")
+    assert _Forecast().value is None
+    with pytest.raises(InvalidValue) as caught:
+        _Forecast(-12.5)  # type: ignore[arg-type]
+
+    assert caught.value.field == "value"
+    assert "floats are not exact" in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -14,7 +15,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from custrel import serialization
-from custrel.errors import InvalidValue, NotAuthorized, PurposeNotPermitted
+from custrel.errors import CustrelError, InvalidValue, NotAuthorized, PurposeNotPermitted
 from custrel.money import Money
 from custrel.profile import (
     DEFAULT_ACCESS_POLICY,
@@ -613,3 +614,113 @@ def test_with_datum_checks_the_kind_like_the_constructor():
 def test_profiles_are_frozen_values(profile):
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         profile.customer_id = "other"  # type: ignore[misc]
+
+
+# --- no leaks through errors ----------------------------------------------------------------
+
+_GROUP_FIELDS = [
+    (profile_type, group_type.group.value)
+    for profile_type in (IndividualProfile, EnterpriseProfile)
+    for group_type in profile_type._GROUPS
+]
+
+
+@pytest.mark.parametrize(
+    ("profile_type", "group"), _GROUP_FIELDS, ids=[f"{t.__name__}.{g}" for t, g in _GROUP_FIELDS]
+)
+def test_a_dict_passed_for_a_group_is_refused_without_showing_its_values(profile_type, group):
+    secret = {"name": f"{MARK}王芳{MARK}", "id_number": ID_NUMBER}
+
+    with pytest.raises(InvalidValue) as caught:
+        profile_type("c1", **{group: secret})
+
+    error = caught.value
+    assert error.field == group
+    assert_no_needle(f"{error} {error!r} {error.value!r} {error.args!r}", [MARK, ID_NUMBER, "王芳"])
+
+
+@pytest.mark.parametrize("purposes", [ID_NUMBER, [ID_NUMBER], 13800138000])
+def test_a_value_passed_where_the_purposes_belong_is_refused_without_echoing_it(purposes):
+    with pytest.raises(InvalidValue) as caught:
+        Datum({Purpose.SERVICE}, purposes)
+
+    error = caught.value
+    assert error.field == "purposes"
+    assert_no_needle(f"{error} {error.value!r}", [ID_NUMBER, "13800138000"])
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda entry: entry.update(purposes=[ID_NUMBER]),
+        lambda entry: entry.update(purposes=ID_NUMBER),
+        lambda entry: entry.update(sensitivity=ID_NUMBER),
+    ],
+    ids=["a purpose", "the purposes list", "the sensitivity"],
+)
+def test_personal_data_planted_in_an_import_is_refused_without_echoing_it(tamper):
+    document = json.loads(export_json(sample_individual(), role=Role.DATA_CUSTODIAN))
+    tamper(document["basic"]["name"])
+
+    with pytest.raises(InvalidValue) as caught:
+        import_json(json.dumps(document), IndividualProfile)
+
+    assert_no_needle(str(caught.value), [ID_NUMBER])
+
+
+# --- arbitrary input to the custodian's import -------------------------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    _json_values
+    | st.fixed_dictionaries({"customer_id": st.just("c1")}, optional={"basic": _json_values}),
+    st.sampled_from([IndividualProfile, EnterpriseProfile]),
+)
+def test_arbitrary_json_imports_as_a_profile_or_a_custrel_error(value, profile_type):
+    try:
+        profile = import_json(json.dumps(value), profile_type)
+    except CustrelError:
+        return
+
+    assert import_json(export_json(profile, role=Role.DATA_CUSTODIAN), profile_type) == profile
+
+
+@given(st.binary(max_size=64))
+def test_arbitrary_bytes_import_as_a_profile_or_a_custrel_error(data):
+    with contextlib.suppress(CustrelError):
+        import_json(data, IndividualProfile)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ('{"customer_id": "c1", "basic": {"name": "' + ID_NUMBER).encode() + b'\xff"}}',
+        '{"customer_id": "c1", "note": "' + ID_NUMBER + '", "n": ' + "9" * 5_000 + "}",
+        '{"customer_id": "' + ID_NUMBER + '"' + "[" * 100_000,
+    ],
+    ids=["invalid UTF-8", "5,000 digits", "deep nesting"],
+)
+def test_hostile_import_text_is_refused_without_echoing_it(text):
+    with pytest.raises(InvalidValue) as caught:
+        import_json(text, IndividualProfile)
+
+    assert_no_needle(str(caught.value), [ID_NUMBER])
+
+
+def test_a_value_passed_where_the_purpose_or_role_belongs_is_refused_without_echoing_it():
+    profile = sample_individual()
+
+    with pytest.raises(InvalidValue) as by_purpose:
+        profile.reveal("basic.name", ID_NUMBER)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue) as by_role:
+        profile.reveal("basic.name", Purpose.SERVICE, role=ID_NUMBER)  # type: ignore[arg-type]
+
+    assert_no_needle(f"{by_purpose.value} {by_role.value}", [ID_NUMBER])

@@ -2,19 +2,31 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from fractions import Fraction
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from custrel.errors import InputDataError, InvalidValue
+from custrel.lifecycle import Stage
+from custrel.periods import Period
 from custrel.pyramid import (
+    BARCLAYS_PERSONAL_BANKING,
     HSBC_BALANCE_FEE,
+    SEED_TIER_POLICIES,
+    VISITING_SHARE_OF_YEAR,
+    BalanceFee,
     EffortShares,
+    KeyAccountDuty,
     Move,
+    PaymentTerms,
+    SmallCustomerStep,
     Tier,
     TierCutoffs,
+    TierPolicy,
     Treatment,
     allocate_effort,
     build_pyramid,
@@ -23,8 +35,18 @@ from custrel.pyramid import (
     stabilise,
     tier_codes,
     treatment_codes,
+    visiting_days,
 )
-from custrel.scoring import CustomerMetrics, Direction, assess, assess_columns, assess_trend
+from custrel.scoring import (
+    CustomerMetrics,
+    Direction,
+    Standing,
+    Verdict,
+    assess,
+    assess_columns,
+    assess_trend,
+    settle,
+)
 from strategies_scoring import (
     distinct_positive_values,
     float_values,
@@ -278,11 +300,174 @@ def small(**overrides: object) -> CustomerMetrics:
     return CustomerMetrics(**base)  # type: ignore[arg-type]
 
 
-def test_small_customer_with_bad_debt_is_terminated_at_step_4():
-    r = recommend(Tier.SMALL, assess(small(bad_debt=10, trend=0.5)))
+def test_small_customer_is_ended_decisively_only_for_poor_credit_and_no_prospects():
+    # "如银行对信用状况差、没有发展前途的劣质客户采取停贷、清算等措施": both conditions.
+    no_prospects = recommend(Tier.SMALL, assess(small(bad_debt=10, trend=-0.2)))
+    with_prospects = recommend(Tier.SMALL, assess(small(bad_debt=10, trend=0.5)))
 
-    assert (r.treatment, r.step) == (Treatment.TERMINATE, 4)
-    assert any("先礼后兵" in z for z in r.reasons("zh"))
+    assert (no_prospects.treatment, no_prospects.step) == (Treatment.TERMINATE, 4)
+    assert any("先礼后兵" in z for z in no_prospects.reasons("zh"))
+    assert with_prospects.treatment is not Treatment.TERMINATE
+    assert with_prospects.step == 3
+    assert any("有发展前途" in z for z in with_prospects.reasons("zh"))
+    assert not any("亏损" in z for z in with_prospects.reasons("zh"))  # it makes a profit
+
+
+def test_the_four_small_customer_steps_are_in_the_texts_order():
+    assert [(s.number, s.zh) for s in SmallCustomerStep] == [
+        (1, "判断有没有升级的可能"),
+        (2, "考虑是不是非淘汰不可"),
+        (3, "有理有节地淘汰"),
+        (4, "坚决淘汰劣质客户（信用状况差、没有发展前途）"),
+    ]
+
+
+def test_a_growing_profitable_small_customer_with_one_dispute_is_nurtured():
+    a = assess(small(revenue=1000, cost_of_goods=500, cost_to_serve=60, disputes=1, trend=0.3))
+
+    r = recommend(Tier.SMALL, a)
+
+    assert a.verdict is not Verdict.BAD
+    assert (r.treatment, r.step) == (Treatment.NURTURE, 1)
+
+
+def test_the_loss_making_student_is_nurtured_when_the_firm_states_its_future_value():
+    # "如目前还是赔钱客户的大学生，可能在就业后会成为好客户".
+    student = small(revenue=40, cost_of_goods=20, cost_to_serve=30, trend=0.0)
+    flagged = attrs.evolve(student, stated_potential=True)
+    valued = attrs.evolve(student, expected_lifetime_value=Decimal(3000))
+
+    plain = recommend(Tier.SMALL, assess(student))
+
+    assert plain.treatment is Treatment.PHASE_OUT_COST
+    assert recommend(Tier.SMALL, assess(flagged)).treatment is Treatment.NURTURE
+    assert recommend(Tier.SMALL, assess(valued)).treatment is Treatment.NURTURE
+
+
+def test_a_provisional_no_credit_mark_is_tracked_not_terminated():
+    # One window of 120 days late: not yet settled, so the small customer is tracked.
+    a = assess(small(max_days_late=120, trend=None, cost_to_serve=60))
+
+    r = recommend(Tier.SMALL, a)
+
+    assert a.provisional
+    assert (r.treatment, r.step) == (Treatment.TRACK, 1)
+
+
+def test_a_no_credit_verdict_held_across_windows_is_ended_decisively():
+    late = small(max_days_late=120, trend=-0.2, cost_of_goods=120)
+
+    settled = settle([assess(late), assess(late)])
+
+    assert settled.standing is Standing.SETTLED
+    assert recommend(Tier.SMALL, settled).treatment is Treatment.TERMINATE
+    assert recommend(Tier.SMALL, assess(late)).treatment is Treatment.PHASE_OUT_PRICE
+
+
+def test_a_lost_customer_is_contacted_and_won_back_or_let_go_not_given_its_tier_treatment():
+    worth = assess(small(revenue=1000, cost_of_goods=500))
+    not_worth = assess(small(cost_of_goods=120, trend=-0.5))
+
+    back = recommend(Tier.KEY, worth, stage=Stage.LOST)
+    gone = recommend(Tier.SMALL, not_worth, stage=Stage.LOST)
+
+    assert back.treatment is Treatment.WIN_BACK
+    assert gone.treatment is Treatment.LET_GO
+    assert any("了解其流失原因" in z or "流失原因" in z for z in gone.reasons("zh"))
+
+
+def test_a_declining_key_account_is_supported_and_watched_for_bad_debt():
+    a = assess(small(revenue=1000))
+    worse = assess_trend([assess(small(revenue=1000)), assess(small(revenue=60))])
+
+    r = recommend(Tier.KEY, a, worse)
+
+    assert r.treatment is Treatment.KEY_ACCOUNT_SUPPORT
+    assert "倒账" in r.treatment.zh
+
+
+def test_the_hsbc_fee_reads_with_its_period_and_currency_in_both_languages():
+    # "香港汇丰银行对存款不足5000港元的储户每月征收40港元的服务费".
+    assert HSBC_BALANCE_FEE.text("en") == "a fee of HKD 40 a month on balances below HKD 5,000"
+    assert HSBC_BALANCE_FEE.text("zh") == "对余额不足5000港元的客户每月收取40港元服务费"
+    r = recommend(Tier.SMALL, assess(small(cost_of_goods=120)))
+    assert any("每月收取40港元" in z for z in r.reasons("zh"))
+
+
+def test_a_yearly_cny_fee_reads_naturally_too():
+    fee = BalanceFee(Decimal(10_000), Decimal(100), "CNY", Period.YEAR)
+
+    assert fee.text("en") == "a fee of CNY 100 a year on balances below CNY 10,000"
+    assert fee.text("zh") == "对余额不足10000元的客户每年收取100元服务费"
+
+
+def test_large_key_accounts_get_their_own_manager_and_smaller_ones_share():
+    # "要给重要的关键客户安排一名优秀的客户经理…规模较小的关键客户可以几个客户安排一个客户经理".
+    key, major = SEED_TIER_POLICIES[Tier.KEY], SEED_TIER_POLICIES[Tier.MAJOR]
+
+    assert key.clients_per_manager == 1
+    assert key.dedicated_manager
+    assert major.clients_per_manager is not None
+    assert 1 < major.clients_per_manager < BARCLAYS_PERSONAL_BANKING.clients_per_manager
+    assert not major.dedicated_manager
+
+
+def test_barclays_is_a_named_personal_banking_example():
+    b = BARCLAYS_PERSONAL_BANKING
+
+    assert (b.clients_per_manager, b.assistants_per_manager, b.currency) == (300, 1, "GBP")
+    assert (b.key_threshold, b.private_banking_threshold) == (Decimal(50_000), Decimal(250_000))
+    assert "巴克莱" in b.name.zh
+
+
+def test_invented_cadences_are_marked_as_decisions():
+    for tier in (Tier.KEY, Tier.MAJOR):
+        policy = SEED_TIER_POLICIES[tier]
+        assert policy.visit_cadence is not None
+        assert "visit_cadence" in policy.decided
+    assert "clients_per_manager" in SEED_TIER_POLICIES[Tier.MAJOR].decided
+    assert "clients_per_manager" not in SEED_TIER_POLICIES[Tier.KEY].decided
+
+
+def test_seed_tier_policies_cover_every_tier_and_favour_key_accounts():
+    policies = [SEED_TIER_POLICIES[t] for t in Tier]
+
+    assert [p.tier for p in policies] == list(Tier)
+    assert [p.complaint_priority for p in policies] == [1, 1, 2, 3]
+    assert [p.priority_supply for p in policies] == [True, True, False, False]
+    assert SEED_TIER_POLICIES[Tier.SMALL].payment_terms is PaymentTerms.CASH_OR_PREPAY
+    assert all(p.duties == tuple(KeyAccountDuty) for p in policies[:2])
+    assert all(p.duties == () for p in policies[2:])
+    for p in policies:
+        assert p.decided <= {f.name for f in attrs.fields(TierPolicy)}
+
+
+def test_the_key_account_duties_are_in_the_texts_order():
+    assert [d.value for d in KeyAccountDuty] == [
+        "dedicated_unit",
+        "account_manager",
+        "watch_decline",
+        "concentrate_resources",
+        "priority_supply",
+        "financial_benefits",
+        "vip_channel",
+        "special_care",
+        "planned_visits",
+        "seek_opinions",
+        "complaints_first",
+        "two_way_communication",
+        "celebrate_milestones",
+    ]
+    assert "倒账" in KeyAccountDuty.WATCH_DECLINE.zh
+    assert "比价格优惠更受看重" in KeyAccountDuty.SPECIAL_CARE.zh
+
+
+def test_a_third_of_a_managers_year_goes_to_visits():
+    # "每年大约有1/3的时间是在拜访客户中度过的，其中关键客户正是他们拜访的主要对象".
+    assert visiting_days(300) == 100
+    assert Fraction(1, 3) == VISITING_SHARE_OF_YEAR
+    with pytest.raises(InvalidValue):
+        visiting_days(-1)
 
 
 def test_small_growing_customer_is_nurtured_at_step_1():
@@ -349,21 +534,32 @@ def test_treatment_codes_agree_with_recommend(rows, data):
         st.lists(st.sampled_from(list(Direction)), min_size=len(rows), max_size=len(rows))
     )
     windows = data.draw(st.lists(st.integers(1, 4), min_size=len(rows), max_size=len(rows)))
+    settled = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    stages = data.draw(
+        st.lists(st.sampled_from(list(Stage)), min_size=len(rows), max_size=len(rows))
+    )
     tier_index = {t: i for i, t in enumerate(Tier)}
     dir_index = {d: i for i, d in enumerate(Direction)}
+    stage_index = {s: i for i, s in enumerate(Stage)}
+    assessed = assess_columns(to_columns(rows))
 
     codes = treatment_codes(
         np.array([tier_index[t] for t in tiers], dtype=np.int8),
-        assess_columns(to_columns(rows)),
+        assessed,
         directions=np.array([dir_index[d] for d in dirs], dtype=np.int8),
         windows=np.array(windows),
+        settled=np.array(settled, dtype=bool) | assessed.hard_evidence,
+        stages=np.array([stage_index[s] for s in stages], dtype=np.int8),
     )
 
     treatments = tuple(Treatment)
     for i, m in enumerate(rows):
         a = assess(m)
+        if settled[i]:
+            a = attrs.evolve(a, standing=Standing.SETTLED)
         trend = _trend_with(dirs[i], windows[i], a)
-        assert treatments[codes[i]] is recommend(tiers[i], a, trend).treatment
+        expected = recommend(tiers[i], a, trend, stage=stages[i]).treatment
+        assert treatments[codes[i]] is expected
 
 
 def _trend_with(direction, windows, a):

@@ -14,7 +14,8 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custrel.report import _summary, analyze
+from custrel.report import _rows as rows_module
+from custrel.report import analyze
 from strategies_report import AS_OF, logs
 
 
@@ -41,7 +42,7 @@ def _table(log, cuts_by_column):
 
 def _rows(report):
     return [
-        (c.customer_id, c.purchases, round(c.revenue, 6), c.profit, c.stage, c.tier)
+        (c.customer_id, c.purchases, c.revenue, c.monetary_value, c.profit, c.stage, c.tier)
         for c in report.customers
     ]
 
@@ -58,12 +59,12 @@ def _rows(report):
 )
 def test_chunking_and_block_size_never_change_the_report(log, cuts, block):
     whole = analyze(_table(log, {name: [] for name in cuts}), as_of=AS_OF)
-    saved = _summary._BLOCK
+    saved = rows_module._BLOCK
     try:
-        _summary._BLOCK = block
+        rows_module._BLOCK = block
         chunked = analyze(_table(log, cuts), as_of=AS_OF)
     finally:
-        _summary._BLOCK = saved
+        rows_module._BLOCK = saved
     assert chunked.counts == whole.counts
     assert _rows(chunked) == _rows(whole)
 
@@ -71,7 +72,7 @@ def test_chunking_and_block_size_never_change_the_report(log, cuts, block):
 def test_pieces_cut_every_column_at_the_shared_boundaries():
     day = [np.array([1, 2, 3], np.int32), np.array([4, 5], np.int32)]
     amount = [np.array([1.0]), np.array([2.0, 3.0, 4.0, 5.0])]
-    pieces = _summary.Pieces.of_chunks(day, amount)
+    pieces = rows_module.Pieces.of_chunks(day, amount)
     assert pieces.bounds == [(0, 1), (1, 3), (3, 5)]
     assert [p.tolist() for p in pieces.day] == [[1], [2, 3], [4, 5]]
     assert [p.tolist() for p in pieces.amount] == [[1.0], [2.0, 3.0], [4.0, 5.0]]

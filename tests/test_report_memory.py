@@ -1,4 +1,4 @@
-"""The engine's allocator settings are scoped: every run leaves the process as it found it."""
+"""Allocator settings: a library call never changes them; the opt-in block restores them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from custrel.errors import InputDataError
 from custrel.report import Transaction, analyze, summarize
-from custrel.report._engine import _hugepage_switch
+from custrel.report._speed import _hugepage_switch, allocator_settings
 
 AS_OF = dt.date(2024, 3, 31)
 LOG = [
@@ -62,9 +62,8 @@ def settings_now() -> tuple[bool, str]:
     return hugepage_advice(), pa.default_memory_pool().backend_name
 
 
-@pytest.mark.parametrize("engine", [analyze, summarize])
-def test_a_run_gives_no_hugepage_advice_and_allocates_with_the_system_pool(engine):
-    seen = []
+def spy_on_settings(engine, seen):
+    """Run ``engine`` on the log, recording the settings seen while it runs."""
 
     def progress(_step, _done, _total):
         seen.append(settings_now())
@@ -80,33 +79,57 @@ def test_a_run_gives_no_hugepage_advice_and_allocates_with_the_system_pool(engin
 
         summarize(Spy(LOG), as_of=AS_OF)
 
+
+@pytest.mark.parametrize("advice", [True, False])
+@pytest.mark.parametrize("engine", [analyze, summarize])
+def test_a_library_run_never_changes_the_allocator_settings(engine, advice):
+    set_hugepage_advice(advice)
+    pa.set_memory_pool(other_pool())
+    before = settings_now()
+    seen: list[tuple[bool, str]] = []
+
+    spy_on_settings(engine, seen)
+
+    assert seen
+    assert set(seen) == {before}
+    assert settings_now() == before
+
+
+@pytest.mark.parametrize("engine", [analyze, summarize])
+def test_within_the_settings_a_run_gives_no_hugepage_advice_and_uses_the_system_pool(engine):
+    seen: list[tuple[bool, str]] = []
+
+    with allocator_settings():
+        spy_on_settings(engine, seen)
+
     assert seen
     assert set(seen) == {(False, "system")}
 
 
 @pytest.mark.parametrize("advice", [True, False])
-def test_a_run_restores_the_settings_it_found(advice):
+def test_the_settings_block_restores_the_settings_it_found(advice):
     set_hugepage_advice(advice)
     pa.set_memory_pool(other_pool())
     before = settings_now()
 
-    analyze(LOG, as_of=AS_OF)
+    with allocator_settings():
+        analyze(LOG, as_of=AS_OF)
 
     assert settings_now() == before
     assert before[1] != "system"
 
 
-def test_a_run_that_fails_restores_the_settings_too():
+def test_a_run_that_fails_inside_the_settings_restores_them_too():
     pa.set_memory_pool(other_pool())
     before = settings_now()
 
-    with pytest.raises(InputDataError):
+    with pytest.raises(InputDataError), allocator_settings():
         analyze([Transaction("a", dt.date(2024, 4, 5), 1.0)], as_of=AS_OF)  # after as_of
 
     assert settings_now() == before
 
 
-def test_concurrent_runs_restore_only_when_the_last_one_leaves():
+def test_concurrent_blocks_restore_only_when_the_last_one_leaves():
     pa.set_memory_pool(other_pool())
     before = settings_now()
     inside, release = threading.Event(), threading.Event()
@@ -119,7 +142,8 @@ def test_concurrent_runs_restore_only_when_the_last_one_leaves():
 
     def slow_run():
         try:
-            analyze(LOG, as_of=AS_OF, progress=slow_progress)
+            with allocator_settings():
+                analyze(LOG, as_of=AS_OF, progress=slow_progress)
         except BaseException as error:
             errors.append(error)
 
@@ -127,7 +151,8 @@ def test_concurrent_runs_restore_only_when_the_last_one_leaves():
     thread.start()
     assert inside.wait(timeout=30)
 
-    analyze(LOG, as_of=AS_OF)  # starts and ends while the slow run is inside
+    with allocator_settings():
+        analyze(LOG, as_of=AS_OF)  # starts and ends while the slow run is inside
     during = settings_now()
     release.set()
     thread.join(timeout=30)

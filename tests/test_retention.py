@@ -1,22 +1,20 @@
-"""Retention: causes, the leaky bucket, churn economics, surveys, win-back and the audit."""
+"""Retention: the leaky bucket (per customer and columnar), churn cost, lifetime value."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 
-import attrs
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from custrel import causes
 from custrel.errors import (
     CurrencyMismatch,
-    EventOutOfOrder,
-    IllegalTransition,
     InputDataError,
     InvalidValue,
 )
@@ -30,7 +28,6 @@ from custrel.lifecycle import (
     ShowedInterest,
     Stage,
     WonBack,
-    WrittenOff,
     derive,
 )
 from custrel.lifecycle_batch import derive_stages
@@ -38,38 +35,15 @@ from custrel.money import Money
 from custrel.periods import Period
 from custrel.retention import (
     ACQUISITION_COST_RATIO,
-    COUNTERMEASURES,
-    REFERRALS_PER_HUNDRED_SATISFIED,
-    SILENT_SHARE,
-    WIN_BACK_TRANSITIONS,
     WORD_OF_MOUTH_LISTENERS,
     WORKED_EXAMPLE,
-    AuditPolicy,
     BucketFlow,
-    ChurnCause,
-    Countermeasure,
-    Mistake,
-    NpsGroup,
     PaymentTiming,
-    RetentionSettings,
-    SatisfactionLevel,
-    SurveyResponse,
-    Verdict,
-    WinBackAction,
-    WinBackCase,
-    WinBackStatus,
-    _period_index_of_days,
-    audit_policy,
     churn_cost,
     churn_reduction_what_if,
-    complaint_iceberg,
-    countermeasures_for,
     leaky_bucket,
     leaky_bucket_columns,
     lifetime_value,
-    net_promoter_score,
-    referral_yield,
-    summarize_survey,
 )
 from strategies_retention import (
     customer_lifecycles,
@@ -77,7 +51,6 @@ from strategies_retention import (
     positive_amounts,
     rates,
     retentions,
-    survey_responses,
     windows,
 )
 
@@ -88,50 +61,6 @@ USD = "USD"
 
 def at(y: int, m: int, d: int) -> datetime:
     return datetime(y, m, d, tzinfo=UTC)
-
-
-# --- causes and countermeasures -----------------------------------------------------------
-
-
-def test_the_cause_taxonomy_is_the_one_in_custrel_causes():
-    assert ChurnCause is causes.ChurnCause
-
-
-def test_every_cause_has_an_entry_in_the_countermeasure_table():
-    assert set(COUNTERMEASURES) == set(ChurnCause)
-
-
-@pytest.mark.parametrize("cause", [c for c in ChurnCause if c.controllable])
-def test_every_controllable_cause_has_a_countermeasure(cause):
-    assert countermeasures_for(cause)
-
-
-@pytest.mark.parametrize("cause", [ChurnCause.MOVED, ChurnCause.CHANGED_TRADE, ChurnCause.BANKRUPT])
-def test_causes_beyond_the_firm_have_no_countermeasure(cause):
-    # seed 001 §3: 客户离开了当地,或者改行了、破产了 — 企业无能为力
-    assert countermeasures_for(cause) == ()
-
-
-def test_channel_conflict_is_met_by_an_enforcement_system():
-    # seed 001 §3 (3): 建立强力督办系统 … 如串货问题
-    assert countermeasures_for(ChurnCause.POOR_MARKET_CONTROL) == (
-        Countermeasure.ENFORCEMENT_SYSTEM,
-    )
-
-
-def test_an_unknown_cause_calls_for_contacting_the_lost_customer():
-    assert countermeasures_for(ChurnCause.UNKNOWN) == (Countermeasure.LOST_CUSTOMER_ANALYSIS,)
-
-
-def test_every_countermeasure_answers_some_cause():
-    used = {m for measures in COUNTERMEASURES.values() for m in measures}
-
-    assert used == set(Countermeasure)
-
-
-def test_countermeasures_for_a_non_cause_raises():
-    with pytest.raises(InvalidValue):
-        countermeasures_for("quality")  # type: ignore[arg-type]
 
 
 # --- the leaky bucket ----------------------------------------------------------------------
@@ -257,7 +186,7 @@ def test_the_bucket_of_the_batch_engine_equals_the_one_of_derive(purchases, peri
 def test_the_vectorised_period_index_agrees_with_period_index(day, period):
     number = np.array([(day - date(1970, 1, 1)).days], dtype=np.int64)
 
-    assert int(_period_index_of_days(number, period)[0]) == period.index(day)
+    assert int(period.index_days(number)[0]) == period.index(day)
 
 
 def test_a_bucket_ending_before_it_starts_is_refused():
@@ -569,388 +498,61 @@ def test_the_what_if_reads_the_firms_own_churn_from_its_bucket():
     assert what.churn_after == Decimal("0.4")
 
 
-# --- complaint iceberg, survey, referrals --------------------------------------------------------
-
-
-def test_each_complaint_stands_for_twenty_dissatisfied_customers_by_default():
-    ice = complaint_iceberg(10)
-
-    assert Decimal("0.95") == SILENT_SHARE
-    assert ice.dissatisfied == 200  # 10 / 5%
-    assert ice.silent == ice.at_risk == 190
-    assert ice.at_risk_share is None
-
-
-def test_the_silent_share_is_a_parameter():
-    ice = complaint_iceberg(10, silent_share="0.5", customers=100)
-
-    assert ice.dissatisfied == 20
-    assert ice.at_risk_share == Decimal("0.1")
+# --- exact numbers only ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("complaints", "share", "field"),
-    [(-1, "0.95", "complaints"), (1, "1", "silent_share"), (1, "1.2", "silent_share")],
+    ("call", "field"),
+    [
+        (lambda: churn_cost(100, 0.05, Money.of(1, USD), "0.1"), "churn_rate"),
+        (lambda: churn_cost(100, "0.05", Money.of(1, USD), 0.1), "margin"),
+        (
+            lambda: lifetime_value(Money.of(1, USD), 0.8, "0.1", timing=PaymentTiming.END),
+            "retention",
+        ),
+        (
+            lambda: lifetime_value(Money.of(1, USD), "0.8", 0.1, timing=PaymentTiming.END),
+            "discount_rate",
+        ),
+        (
+            lambda: churn_reduction_what_if(
+                0.2, "0.05", Money.of(1, USD), "0.1", timing=PaymentTiming.END
+            ),
+            "churn_rate",
+        ),
+    ],
 )
-def test_bad_iceberg_inputs_raise(complaints, share, field):
+def test_a_float_rate_is_refused_by_every_rule_that_multiplies_money(call, field):
     with pytest.raises(InvalidValue) as caught:
-        complaint_iceberg(complaints, silent_share=share)
+        call()
 
     assert caught.value.field == field
+    assert "floats are not exact" in str(caught.value)
 
 
-def test_the_five_levels_are_the_seeds_in_order():
-    assert [level.zh for level in SatisfactionLevel] == [
-        "高度满意",
-        "一般满意",
-        "无意见",
-        "有些不满意",
-        "极不满意",
-    ]
-    assert [level.score for level in SatisfactionLevel] == [5, 4, 3, 2, 1]
+@given(customer_lifecycles(), st.sampled_from(list(Period)), windows)
+def test_the_pooled_churn_rate_is_an_exact_share_that_feeds_the_what_if(lifecycles, period, window):
+    bucket = leaky_bucket(lifecycles, period, *window)
 
+    rate = bucket.pooled_churn_rate
 
-def test_a_hundred_satisfied_customers_bring_twenty_five():
-    assert REFERRALS_PER_HUNDRED_SATISFIED == 25
-    assert referral_yield(100) == 25
-    assert referral_yield(40) == 10
-
-
-def test_nps_counts_promoters_minus_detractors():
-    assert net_promoter_score([10, 9, 9, 8, 7, 6, 0, 3]) == pytest.approx(100 * (3 - 3) / 8)
-    assert net_promoter_score([10]) == 100
-    assert net_promoter_score([6]) == -100
-    assert net_promoter_score([7, 8]) == 0
-
-
-@pytest.mark.parametrize(
-    ("score", "group"),
-    [
-        (0, NpsGroup.DETRACTOR),
-        (6, NpsGroup.DETRACTOR),
-        (7, NpsGroup.PASSIVE),
-        (8, NpsGroup.PASSIVE),
-        (9, NpsGroup.PROMOTER),
-        (10, NpsGroup.PROMOTER),
-    ],
-)
-def test_nps_groups_follow_the_convention(score, group):
-    assert NpsGroup.of(score) is group
-
-
-@given(st.lists(st.integers(0, 10), min_size=1))
-def test_nps_lies_between_minus_and_plus_one_hundred(scores):
-    assert -100 <= net_promoter_score(scores) <= 100
-
-
-@pytest.mark.parametrize("scores", [[], [11], [-1], [True]])
-def test_bad_nps_input_raises(scores):
-    with pytest.raises(InvalidValue):
-        net_promoter_score(scores)
-
-
-def test_a_response_with_an_out_of_range_recommendation_is_refused():
-    with pytest.raises(InvalidValue):
-        SurveyResponse(SatisfactionLevel.NEUTRAL, recommend=11)
-
-
-@given(st.lists(survey_responses, max_size=40))
-def test_a_survey_summary_counts_every_response_once(responses):
-    summary = summarize_survey(responses)
-
-    top_two = sum(r.level.is_satisfied for r in responses)
-    assert summary.responses == len(responses)
-    assert summary.satisfied == top_two
-    assert summary.expected_referrals == Decimal(top_two) * 25 / 100
-    if responses:
-        assert summary.csat == pytest.approx(top_two / len(responses))
-    if summary.nps is not None:
-        assert -100 <= summary.nps <= 100
-
-
-def test_an_empty_survey_has_no_rates():
-    summary = summarize_survey([])
-
-    assert (summary.csat, summary.nps, summary.repurchase_rate) == (None, None, None)
-
-
-# --- win-back cases ------------------------------------------------------------------------
-
-
-def _lost_customer(cause: ChurnCause = ChurnCause.UNKNOWN) -> Lifecycle:
-    return Lifecycle(
-        "c1",
-        [
-            Purchased(at(2025, 1, 1)),
-            Purchased(at(2025, 2, 1)),
-            Defected(at(2025, 6, 1), cause=cause),
-        ],
-    )
-
-
-def _case_in(status: WinBackStatus) -> WinBackCase:
-    return WinBackCase("c1", status, at(2025, 6, 1), at(2025, 6, 1))
-
-
-def _do(case: WinBackCase, action: WinBackAction, when: datetime) -> WinBackCase:
-    if action is WinBackAction.LEARN_REASON:
-        return case.learn_reason(when, ChurnCause.COMPETITOR_LURE)
-    if action is WinBackAction.TAKE_COUNTERMEASURE:
-        return case.take_countermeasure(when, Countermeasure.LONG_TERM_COOPERATION)
-    if action is WinBackAction.WIN_BACK:
-        return case.win_back(when)[0]
-    if action is WinBackAction.GIVE_UP:
-        return case.give_up(when)[0]
-    return WinBackCase.open(_lost_customer(), when)
-
-
-@pytest.mark.parametrize("status", list(WinBackStatus))
-@pytest.mark.parametrize("action", [a for a in WinBackAction if a is not WinBackAction.OPEN])
-def test_every_status_and_action_pair_follows_the_table(status, action):
-    case = _case_in(status)
-
-    if WIN_BACK_TRANSITIONS.can(status, action):
-        after = _do(case, action, at(2025, 7, 1))
-        assert after.status is WIN_BACK_TRANSITIONS.target(status, action)
+    if rate is None:
+        assert sum(f.start for f in bucket.flows) == 0
     else:
-        with pytest.raises(IllegalTransition):
-            _do(case, action, at(2025, 7, 1))
-        assert case == _case_in(status)
+        assert isinstance(rate, Fraction)
+        assert 0 <= rate <= 1
+        what = churn_reduction_what_if(rate, 0, Money.of(1, USD), "0.1", timing=PaymentTiming.END)
+        assert what.churn_before == Decimal(rate.numerator) / Decimal(rate.denominator)
 
 
-def test_a_case_opens_only_for_a_lost_customer():
-    active = Lifecycle("c1", [Purchased(at(2025, 1, 1))])
-
-    with pytest.raises(InvalidValue):
-        WinBackCase.open(active)
-
-
-def test_a_case_starts_from_the_defection_and_its_cause():
-    case = WinBackCase.open(_lost_customer(ChurnCause.STAFF_TURNOVER))
-
-    assert case.status is WinBackStatus.OPEN
-    assert case.opened_at == at(2025, 6, 1)
-    assert case.cause is ChurnCause.STAFF_TURNOVER
-    assert case.recommended() == COUNTERMEASURES[ChurnCause.STAFF_TURNOVER]
-
-
-@pytest.mark.parametrize("to", [Stage.REPEAT, Stage.LOYAL])
-def test_a_won_back_case_returns_the_customer_straight_to_repeat_or_loyal(to):
-    lost = _lost_customer()
-    case = WinBackCase.open(lost).learn_reason(
-        at(2025, 6, 5), ChurnCause.NO_AFTER_SALES_FOLLOW_UP, "nobody came to repair it"
+def test_the_retention_modules_load_no_heavy_library():
+    code = (
+        "import sys, custrel.retention, custrel.countermeasures, custrel.satisfaction,"
+        " custrel.winback, custrel.retention_audit, custrel.money, custrel.serialization;"
+        "print(sorted({'numpy', 'pyarrow', 'pandas', 'polars', 'scipy'} & set(sys.modules)))"
     )
-    case = case.take_countermeasure(at(2025, 6, 6), Countermeasure.TIMELY_FOLLOW_UP)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
 
-    case, event = case.win_back(at(2025, 7, 1), to=to)
-
-    assert isinstance(event, WonBack)
-    assert event.to is to
-    assert case.outcome == event
-    assert case.reason == "nobody came to repair it"
-    assert case.countermeasures == (Countermeasure.TIMELY_FOLLOW_UP,)
-    assert case.outcome_applied(lost).stage is to
-
-
-def test_giving_up_writes_the_customer_off():
-    lost = _lost_customer(ChurnCause.BANKRUPT)
-
-    case, event = WinBackCase.open(lost).give_up(at(2025, 6, 2), "went bankrupt")
-
-    assert isinstance(event, WrittenOff)
-    assert case.status is WinBackStatus.GIVEN_UP
-    assert case.outcome_applied(lost).stage is Stage.NON_CUSTOMER
-
-
-def test_a_case_cannot_win_back_before_any_countermeasure():
-    case = WinBackCase.open(_lost_customer()).learn_reason(at(2025, 6, 2), ChurnCause.NO_INNOVATION)
-
-    with pytest.raises(IllegalTransition):
-        case.win_back(at(2025, 6, 3))
-
-
-def test_a_command_dated_before_the_last_one_raises_and_changes_nothing():
-    case = WinBackCase.open(_lost_customer()).learn_reason(at(2025, 6, 9), ChurnCause.NO_INNOVATION)
-    before = attrs.evolve(case)
-
-    with pytest.raises(EventOutOfOrder):
-        case.take_countermeasure(at(2025, 6, 8), Countermeasure.BUSINESS_INNOVATION)
-
-    assert case == before
-
-
-def test_an_open_case_has_no_outcome_to_apply():
-    lost = _lost_customer()
-
-    with pytest.raises(InvalidValue):
-        WinBackCase.open(lost).outcome_applied(lost)
-
-
-def test_a_case_outcome_is_not_applied_to_another_customer():
-    lost = _lost_customer()
-    other = Lifecycle("c2", lost.history)
-    case = WinBackCase.open(lost).give_up(at(2025, 6, 2))[0]
-
-    with pytest.raises(InvalidValue):
-        case.outcome_applied(other)
-
-
-class WinBackMachine(RuleBasedStateMachine):
-    """A win-back case against a plain model: a status string and a list of measures."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lost = _lost_customer()
-        self.case = WinBackCase.open(self.lost)
-        self.model_status = "open"
-        self.model_measures: list[Countermeasure] = []
-        self.clock = at(2025, 6, 1)
-
-    def tick(self) -> datetime:
-        self.clock += timedelta(days=1)
-        return self.clock
-
-    @precondition(lambda self: self.model_status == "open")
-    @rule(cause=st.sampled_from(list(ChurnCause)))
-    def learn(self, cause):
-        self.case = self.case.learn_reason(self.tick(), cause)
-        self.model_status = "reason"
-
-    @precondition(lambda self: self.model_status in {"reason", "acting"})
-    @rule(measure=st.sampled_from(list(Countermeasure)))
-    def act(self, measure):
-        self.case = self.case.take_countermeasure(self.tick(), measure)
-        self.model_measures.append(measure)
-        self.model_status = "acting"
-
-    @precondition(lambda self: self.model_status == "acting")
-    @rule(to=st.sampled_from([Stage.REPEAT, Stage.LOYAL]))
-    def win(self, to):
-        self.case, event = self.case.win_back(self.tick(), to=to)
-        assert self.case.outcome_applied(self.lost).stage is to
-        self.model_status = "won"
-        note(f"won back to {to.name} via {event.reason}")
-
-    @precondition(lambda self: self.model_status in {"open", "reason", "acting"})
-    @rule()
-    def give_up(self):
-        self.case, _ = self.case.give_up(self.tick())
-        self.model_status = "lost"
-
-    @precondition(lambda self: self.model_status in {"won", "lost"})
-    @rule(action=st.sampled_from(list(WinBackAction)))
-    def closed_cases_refuse_everything(self, action):
-        before = self.case
-        with pytest.raises(IllegalTransition):
-            _do(self.case, action, self.tick()) if action is not WinBackAction.OPEN else (
-                WIN_BACK_TRANSITIONS.target(self.case.status, action)
-            )
-        assert self.case == before
-
-    @invariant()
-    def status_matches_the_model(self):
-        expected = {
-            "open": WinBackStatus.OPEN,
-            "reason": WinBackStatus.REASON_LEARNED,
-            "acting": WinBackStatus.COUNTERMEASURE_TAKEN,
-            "won": WinBackStatus.WON_BACK,
-            "lost": WinBackStatus.GIVEN_UP,
-        }[self.model_status]
-        assert self.case.status is expected
-
-    @invariant()
-    def countermeasures_are_recorded_in_order(self):
-        assert list(self.case.countermeasures) == self.model_measures
-
-    @invariant()
-    def an_outcome_exists_exactly_when_the_case_is_closed(self):
-        assert (self.case.outcome is not None) == (self.model_status in {"won", "lost"})
-
-
-TestWinBackMachine = WinBackMachine.TestCase
-
-
-# --- policy audit --------------------------------------------------------------------------
-
-GOOD = RetentionSettings(
-    staff_turnover_rate=Decimal("0.05"),
-    new_customer_offer=Decimal("0.10"),
-    loyalty_reward=Decimal("0.10"),
-    rotates_account_managers=False,
-    price_effort_share=Decimal("0.3"),
-    needs_assessed_before_upselling=True,
-    key_customer_list=True,
-    commission_new=Decimal("0.03"),
-    commission_existing=Decimal("0.03"),
-    staff_discretion_on_complaints=True,
-)
-
-
-def test_sound_settings_pass_with_one_finding_per_mistake_in_seed_order():
-    audit = audit_policy(GOOD)
-
-    assert [f.mistake for f in audit.findings] == list(Mistake)
-    assert all(f.verdict is Verdict.OK for f in audit.findings)
-    assert audit.passed
-
-
-def test_unknown_settings_are_not_assessed_rather_than_passed_silently():
-    audit = audit_policy(RetentionSettings())
-
-    assert all(f.verdict is Verdict.NOT_ASSESSED for f in audit.findings)
-
-
-@pytest.mark.parametrize(
-    ("change", "mistake"),
-    [
-        ({"staff_turnover_rate": Decimal("0.35")}, Mistake.HIGH_STAFF_TURNOVER),
-        ({"new_customer_offer": Decimal("0.20")}, Mistake.NEW_CUSTOMERS_FAVOURED),
-        (
-            {"rotates_account_managers": True, "account_manager_rotation_months": 6},
-            Mistake.TOO_MANY_NEW_FACES,
-        ),
-        ({"price_effort_share": Decimal("0.8")}, Mistake.PRICE_FOCUS),
-        ({"needs_assessed_before_upselling": False}, Mistake.PUSHY_SELLING),
-        ({"key_customer_list": False}, Mistake.CORE_TAKEN_FOR_GRANTED),
-        ({"commission_new": Decimal("0.08")}, Mistake.WRONG_INCENTIVES),
-        ({"staff_discretion_on_complaints": False}, Mistake.HARD_TO_SOLVE_PROBLEMS),
-    ],
-)
-def test_each_of_the_eight_mistakes_is_found_with_a_bilingual_reason(change, mistake):
-    audit = audit_policy(attrs.evolve(GOOD, **change))
-
-    assert [f.mistake for f in audit.mistakes] == [mistake]
-    finding = audit.mistakes[0]
-    assert finding.reason.en
-    assert finding.reason.zh
-    assert finding.advice.zh
-
-
-def test_rotating_account_managers_rarely_is_not_a_finding():
-    audit = audit_policy(
-        attrs.evolve(GOOD, rotates_account_managers=True, account_manager_rotation_months=36)
-    )
-
-    assert audit.passed
-
-
-def test_audit_thresholds_are_parameters():
-    settings = attrs.evolve(GOOD, staff_turnover_rate=Decimal("0.10"))
-
-    audit = audit_policy(settings, AuditPolicy(max_staff_turnover=Decimal("0.08")))
-
-    assert [f.mistake for f in audit.mistakes] == [Mistake.HIGH_STAFF_TURNOVER]
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"staff_turnover_rate": Decimal("1.5")},
-        {"commission_new": Decimal("-0.1")},
-        {"key_customer_list": "yes"},
-        {"account_manager_rotation_months": 0},
-    ],
-)
-def test_bad_settings_raise(change):
-    with pytest.raises(InvalidValue):
-        attrs.evolve(GOOD, **change)
+    assert out.strip() == "[]"

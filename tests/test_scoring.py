@@ -17,12 +17,17 @@ from custrel.scoring import (
     Mark,
     Risk,
     ScoringPolicy,
+    Standing,
     Verdict,
     assess,
     assess_columns,
     assess_trend,
     marks_in,
+    revenue_percentiles,
+    revenue_percentiles_columns,
     risks_in,
+    settle,
+    settled_columns,
 )
 from strategies_scoring import metrics, money, to_columns
 
@@ -96,6 +101,7 @@ def test_a_profitable_regular_loyal_customer_is_good():
         mean_days_late=0,
         max_days_late=0,
         disputes=0,
+        revenue_percentile=0.95,  # a big buyer in the firm's own base
     )
 
     a = assess(m)
@@ -112,7 +118,9 @@ def test_a_profitable_regular_loyal_customer_is_good():
 
 def test_a_small_growing_loss_maker_is_not_judged_bad_but_a_shrinking_one_is():
     # Net income 20, cost to serve 30: loses 10 now (the seed's student).
-    growing = customer(revenue=40, cost_of_goods=20, cost_to_serve=30, trend=0.4)
+    growing = customer(
+        revenue=40, cost_of_goods=20, cost_to_serve=30, trend=0.4, revenue_percentile=0.1
+    )
     shrinking = attrs.evolve(growing, trend=-0.2)
 
     a_growing = assess(growing)
@@ -140,7 +148,8 @@ def test_missing_optional_data_is_unknown_never_clear():
 
 
 def test_known_bad_debt_fires_no_credit_even_with_other_data_missing():
-    a = assess(customer(bad_debt=1))
+    # Material bad debt (1% of revenue, the policy's default share) is known evidence.
+    a = assess(customer(bad_debt=10))
 
     assert a.finding(Mark.NO_CREDIT).judgement is Judgement.FIRED
 
@@ -291,8 +300,8 @@ def test_columnar_reasons_are_bilingual():
 
     reasons = assess_columns(cols).reasons(0)
 
-    assert reasons[0] == Mark.NO_CREDIT.bilingual
-    assert "不讲信誉" in reasons[0]
+    assert reasons[-1] == f"counts against: {Mark.NO_CREDIT.en} (不利：{Mark.NO_CREDIT.zh})"
+    assert "不讲信誉" in reasons[-1]
 
 
 # --- dynamics ----------------------------------------------------------------------
@@ -326,3 +335,240 @@ def test_columns_can_be_numpy_float_arrays_of_any_length():
 
     assert len(got) == 0
     assert got.verdict.dtype == np.int8
+
+
+# --- the text's lists, in its order -------------------------------------------------------
+
+
+def test_the_six_good_marks_and_three_bad_marks_are_in_the_texts_order():
+    assert [m.value for m in Mark if m.good] == [
+        "buys_much",
+        "profitable",
+        "low_service_cost",
+        "low_risk",
+        "pushes_strengths",
+        "loyal_partner",
+    ]
+    assert [m.value for m in Mark if not m.good] == [
+        "costs_exceed_revenue",
+        "no_credit",
+        "off_strategy",
+    ]
+    # "不讲信誉，给企业带来呆账、坏账、死账以及诉讼等".
+    assert Mark.NO_CREDIT.zh == "不讲信誉（呆账、坏账、死账、诉讼）"
+
+
+def test_no_verdict_label_reads_like_a_tier_label():
+    from custrel.pyramid import Tier
+
+    tier_words = {t.zh for t in Tier} | {"一般客户"}
+
+    assert not {v.zh for v in Verdict} & tier_words
+    assert Verdict.NEUTRAL.zh == "不好不坏"
+
+
+# --- one blemish is not a verdict ------------------------------------------------------------
+
+
+def test_one_dispute_or_a_trifle_of_bad_debt_does_not_make_a_customer_bad():
+    one_dispute = customer(disputes=1, trend=0.3, revenue_percentile=0.4)
+    one_yuan = customer(bad_debt=1, revenue_percentile=0.4)
+
+    for m in (one_dispute, one_yuan):
+        a = assess(m)
+        assert a.verdict is not Verdict.BAD
+        assert Mark.NO_CREDIT not in a.fired
+
+
+def test_a_lawsuit_or_material_bad_debt_is_hard_evidence_that_settles_a_bad_verdict():
+    sued = assess(customer(lawsuits=1))
+    written_off = assess(customer(bad_debt=100))
+
+    for a in (sued, written_off):
+        assert a.verdict is Verdict.BAD
+        assert a.hard_evidence
+        assert a.standing is Standing.SETTLED
+        assert Mark.NO_CREDIT in a.fired
+
+
+# --- buys much, judged against the firm's own base ------------------------------------------
+
+
+def test_a_cny_120_customer_cannot_both_buy_much_and_buy_little():
+    # Good mark 1 "购买力大，有足够大的需求量" and bad mark 1 "只向企业购买很少一部分".
+    base = [Decimal(120), Decimal(5_000), Decimal(80_000), Decimal(300), Decimal(40)]
+    pct = revenue_percentiles(base)[0]
+    m = customer(revenue=120, cost_of_goods=30, cost_to_serve=150, purchase_count=6)
+
+    a = assess(attrs.evolve(m, revenue_percentile=pct))
+
+    assert pct == 0.4
+    assert Mark.BUYS_MUCH not in a.fired
+    assert Mark.COSTS_EXCEED_REVENUE in a.fired
+
+
+@given(metrics)
+def test_no_customer_fires_both_buys_much_and_buys_little(m):
+    a = assess(m)
+
+    assert not {Mark.BUYS_MUCH, Mark.COSTS_EXCEED_REVENUE} <= set(a.fired)
+
+
+@given(st.lists(metrics, min_size=1, max_size=25))
+def test_the_largest_customer_by_revenue_is_never_told_it_buys_little(rows):
+    cols = to_columns(rows)
+    del cols["revenue_percentile"]  # judged against this population
+
+    got = assess_columns(cols)
+
+    biggest = int(np.argmax(cols["revenue"]))
+    assert Mark.COSTS_EXCEED_REVENUE not in marks_in(int(got.fired[biggest]))
+    assert got.revenue_percentile[biggest] == 1.0
+
+
+@given(st.lists(money, max_size=60))
+def test_revenue_percentiles_agree_columnar(revenues):
+    expected = revenue_percentiles(revenues)
+
+    got = revenue_percentiles_columns(np.array([float(r) for r in revenues], dtype=float))
+
+    assert tuple(got.tolist()) == expected
+
+
+# --- provisional and settled ---------------------------------------------------------------
+
+
+def test_one_window_gives_a_provisional_verdict_in_data_and_label():
+    # "不能根据某一时点的表现就轻易否定".
+    loss = customer(revenue=100, cost_of_goods=90, cost_to_serve=30, revenue_percentile=0.1)
+
+    a = assess(loss)
+
+    assert a.verdict is Verdict.BAD
+    assert a.standing is Standing.PROVISIONAL
+    assert a.provisional
+    assert "provisional" in a.label("en")
+    assert "初步判断" in a.label("zh")
+
+
+def test_a_verdict_held_across_windows_is_settled_and_a_changed_one_is_not():
+    # "好客户与坏客户…有可能相互转化": a verdict that changed is not settled.
+    bad = assess(customer(revenue=100, cost_of_goods=90, cost_to_serve=30, revenue_percentile=0.1))
+    good = assess(
+        customer(revenue=1000, cost_of_goods=500, cost_to_serve=5, revenue_percentile=0.5)
+    )
+
+    assert settle([bad, bad]).standing is Standing.SETTLED
+    assert settle([good, bad]).standing is Standing.PROVISIONAL
+    assert settle([bad]).standing is Standing.PROVISIONAL
+    with pytest.raises(InvalidValue):
+        settle([])
+
+
+@given(st.lists(st.lists(metrics, min_size=3, max_size=3), min_size=1, max_size=4))
+def test_settled_columns_agree_with_settle(windows_per_customer):
+    # Each inner list is one customer's three windows, oldest first.
+    assessments = [[assess(m) for m in ws] for ws in windows_per_customer]
+    verdict_index = {v: i for i, v in enumerate(Verdict)}
+    codes = np.array(
+        [[verdict_index[a.verdict] for a in row] for row in assessments], dtype=np.int8
+    ).T
+    hard = np.array([row[-1].hard_evidence for row in assessments], dtype=bool)
+
+    got = settled_columns(codes, hard)
+
+    for i, row in enumerate(assessments):
+        assert bool(got[i]) == (settle(row).standing is Standing.SETTLED)
+
+
+def test_columnar_standing_follows_hard_evidence():
+    cols = to_columns([customer(lawsuits=1), customer()])
+
+    got = assess_columns(cols)
+
+    assert [got.standing_of(0), got.standing_of(1)] == [Standing.SETTLED, Standing.PROVISIONAL]
+
+
+# --- reasons ---------------------------------------------------------------------------
+
+
+def test_reasons_list_marks_for_then_against_each_saying_which_way_it_counts():
+    # A BAD verdict never lists a good mark as if it were a reason for the verdict.
+    m = customer(
+        revenue=10_000,
+        cost_of_goods=5_000,
+        purchase_count=12,
+        tenure_days=1000,
+        lawsuits=1,
+        revenue_percentile=0.9,
+    )
+
+    a = assess(m)
+    reasons = a.reasons("en")
+
+    assert a.verdict is Verdict.BAD
+    sides = [r.split(":")[0] for r in reasons]
+    assert sides == sorted(sides, key=lambda side: side != "counts for")
+    assert "counts for" in sides
+    assert sides[-1] == "counts against"
+    assert any("loyal" in r for r in reasons if r.startswith("counts for"))
+    assert "lawsuits = 1" in reasons[-1]
+    assert a.reasons("zh")[-1].startswith("不利：")
+    assert list(a.marks_for) == [m for m in a.fired if m.good]
+
+
+@given(metrics)
+def test_columnar_reasons_agree_with_assess(m):
+    a = assess(m)
+
+    got = assess_columns(to_columns([m])).reasons(0, "en")
+
+    assert len(got) == len(a.reasons("en"))
+    assert [r.split(":")[0] for r in got] == [r.split(":")[0] for r in a.reasons("en")]
+
+
+# --- future value, group buyers ---------------------------------------------------------
+
+
+def test_a_future_value_stated_by_the_firm_counts_as_growth_potential():
+    student = customer(
+        revenue=40, cost_of_goods=20, cost_to_serve=30, trend=0.0, revenue_percentile=0.1
+    )
+
+    plain = assess(student)
+    flagged = assess(attrs.evolve(student, stated_potential=True))
+    predicted = assess(attrs.evolve(student, expected_lifetime_value=Decimal(5000)))
+
+    assert plain.growth_potential is False
+    assert plain.verdict is Verdict.BAD
+    for a in (flagged, predicted):
+        assert a.growth_potential is True
+        assert a.verdict is not Verdict.BAD
+
+
+def test_group_buyers_are_not_loyal_partners_and_raise_churn_risk():
+    # "团购也未必都是好客户，因为团购未必忠于企业…往往追求时尚".
+    loyal = customer(tenure_days=1000, purchase_count=12)
+
+    group = assess(attrs.evolve(loyal, group_buyer=True))
+
+    assert Mark.LOYAL_PARTNER in assess(loyal).fired
+    assert group.finding(Mark.LOYAL_PARTNER).judgement is Judgement.CLEAR
+    assert Risk.CHURN in group.raised_risks
+
+
+@given(metrics)
+def test_one_window_is_settled_only_by_hard_evidence_and_only_as_bad(m):
+    a = assess(m)
+
+    assert a.provisional is not a.hard_evidence
+    if a.hard_evidence:
+        assert a.verdict is Verdict.BAD
+
+
+@given(metrics)
+def test_every_reason_says_which_way_its_mark_counts(m):
+    a = assess(m)
+
+    for mark, reason in zip((*a.marks_for, *a.marks_against), a.reasons("en"), strict=True):
+        assert reason.startswith("counts for: " if mark.good else "counts against: ")

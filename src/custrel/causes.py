@@ -31,7 +31,7 @@ class ChurnCause(Labelled):
     POOR_MARKET_CONTROL = (
         "poor_market_control",
         "poor market control (channel conflict, cross-region selling)",
-        "市场监控不力(渠道冲突、串货)",
+        "市场监控不力（渠道冲突、串货）",
     )
     STAFF_TURNOVER = ("staff_turnover", "staff leaving with the customers", "员工跳槽带走客户")
     COMPETITOR_LURE = ("competitor_lure", "a competitor's lure", "竞争对手的诱惑")

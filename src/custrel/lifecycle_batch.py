@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, TypeVar
 import attrs
 import numpy as np
 
+from custrel import days as _days
+from custrel.days import EPOCH
 from custrel.errors import InvalidValue
-from custrel.lifecycle import EventKind, LifecyclePolicy, Stage, _to_day
-from custrel.periods import Period
+from custrel.lifecycle import EventKind, LifecyclePolicy, Stage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,11 +31,7 @@ if TYPE_CHECKING:
     from dateutil.relativedelta import relativedelta
     from numpy.typing import NDArray
 
-__all__ = ["EPOCH", "StageColumns", "day_number", "derive_stages"]
-
-#: Day numbers count days since this date (numpy's ``datetime64[D]`` epoch).
-EPOCH = date(1970, 1, 1)
-_EPOCH_ORDINAL = EPOCH.toordinal()
+__all__ = ["EPOCH", "StageColumns", "day_number", "derive_stage_blocks", "derive_stages"]
 
 #: Occasions per block of :func:`derive_stages` (a tuning knob, not a rule).
 _BLOCK = 1 << 18
@@ -48,9 +45,12 @@ _KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(EventKind)}
 
 
 def day_number(value: date | datetime, policy: LifecyclePolicy | None = None) -> int:
-    """Days since 1970-01-01 of a date or aware datetime (in the policy's timezone)."""
-    tz = (policy or LifecyclePolicy()).timezone
-    return _to_day("day", value, tz).toordinal() - _EPOCH_ORDINAL
+    """Days since :data:`custrel.days.EPOCH` of a date or aware datetime.
+
+    :func:`custrel.days.day_number` under the policy's timezone (``None``: the
+    timestamp's own local day, as written).
+    """
+    return _days.day_number(value, (policy or LifecyclePolicy()).timezone)
 
 
 @attrs.frozen(eq=False)
@@ -104,20 +104,6 @@ def _add_span(days: NDArray[np.int64], span: relativedelta) -> NDArray[np.int64]
     return shifted
 
 
-def _period_index(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
-    # Differences between these equal those of Period.index, which is all the streak needs.
-    if period is Period.DAY:
-        return days
-    if period is Period.WEEK:
-        return (days + _EPOCH_ORDINAL - 1) // 7
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    if period is Period.MONTH:
-        return months
-    if period is Period.QUARTER:
-        return months // 3
-    return months // 12
-
-
 def _segment_start(flags: NDArray[np.bool_], index: NDArray[np.int64]) -> NDArray[np.int64]:
     """For each position, the index of the latest position at or before it where ``flags``."""
     return np.maximum.accumulate(np.where(flags, index, 0))
@@ -147,7 +133,7 @@ def derive_stages(
         InvalidValue: mismatched lengths, codes out of range, a customer without
             purchases, or a purchase after ``as_of``.
     """
-    blocks = _derive_blocks(customer, day, n_customers, as_of, policy)
+    blocks = derive_stage_blocks(customer, day, n_customers, as_of, policy)
     if len(blocks) == 1:
         return blocks[0][0]
     return StageColumns(
@@ -158,27 +144,24 @@ def derive_stages(
     )
 
 
-def _derive_blocks(
+def derive_stage_blocks(
     customer: NDArray[np.integer] | list[int],
     day: NDArray[np.integer] | list[int],
     n_customers: int,
     as_of: date | datetime,
     policy: LifecyclePolicy | None = None,
     on_block: Callable[[StageColumns], T] | None = None,
-    *,
-    first: NDArray[np.bool_] | None = None,
 ) -> list[tuple[StageColumns, T | None]]:
     """:func:`derive_stages` in blocks of whole customers, in customer order.
 
     Each block's columns come with ``on_block`` of them, computed in the worker
     thread that derived them (while they are in cache): the report engine counts
-    the leaky bucket there instead of over the concatenated events.
+    the leaky bucket there instead of over the concatenated events. The input is
+    checked as :func:`derive_stages` checks it; occasions that come distinct and
+    sorted (as the report's summary builds them) pass with an O(n) check, no sort.
 
-    ``first`` vouches for the input: the rows are distinct occasions sorted by
-    customer then day, every code in ``0 .. n_customers - 1`` has one, none lies
-    after ``as_of``, and ``first`` flags each customer's first row. The report
-    engine's summary builds its occasions that way, so the O(n) checks of
-    untrusted input are skipped; anything else gives a meaningless result.
+    Raises:
+        InvalidValue: as :func:`derive_stages`.
     """
     policy = policy or LifecyclePolicy()
     codes = _integers(customer)
@@ -197,8 +180,7 @@ def _derive_blocks(
             np.empty(0, np.int8), np.empty(0, np.int8), empty, empty, empty, np.empty(0, np.int8)
         )
         return [(columns, on_block(columns) if on_block is not None else None)]
-    if first is None:
-        codes, days, first = _occasions(codes, days, n_customers, as_of_day)
+    codes, days, first = _occasions(codes, days, n_customers, as_of_day)
     # Customers are independent: derive in blocks of whole customers, so every
     # temporary stays small (cache-sized, reused) however long the log.
     starts = np.flatnonzero(first)
@@ -322,7 +304,7 @@ class _DayTables:
         shortest = int((span - np.arange(low, high + 1, dtype=np.int64)).min())
         if policy.lapse_cadence_multiple is not None:
             shortest = min(shortest, policy.lapse_floor_days)
-        period = _day_table(low, high, lambda d: _period_index(d, policy.loyalty_period))
+        period = _day_table(low, high, policy.loyalty_period.index_days)
         return cls(low, span, period, shortest)
 
 

@@ -1,13 +1,25 @@
 """Exact money: a ``Decimal`` amount with the ISO 4217 currency it is in, never assumed.
 
 Amounts reported to people (the seed 001 §3 churn-cost example, lifetime values)
-must add up to the cent and say which currency they are in. A :class:`Money` value
+must add up to the cent and say which currency they are in. A `Money` value
 only adds to, subtracts from and compares with money in the same currency; mixing
-currencies raises :class:`~custrel.errors.CurrencyMismatch` instead of guessing a rate.
+currencies raises `custrel.errors.CurrencyMismatch` instead of guessing a rate.
+
+**How numbers become money** (one policy for the whole package): every amount of money,
+and every number that multiplies one (a churn rate, a margin, a retention rate, a share),
+is turned into a ``Decimal`` by `to_decimal`, which takes exact numbers only — a
+``Decimal``, an ``int``, a ``Fraction`` or a numeric string — and refuses a ``float``,
+a ``bool``, NaN and infinities with an error naming the field. A float is refused
+because it is not the number its writer meant (``0.1`` is
+0.1000000000000000055511151231257827…) and because its shortest ``repr`` is only what
+someone wrote for a literal, not for a computed value (``0.1 + 0.2`` prints as
+``0.30000000000000004``). A float64 engine that hands its result to an exact rule says
+so with `decimal_from_float`, at that one boundary.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -18,35 +30,86 @@ import attrs
 
 from custrel.errors import CurrencyMismatch, InvalidValue
 
-__all__ = ["Amount", "Money", "Scalar"]
+__all__ = ["Amount", "Exact", "Money", "Scalar", "decimal_from_float", "to_decimal"]
 
+#: The exact numbers `to_decimal` takes: ``Decimal``, ``int``, ``Fraction``, numeric ``str``.
+Exact = Union[Decimal, int, Fraction, str]  # noqa: UP007 - runtime alias, also valid on 3.10
 #: What an amount may be given as: exact numbers only (a float is not exact money).
-Amount = Union[Decimal, int, str]  # noqa: UP007 - runtime alias, also valid on Python 3.10
+Amount = Exact
 #: What money may be multiplied or divided by: exact numbers only.
 Scalar = Union[Decimal, int, Fraction]  # noqa: UP007 - runtime alias
 
 _CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
 
 
-def _to_decimal(field: str, value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+def to_decimal(field: str, value: object) -> Decimal:
+    """The one way custrel turns a number into money or into a factor of money.
+
+    Args:
+        field: the field or parameter name, for the error.
+        value: a ``Decimal``, an ``int``, a ``Fraction`` (divided out to the decimal
+            context's precision) or a numeric string such as ``'40000.00'``.
+
+    Returns:
+        The value as a finite ``Decimal``.
+
+    Raises:
+        InvalidValue: a ``float`` (not exact; write ``Decimal('0.1')`` or ``'0.1'``), a
+            ``bool``, a non-numeric string, NaN or an infinity, or any other type.
+
+    Example:
+        >>> to_decimal("margin", "0.10"), to_decimal("share", Fraction(1, 4))
+        (Decimal('0.10'), Decimal('0.25'))
+        >>> to_decimal("margin", 0.1)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        custrel.errors.InvalidValue: margin=0.1 is not allowed (floats are not exact; ...
+    """
+    if isinstance(value, float):
         raise InvalidValue(
             field,
             value,
-            "a Decimal, an int or a numeric string such as '40000.00'",
-            "floats are not exact; write Decimal('0.1') or '0.1'",
+            "a Decimal, an int, a Fraction or a numeric string such as '0.1'",
+            f"floats are not exact; write Decimal({str(value)!r}) or {str(value)!r}",
         )
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, Fraction, str)):
+        raise InvalidValue(
+            field, value, "a Decimal, an int, a Fraction or a numeric string such as '0.1'"
+        )
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
     try:
         number = Decimal(value)
     except ArithmeticError:
-        raise InvalidValue(field, value, "a numeric string such as '40000.00'") from None
+        raise InvalidValue(field, value, "a number, e.g. '40000.00' or '0.05'") from None
     if not number.is_finite():
-        raise InvalidValue(field, value, "a finite amount")
+        raise InvalidValue(field, value, "a finite number")
     return number
 
 
+def decimal_from_float(field: str, value: float) -> Decimal:
+    """A float computed by a float64 engine, handed on to an exact rule: its shortest repr.
+
+    The named exception to `to_decimal`'s policy, for the one place where a
+    columnar computation (float64 by design) passes a result to a rule that works
+    in ``Decimal``; the caller rounds it to what it means (cents, basis points).
+
+    Raises:
+        InvalidValue: not a float, or NaN or an infinity.
+
+    Example:
+        >>> decimal_from_float("revenue", 0.1 + 0.2)
+        Decimal('0.30000000000000004')
+    """
+    if not isinstance(value, float):
+        raise InvalidValue(field, value, "a float (use to_decimal for exact numbers)")
+    if not math.isfinite(value):
+        raise InvalidValue(field, value, "a finite number")
+    return Decimal(repr(value))
+
+
 def _amount(value: object) -> Decimal:
-    return _to_decimal("amount", value)
+    return to_decimal("amount", value)
 
 
 def _check_currency(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -57,15 +120,9 @@ def _check_currency(_instance: object, _attribute: attrs.Attribute[Any], value: 
 
 
 def _scalar(value: object) -> Decimal:
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise InvalidValue(
-            "factor", value, "a Decimal, an int or a Fraction", "floats are not exact"
-        )
-    if not Decimal(value).is_finite():
-        raise InvalidValue("factor", value, "a finite number")
-    return Decimal(value)
+    if isinstance(value, str):  # multiplying by text is a mistake, not a number
+        raise InvalidValue("factor", value, "a Decimal, an int or a Fraction")
+    return to_decimal("factor", value)
 
 
 @attrs.frozen(repr=False, order=False)
@@ -94,8 +151,8 @@ class Money:
 
     @classmethod
     def of(cls, amount: Amount, currency: str) -> Money:
-        """Money from an exact amount (``Decimal``, ``int`` or numeric string) and an ISO code."""
-        return cls(_to_decimal("amount", amount), currency)
+        """Money from an exact amount (see `to_decimal`) and an ISO code."""
+        return cls(to_decimal("amount", amount), currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

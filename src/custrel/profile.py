@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, TypeVar, Union, get_args, get_origin
@@ -40,9 +40,11 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from custrel._labels import Bilingual, Labelled
+from custrel._validators import customer_id, instance_of
 from custrel.errors import CustrelError, InvalidValue, NotAuthorized, PurposeNotPermitted
 from custrel.money import Money
 from custrel.serialization import converter as _shared_converter
+from custrel.serialization import parse_json
 
 __all__ = [
     "DEFAULT_ACCESS_POLICY",
@@ -178,28 +180,23 @@ class CreditStatus(Labelled):
 # --- access policy -------------------------------------------------------------------------
 
 
-_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
-
-
-def _is(kind: type, *, optional: bool = False) -> _Validator:
-    # attrs' instance_of raises TypeError; custrel raises InvalidValue naming what is allowed.
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not (isinstance(value, kind) or (optional and value is None)):
-            allowed = f"a {kind.__name__}" + (" or None" if optional else "")
-            raise InvalidValue(attribute.name, value, allowed)
-
-    return check
+def _kind_of(value: object) -> str:
+    # What an error shows instead of a value that may be personal data: its type only.
+    return f"<withheld {type(value).__name__}>"
 
 
 def _purposes(value: object) -> frozenset[Purpose]:
+    # A value passed where the purposes belong (arguments swapped) is personal data: withheld.
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidValue(
-            "purposes", value, "a non-empty set of Purpose members, e.g. {Purpose.SERVICE}"
+            "purposes",
+            _kind_of(value),
+            "a non-empty set of Purpose members, e.g. {Purpose.SERVICE}",
         )
     result = frozenset(value)
     for purpose in result:
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purposes", purpose, "Purpose members")
+            raise InvalidValue("purposes", _kind_of(purpose), "Purpose members")
     return result
 
 
@@ -207,9 +204,9 @@ def _purposes(value: object) -> frozenset[Purpose]:
 class RoleGrant:
     """What one role may do: the purposes it acts for and the sensitivity it is cleared for."""
 
-    role: Role = attrs.field(validator=_is(Role))
+    role: Role = attrs.field(validator=instance_of(Role))
     purposes: frozenset[Purpose] = attrs.field(converter=_purposes)
-    clearance: Sensitivity = attrs.field(validator=_is(Sensitivity))
+    clearance: Sensitivity = attrs.field(validator=instance_of(Sensitivity))
 
 
 def _grants(value: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
@@ -322,7 +319,7 @@ class AccessPolicy:
                 for the sensitivity; the message says which grant is needed.
         """
         if not isinstance(role, Role):
-            raise InvalidValue("role", role, "a Role member or None")
+            raise InvalidValue("role", _kind_of(role), "a Role member or None")
         grant = self.grant(role)
         action = f"read {field} for {purpose.value}"
         if grant is None or purpose not in grant.purposes:
@@ -401,7 +398,7 @@ class Datum(Generic[T]):
     sensitivity: Sensitivity | None = attrs.field(
         default=None,
         kw_only=True,
-        validator=_is(Sensitivity, optional=True),
+        validator=instance_of(Sensitivity, optional=True),
     )
 
     @property
@@ -435,7 +432,7 @@ class Datum(Generic[T]):
             NotAuthorized: ``role`` may not read it for ``purpose``.
         """
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purpose", purpose, "a Purpose member")
+            raise InvalidValue("purpose", _kind_of(purpose), "a Purpose member")
         if purpose not in self.purposes:
             raise PurposeNotPermitted(field, purpose, _sorted(self.purposes))
         if role is not None:
@@ -861,13 +858,8 @@ class FieldSpec:
     label: Bilingual
 
 
-def _check_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, value, "a non-empty customer id")
-
-
 def _group_of(kind: type[_Group]) -> Any:  # noqa: ANN401 - stands in for the annotated group type
-    return attrs.field(factory=kind, validator=_is(kind))
+    return attrs.field(factory=kind, validator=instance_of(kind))
 
 
 _P = TypeVar("_P", bound="_Profile")
@@ -954,7 +946,7 @@ class _Profile:
         """
         spec = self._spec(path)
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purpose", purpose, "a Purpose member")
+            raise InvalidValue("purpose", _kind_of(purpose), "a Purpose member")
         datum = self.datum(path)
         role_text = role.value if isinstance(role, Role) else None
         try:
@@ -1064,7 +1056,7 @@ class IndividualProfile(_Profile):
     )
     KIND: ClassVar[str] = "individual"
 
-    customer_id: str = attrs.field(validator=_check_id)
+    customer_id: str = attrs.field(validator=customer_id)
     basic: IndividualBasic = _group_of(IndividualBasic)
     education: Education = _group_of(Education)
     career: Career = _group_of(Career)
@@ -1105,7 +1097,7 @@ class EnterpriseProfile(_Profile):
     )
     KIND: ClassVar[str] = "enterprise"
 
-    customer_id: str = attrs.field(validator=_check_id)
+    customer_id: str = attrs.field(validator=customer_id)
     basic: EnterpriseBasic = _group_of(EnterpriseBasic)
     characteristics: EnterpriseCharacteristics = _group_of(EnterpriseCharacteristics)
     business: EnterpriseBusiness = _group_of(EnterpriseBusiness)
@@ -1221,6 +1213,18 @@ def _load_value(kind: type, raw: object) -> object:
     return value
 
 
+_L = TypeVar("_L", bound=Labelled)
+
+
+def _member(kind: type[_L], field: str, raw: object) -> _L:
+    # Labelled.from_value would quote the raw text, which in tampered JSON may be personal data.
+    for member in kind:
+        if member.value == raw:
+            return member
+    allowed = ", ".join(m.value for m in kind)
+    raise InvalidValue(field, _kind_of(raw), f"one of {allowed}")
+
+
 def _structure_datum_factory(type_: Any) -> Any:  # noqa: ANN401 - cattrs hook-factory protocol
     (kind,) = get_args(type_) or (object,)
 
@@ -1234,10 +1238,14 @@ def _structure_datum_factory(type_: Any) -> Any:  # noqa: ANN401 - cattrs hook-f
             raise InvalidValue("datum", sorted(extra), "only the keys value, purposes, sensitivity")
         purposes_raw = data["purposes"]
         if not isinstance(purposes_raw, list):
-            raise InvalidValue("purposes", purposes_raw, "a list of purposes")
-        purposes = [Purpose.from_value(p) for p in purposes_raw]
+            raise InvalidValue("purposes", _kind_of(purposes_raw), "a list of purposes")
+        purposes = [_member(Purpose, "purposes", p) for p in purposes_raw]
         sensitivity_raw = data.get("sensitivity")
-        sensitivity = None if sensitivity_raw is None else Sensitivity.from_value(sensitivity_raw)
+        sensitivity = (
+            None
+            if sensitivity_raw is None
+            else _member(Sensitivity, "sensitivity", sensitivity_raw)
+        )
         return Datum(_load_value(kind, data["value"]), purposes, sensitivity=sensitivity)
 
     return structure
@@ -1319,9 +1327,10 @@ def import_json(text: str | bytes, profile_type: type[P]) -> P:
     if profile_type not in _PROFILE_TYPES:
         raise InvalidValue("profile_type", profile_type, "IndividualProfile or EnterpriseProfile")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidValue("json", "<withheld>", "valid JSON text", str(error)) from None
+        data = parse_json(text)
+    except InvalidValue as error:
+        # The shared checks quote the start of a malformed text; here it is personal data.
+        raise InvalidValue("json", "<withheld>", error.allowed, error.problem) from None
     if not isinstance(data, dict):
         raise InvalidValue(
             "json", "<withheld>", f"a JSON object for {profile_type.__name__}", "not an object"

@@ -4,7 +4,10 @@ Encodes ``shared/DOMAIN.md`` §3, from seed 001 §2: rank customers by the value
 create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
 ORDINARY (普通客户), the bottom 50% SMALL (小客户, including the bad 劣质客户). KEY and
 MAJOR are the key accounts (关键客户). Each tier has its own policy; SMALL customers go
-through the seed's four-step decision; customers move between tiers over time.
+through the text's four steps in its order (can it be upgraded, must it really go, phase
+it out tactfully, end it decisively only for poor credit and no prospects); a lost
+customer's next action is a win-back or let-go decision, not its tier's treatment;
+customers move between tiers over time.
 
 Decisions where the seed is silent (see ``docs/pyramid.md``):
 
@@ -23,14 +26,16 @@ import math
 from collections import Counter
 from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from custrel._labels import Labelled
+from custrel._labels import Bilingual, Labelled
 from custrel._validators import unit_interval
 from custrel.errors import InputDataError, InvalidValue
+from custrel.lifecycle import STAGE_GUIDANCE, Stage
 from custrel.periods import Period
 from custrel.scoring import (
     Assessment,
@@ -38,6 +43,7 @@ from custrel.scoring import (
     Direction,
     Judgement,
     Mark,
+    Standing,
     TrendAssessment,
     Verdict,
 )
@@ -47,14 +53,21 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "ASSISTANTS_PER_MANAGER",
+    "BARCLAYS_PERSONAL_BANKING",
     "HSBC_BALANCE_FEE",
+    "NEW_CUSTOMER_COST_IN_KEPT",
     "SEED_CUTOFFS",
     "SEED_TIER_POLICIES",
+    "SHARED_MANAGER_CLIENTS",
+    "VISITING_SHARE_OF_YEAR",
+    "AccountManagerExample",
     "BalanceFee",
     "CustomerMove",
     "DiscountType",
     "EffortAllocation",
     "EffortShares",
+    "KeyAccountDuty",
     "Migration",
     "Move",
     "PaymentTerms",
@@ -62,6 +75,7 @@ __all__ = [
     "Pyramid",
     "Recommendation",
     "ServiceLevel",
+    "SmallCustomerStep",
     "Tier",
     "TierCutoffs",
     "TierEffort",
@@ -76,13 +90,14 @@ __all__ = [
     "stabilise",
     "tier_codes",
     "treatment_codes",
+    "visiting_days",
 ]
 
 
 class Tier(Labelled):
     """A level of the customer pyramid, best first."""
 
-    KEY = ("key", "key customer", "重要客户")
+    KEY = ("key", "top customer", "重要客户")
     MAJOR = ("major", "major customer", "主要客户")
     ORDINARY = ("ordinary", "ordinary customer", "普通客户")
     SMALL = ("small", "small customer", "小客户")
@@ -518,6 +533,89 @@ class PaymentTerms(Labelled):
     CASH_OR_PREPAY = ("cash_or_prepay", "cash or prepayment", "现款或预付")
 
 
+class KeyAccountDuty(Labelled):
+    """What the firm owes its key accounts, in the text's order (seed 001 §2, 关键客户管理法)."""
+
+    DEDICATED_UNIT = ("dedicated_unit", "a dedicated service unit", "成立为关键客户服务的专门机构")
+    ACCOUNT_MANAGER = (
+        "account_manager",
+        "a named manager for each large key account; smaller ones share one",
+        "重要的关键客户安排一名客户经理，规模较小的几个客户共用一名",
+    )
+    WATCH_DECLINE = (
+        "watch_decline",
+        "watch key accounts in decline, help when needed, look out for signs of a bad debt",
+        "关注衰退和困难的关键客户，必要时伸出援手，防范倒账",
+    )
+    CONCENTRATE_RESOURCES = (
+        "concentrate_resources",
+        "spend 80% of effort on the top 20%",
+        "为20%的客户花80%的努力",
+    )
+    PRIORITY_SUPPLY = (
+        "priority_supply",
+        "supply them first when stock is short",
+        "供货紧张时优先保证",
+    )
+    FINANCIAL_BENEFITS = (
+        "financial_benefits",
+        "discounts, flexible payment and some credit",
+        "优惠价格和折扣、灵活支付、适当赊账",
+    )
+    VIP_CHANNEL = ("vip_channel", "a VIP service channel", "VIP客户服务通道")
+    SPECIAL_CARE = (
+        "special_care",
+        "special care and status, valued above price discounts",
+        "“特别关心”：表明地位和身份，比价格优惠更受看重",
+    )
+    PLANNED_VISITS = (
+        "planned_visits",
+        "planned visits: about 1/3 of a sales manager's year, key accounts first",
+        "有计划地拜访：营销主管每年约1/3时间拜访客户，以关键客户为主",
+    )
+    SEEK_OPINIONS = (
+        "seek_opinions",
+        "senior management asks their opinion, e.g. a yearly meeting",
+        "高层经常征求意见，如每年一次座谈会",
+    )
+    COMPLAINTS_FIRST = (
+        "complaints_first",
+        "handle their complaints first, quickly and expertly",
+        "优先、迅速、专业地处理投诉",
+    )
+    TWO_WAY_COMMUNICATION = (
+        "two_way_communication",
+        "fast two-way communication to learn their needs",
+        "建立快速、双向的沟通渠道",
+    )
+    CELEBRATE_MILESTONES = (
+        "celebrate_milestones",
+        "congratulate them on anniversaries, honours and major moves",
+        "在周年庆典、获得荣誉、重大举措时表示祝贺与支持",
+    )
+
+
+#: Good sales managers spend about a third of their year visiting customers, key accounts
+#: first (seed 001 §2: 每年大约有1/3的时间是在拜访客户中度过的).
+VISITING_SHARE_OF_YEAR: Final = Fraction(1, 3)
+
+
+def visiting_days(working_days: int) -> Fraction:
+    """Days of a sales manager's working year to plan for visits (about a third).
+
+    Example:
+        >>> visiting_days(300)
+        Fraction(100, 1)
+
+    Raises:
+        InvalidValue: ``working_days`` is not an integer >= 0.
+    """
+    given: object = working_days
+    if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+        raise InvalidValue("working_days", given, "an integer >= 0")
+    return VISITING_SHARE_OF_YEAR * working_days
+
+
 @attrs.frozen
 class TierPolicy:
     """How a tier is served (seed 001 §2, 分级管理).
@@ -526,8 +624,8 @@ class TierPolicy:
         tier: the tier.
         service_level: how much service.
         dedicated_manager: a named account manager.
-        clients_per_manager: customers per account manager (1 = dedicated); ``None`` = no manager.
-        assistants_per_manager: assistants each manager has (Barclays: one).
+        clients_per_manager: customers per account manager (1 = their own); ``None`` = none.
+        assistants_per_manager: assistants each manager has.
         priority_supply: served first when stock is short.
         discounts: discount types offered.
         payment_terms: payment and credit terms.
@@ -535,6 +633,9 @@ class TierPolicy:
         visit_cadence: planned visits, or ``None``.
         senior_meeting_yearly: a yearly meeting with senior management.
         complaint_priority: 1 is handled first.
+        duties: the key-account duties that apply, in the text's order.
+        decided: names of the fields whose values are custrel's decisions where the text
+            gives no number (e.g. the visit cadence); every other value is the text's.
     """
 
     tier: Tier
@@ -549,11 +650,54 @@ class TierPolicy:
     visit_cadence: Period | None
     senior_meeting_yearly: bool
     complaint_priority: int
+    duties: tuple[KeyAccountDuty, ...] = ()
+    decided: frozenset[str] = frozenset()
 
 
-#: Barclays: about 300 key clients per manager, one assistant each (seed 001 §2).
-BARCLAYS_CLIENTS_PER_MANAGER: Final = 300
-BARCLAYS_ASSISTANTS_PER_MANAGER: Final = 1
+@attrs.frozen
+class AccountManagerExample:
+    """A named example of account managers for key clients, as the text reports it.
+
+    Attributes:
+        name: whose practice this is.
+        clients_per_manager: key clients each manager serves.
+        assistants_per_manager: assistants each manager has.
+        managers: account managers in all.
+        centres: service centres in all.
+        key_threshold: income or assets from which a client gets a manager.
+        private_banking_threshold: income or assets from which a client goes to private banking.
+        currency: the thresholds' currency.
+    """
+
+    name: Bilingual
+    clients_per_manager: int
+    assistants_per_manager: int
+    managers: int
+    centres: int
+    key_threshold: Decimal
+    private_banking_threshold: Decimal
+    currency: str
+
+
+#: Barclays' personal banking (seed 001 §2): 42 centres, 700+ managers with one assistant
+#: each, about 300 key clients per manager; £50k for a manager (要客), £250k for private
+#: banking. An example from one bank's personal customers, not the rule for every MAJOR tier.
+BARCLAYS_PERSONAL_BANKING: Final = AccountManagerExample(
+    name=Bilingual("Barclays personal banking", "英国巴克莱银行个人客户"),
+    clients_per_manager=300,
+    assistants_per_manager=1,
+    managers=700,
+    centres=42,
+    key_threshold=Decimal(50_000),
+    private_banking_threshold=Decimal(250_000),
+    currency="GBP",
+)
+
+#: Smaller key accounts share a manager (几个客户安排一个客户经理). "Several" is the text's
+#: word; five is custrel's decision.
+SHARED_MANAGER_CLIENTS: Final = 5
+#: An assistant per manager follows the Barclays example; a decision for other firms.
+ASSISTANTS_PER_MANAGER: Final = 1
 _KEY_DISCOUNTS: Final = frozenset(
     {
         DiscountType.ONE_OFF_QUANTITY,
@@ -562,30 +706,93 @@ _KEY_DISCOUNTS: Final = frozenset(
         DiscountType.DIRECT,
     }
 )
+_KEY_DUTIES: Final = tuple(KeyAccountDuty)
 
-#: The default policy of each tier. Large key customers get their own manager; smaller
-#: key accounts share one (Barclays' ~300 per manager).
+#: The default policy of each tier. Large key accounts (KEY) get their own manager; the
+#: smaller ones (MAJOR) share one. Visit cadences (KEY monthly, MAJOR quarterly), the
+#: shared-manager ratio and the assistant are custrel's decisions: the text asks for
+#: "planned, regular visits" and "several customers per manager" without numbers.
 SEED_TIER_POLICIES: Final[Mapping[Tier, TierPolicy]] = MappingProxyType(
     {
         Tier.KEY: TierPolicy(
-            Tier.KEY, ServiceLevel.PREMIUM, True, 1, BARCLAYS_ASSISTANTS_PER_MANAGER, True,
-            _KEY_DISCOUNTS, PaymentTerms.FLEXIBLE_CREDIT, True, Period.MONTH, True, 1,
+            tier=Tier.KEY,
+            service_level=ServiceLevel.PREMIUM,
+            dedicated_manager=True,
+            clients_per_manager=1,
+            assistants_per_manager=ASSISTANTS_PER_MANAGER,
+            priority_supply=True,
+            discounts=_KEY_DISCOUNTS,
+            payment_terms=PaymentTerms.FLEXIBLE_CREDIT,
+            vip_channel=True,
+            visit_cadence=Period.MONTH,
+            senior_meeting_yearly=True,
+            complaint_priority=1,
+            duties=_KEY_DUTIES,
+            decided=frozenset({"visit_cadence", "assistants_per_manager"}),
         ),
         Tier.MAJOR: TierPolicy(
-            Tier.MAJOR, ServiceLevel.PREMIUM, True, BARCLAYS_CLIENTS_PER_MANAGER,
-            BARCLAYS_ASSISTANTS_PER_MANAGER, True, _KEY_DISCOUNTS, PaymentTerms.FLEXIBLE_CREDIT,
-            True, Period.QUARTER, True, 1,
+            tier=Tier.MAJOR,
+            service_level=ServiceLevel.PREMIUM,
+            dedicated_manager=False,
+            clients_per_manager=SHARED_MANAGER_CLIENTS,
+            assistants_per_manager=ASSISTANTS_PER_MANAGER,
+            priority_supply=True,
+            discounts=_KEY_DISCOUNTS,
+            payment_terms=PaymentTerms.FLEXIBLE_CREDIT,
+            vip_channel=True,
+            visit_cadence=Period.QUARTER,
+            senior_meeting_yearly=True,
+            complaint_priority=1,
+            duties=_KEY_DUTIES,
+            decided=frozenset({"visit_cadence", "clients_per_manager", "assistants_per_manager"}),
         ),
         Tier.ORDINARY: TierPolicy(
-            Tier.ORDINARY, ServiceLevel.STANDARD, False, None, 0, False,
-            frozenset({DiscountType.FREQUENT_BUYER}), PaymentTerms.STANDARD, False, None, False, 2,
+            tier=Tier.ORDINARY,
+            service_level=ServiceLevel.STANDARD,
+            dedicated_manager=False,
+            clients_per_manager=None,
+            assistants_per_manager=0,
+            priority_supply=False,
+            discounts=frozenset({DiscountType.FREQUENT_BUYER}),
+            payment_terms=PaymentTerms.STANDARD,
+            vip_channel=False,
+            visit_cadence=None,
+            senior_meeting_yearly=False,
+            complaint_priority=2,
+            decided=frozenset({"complaint_priority"}),
         ),
         Tier.SMALL: TierPolicy(
-            Tier.SMALL, ServiceLevel.BASIC, False, None, 0, False, frozenset(),
-            PaymentTerms.CASH_OR_PREPAY, False, None, False, 3,
+            tier=Tier.SMALL,
+            service_level=ServiceLevel.BASIC,
+            dedicated_manager=False,
+            clients_per_manager=None,
+            assistants_per_manager=0,
+            priority_supply=False,
+            discounts=frozenset(),
+            payment_terms=PaymentTerms.CASH_OR_PREPAY,
+            vip_channel=False,
+            visit_cadence=None,
+            senior_meeting_yearly=False,
+            complaint_priority=3,
+            decided=frozenset({"complaint_priority"}),
         ),
     }
-)  # fmt: skip
+)
+
+_CURRENCY_ZH: Final = {"CNY": "元", "HKD": "港元", "GBP": "英镑", "USD": "美元", "EUR": "欧元"}
+_EVERY_ZH: Final = {
+    Period.DAY: "每天",
+    Period.WEEK: "每周",
+    Period.MONTH: "每月",
+    Period.QUARTER: "每季度",
+    Period.YEAR: "每年",
+}
+
+
+def _amount(value: Decimal, currency: str, lang: Literal["en", "zh"]) -> str:
+    if lang == "en":
+        return f"{currency} {value:,}"
+    return f"{value}{_CURRENCY_ZH.get(currency, currency)}"
 
 
 @attrs.frozen
@@ -595,6 +802,10 @@ class BalanceFee:
     Example (HSBC Hong Kong: HK$40 a month below HK$5,000, seed 001 §2):
         >>> HSBC_BALANCE_FEE.fee_for(Decimal("4999.99")), HSBC_BALANCE_FEE.fee_for(Decimal(5000))
         (Decimal('40'), Decimal('0'))
+        >>> print(HSBC_BALANCE_FEE.text("en"))
+        a fee of HKD 40 a month on balances below HKD 5,000
+        >>> print(HSBC_BALANCE_FEE.text("zh"))
+        对余额不足5000港元的客户每月收取40港元服务费
     """
 
     threshold: Decimal
@@ -606,6 +817,13 @@ class BalanceFee:
         """The fee for a customer holding ``balance``: ``fee`` below the threshold, else 0."""
         return self.fee if balance < self.threshold else Decimal(0)
 
+    def text(self, lang: Literal["en", "zh"] = "en") -> str:
+        """The fee as a reader would say it, with its amount, currency and period."""
+        fee, threshold = (_amount(x, self.currency, lang) for x in (self.fee, self.threshold))
+        if lang == "en":
+            return f"a fee of {fee} a {self.period.value} on balances below {threshold}"
+        return f"对余额不足{threshold}的客户{_EVERY_ZH[self.period]}收取{fee}服务费"
+
 
 HSBC_BALANCE_FEE: Final = BalanceFee(Decimal(5000), Decimal(40), "HKD", Period.MONTH)
 
@@ -614,30 +832,45 @@ HSBC_BALANCE_FEE: Final = BalanceFee(Decimal(5000), Decimal(40), "HKD", Period.M
 
 
 class Treatment(Labelled):
-    """What to do with a customer, from its tier, assessment and trend."""
+    """What to do next with a customer, from its tier (or lost stage), verdict and trend."""
 
     KEY_ACCOUNT_CARE = ("key_account_care", "key-account care", "关键客户重点维护")
     KEY_ACCOUNT_REVIEW = (
         "key_account_review",
         "key account under review: big is not good",
-        "关键客户风险审查:大客户不等于好客户",
+        "关键客户风险审查（大客户不等于好客户）",
+    )
+    KEY_ACCOUNT_SUPPORT = (
+        "key_account_support",
+        "key account in decline: analyse, help, watch for bad-debt signs",
+        "关键客户出现衰退（深入分析，必要时伸出援手，防范倒账）",
     )
     UPGRADE = ("upgrade", "upgrade programme", "升级计划")
     HOLD_COST = ("hold_cost", "hold cost down", "控制成本、维持")
     TRACK = ("track", "keep tracking before judging", "跟踪观察")
     NURTURE = ("nurture", "nurture: help it grow", "培育升级")
-    RETAIN = ("retain", "keep at low cost", "保留")
+    RETAIN = ("retain", "keep at low cost", "低成本保留")
     PHASE_OUT_PRICE = (
         "phase_out_price",
         "phase out tactfully: raise price",
-        "有理有节淘汰:提高价格",
+        "有理有节淘汰（提高价格）",
     )
     PHASE_OUT_COST = (
         "phase_out_cost",
         "phase out tactfully: cut cost to serve",
-        "有理有节淘汰:降低成本",
+        "有理有节淘汰（降低服务成本）",
     )
     TERMINATE = ("terminate", "end the relationship decisively", "坚决淘汰")
+    WIN_BACK = (
+        "win_back",
+        "lost: learn why, and win it back (open a win-back case)",
+        "已流失（了解原因，值得挽回则立案挽回）",
+    )
+    LET_GO = (
+        "let_go",
+        "lost: learn why, but let it go (not worth winning back)",
+        "已流失（了解原因，不值得挽回则放弃）",
+    )
 
 
 _TREATMENTS: Final = tuple(Treatment)
@@ -646,13 +879,34 @@ _TREATMENTS: Final = tuple(Treatment)
 NEW_CUSTOMER_COST_IN_KEPT: Final = (5, 6)
 
 
+class SmallCustomerStep(Labelled):
+    """The four steps for small customers, in the text's order (seed 001 §2, 小客户管理法)."""
+
+    CAN_UPGRADE = ("can_upgrade", "can it be upgraded?", "判断有没有升级的可能")
+    MUST_IT_GO = ("must_it_go", "must it really go?", "考虑是不是非淘汰不可")
+    PHASE_OUT_TACTFULLY = ("phase_out_tactfully", "phase it out tactfully", "有理有节地淘汰")
+    END_DECISIVELY = (
+        "end_decisively",
+        "end it decisively: poor credit and no prospects",
+        "坚决淘汰劣质客户（信用状况差、没有发展前途）",
+    )
+
+    @property
+    def number(self) -> int:
+        """The step's number in the text, 1 to 4."""
+        return _SMALL_STEPS.index(self) + 1
+
+
+_SMALL_STEPS: Final = tuple(SmallCustomerStep)
+
+
 @attrs.frozen
 class TreatmentPolicy:
     """Parameters of :func:`recommend`.
 
     Attributes:
         tracking_windows: windows a small customer is tracked before it is judged unable to
-            grow ("立足于一段时间的跟踪,不能根据某一时点的表现就轻易否定").
+            grow ("立足于一段时间的跟踪，不能根据某一时点的表现就轻易否定").
         balance_fee: the fee used to phase out by price, if the firm has one.
     """
 
@@ -666,7 +920,7 @@ class Recommendation:
 
     Attributes:
         treatment: what to do.
-        step: the step of the seed's four-step decision for SMALL customers, else ``None``.
+        step: the step of the four-step decision for SMALL customers (1 to 4), else ``None``.
         reasons_en: why, in English.
         reasons_zh: why, in Chinese.
     """
@@ -681,97 +935,163 @@ class Recommendation:
         return self.reasons_zh if lang == "zh" else self.reasons_en
 
 
-def _windows(assessment: Assessment, trend: TrendAssessment | None) -> int:
-    if trend is not None:
-        return trend.windows
-    return 1 if assessment.growth_potential is None else 2
+def _worth_winning_back(tier: Tier, assessment: Assessment, poor_credit: bool) -> bool:
+    # Decision: a lost customer is worth a win-back case when losing it costs the firm
+    # something — it was a key account, or its projected value or stated potential is
+    # positive — and its credit is not settled bad. Everyone else is let go.
+    if poor_credit:
+        return False
+    return tier.key_account or assessment.lifetime_value > 0 or assessment.growth_potential is True
 
 
-def recommend(  # noqa: PLR0911 - one return per branch of the seed's decision
+def recommend(  # noqa: PLR0911, PLR0912, PLR0915 - one branch per step of the text
     tier: Tier,
     assessment: Assessment,
     trend: TrendAssessment | None = None,
     policy: TreatmentPolicy | None = None,
+    *,
+    stage: Stage | None = None,
 ) -> Recommendation:
-    """Recommend a treatment for one customer, with bilingual reasons.
+    """Recommend what to do next with one customer, with bilingual reasons.
 
-    - KEY / MAJOR: key-account care; under review when the verdict is BAD or a
-      big-customer risk is raised (大客户不等于好客户).
+    - A LOST customer (``stage``) is not served by its tier: contact it to learn why it
+      left and weigh what losing it costs; open a win-back case when it is worth it,
+      else let it go (the lifecycle's guidance for lost customers).
+    - KEY / MAJOR: under review when the verdict is BAD or a big-customer risk is raised
+      (大客户不等于好客户); in decline, support it and watch for signs of a bad debt;
+      else key-account care.
     - ORDINARY: an upgrade programme if it can grow (growth potential or an improving
-      trend, and not deteriorating, and good credit); else hold cost down.
-    - SMALL, the seed's four steps: no credit → (4) terminate; can grow → (1) nurture;
-      tracked for fewer than ``tracking_windows`` windows → (1) keep tracking; profitable
-      or break-even → (2) it need not go, retain at low cost; otherwise (3) phase out
-      tactfully — cut cost to serve when the margin is positive but eaten by service,
-      else raise price.
+      trend, not deteriorating, and untrustworthiness not seen); else hold cost down.
+    - SMALL, the four steps in the text's order: (1) can it be upgraded? — nurture it when
+      it can grow or the firm states its future value, keep tracking while it has been
+      seen for fewer than ``tracking_windows`` windows; (2) must it really go? — not when
+      it breaks even and its credit is not settled bad; (3) phase it out tactfully — cut
+      cost to serve when the margin is eaten by service, else raise price; (4) end it
+      decisively only when its credit is settled bad (hard evidence or a verdict held
+      across windows) *and* it has no prospects (信用状况差、没有发展前途).
     """
     pol = policy if policy is not None else TreatmentPolicy()
     no_credit = assessment.finding(Mark.NO_CREDIT).judgement is Judgement.FIRED
+    poor_credit = no_credit and assessment.standing is Standing.SETTLED
     direction = trend.direction if trend is not None else Direction.UNKNOWN
     growing = direction is Direction.IMPROVING or (
         assessment.growth_potential is True and direction is not Direction.DETERIORATING
     )
-    en: list[str] = [f"tier: {tier.en}; verdict: {assessment.verdict.en}"]
-    zh: list[str] = [f"级别:{tier.zh};评价:{assessment.verdict.zh}"]
+    en: list[str] = [f"tier: {tier.en}; verdict: {assessment.label('en')}"]
+    zh: list[str] = [f"级别：{tier.zh}；评价：{assessment.label('zh')}"]
 
-    def done(treatment: Treatment, step: int | None = None) -> Recommendation:
-        return Recommendation(treatment, step, tuple(en), tuple(zh))
+    def done(treatment: Treatment, step: SmallCustomerStep | None = None) -> Recommendation:
+        return Recommendation(
+            treatment, None if step is None else step.number, tuple(en), tuple(zh)
+        )
+
+    if stage is Stage.LOST:
+        guidance = STAGE_GUIDANCE[Stage.LOST]
+        en.append(f"lost customer: {guidance.goal.en}")
+        zh.append(f"流失客户：{guidance.goal.zh}")
+        en.extend(a.en for a in guidance.actions)
+        zh.extend(a.zh for a in guidance.actions)
+        if _worth_winning_back(tier, assessment, poor_credit):
+            en.append("worth winning back: open a win-back case")
+            zh.append("值得挽回：立案挽回")
+            return done(Treatment.WIN_BACK)
+        en.append("not worth winning back: let it go")
+        zh.append("不值得挽回：放弃")
+        return done(Treatment.LET_GO)
 
     if tier.key_account:
         risks = assessment.raised_risks
         if assessment.verdict is Verdict.BAD or risks:
             en.extend(f"risk raised: {r.en}" for r in risks)
-            zh.extend(f"风险:{r.zh}" for r in risks)
+            zh.extend(f"风险：{r.zh}" for r in risks)
             if assessment.verdict is Verdict.BAD:
                 en.append("a big customer is not necessarily a good one")
                 zh.append("大客户不等于好客户")
             return done(Treatment.KEY_ACCOUNT_REVIEW)
+        if direction is Direction.DETERIORATING:
+            en.append(
+                "in decline: analyse it, help when needed, watch its operations, "
+                "finances and staff for signs of a bad debt"
+            )
+            zh.append(
+                "出现衰退：深入分析，必要时伸出援手，密切注意其经营、财务、人事异动，避免倒账"
+            )
+            return done(Treatment.KEY_ACCOUNT_SUPPORT)
         en.append("key account: dedicated unit, priority supply, 80% of effort on the top 20%")
-        zh.append("关键客户:专门机构服务、优先供货,为20%的客户花80%的努力")
+        zh.append("关键客户：专门机构服务、优先供货，为20%的客户花80%的努力")
         return done(Treatment.KEY_ACCOUNT_CARE)
 
     if tier is Tier.ORDINARY:
         if growing and not no_credit:
             en.append("it can grow: frequent-buyer rewards, thresholds, up-selling")
-            zh.append("有升级潜力:常客奖励、累计奖励、扩充产品线")
+            zh.append("有升级潜力：常客奖励、累计奖励、扩充产品线")
             return done(Treatment.UPGRADE)
         en.append("no sign of growth: no extra investment, cash or prepayment, fewer services")
-        zh.append("没有升级潜力:不增加投入,现款或预付,减少服务项目")
+        zh.append("没有升级潜力：不增加投入，现款或预付，减少服务项目")
         return done(Treatment.HOLD_COST)
 
-    if no_credit:
-        en.append("step 4: no credit — stop credit, collect: courtesy first, then legal action")
-        zh.append("第四步:坚决淘汰劣质客户——停止赊销、清收欠款,先礼后兵")
-        return done(Treatment.TERMINATE, 4)
-    if growing:
+    step = SmallCustomerStep
+    # (1) Can it be upgraded? Judge over a period of tracking, not at one point.
+    if growing and not poor_credit:
         en.append("step 1: it can be upgraded — nurture it (revisits, gifts, mailings)")
-        zh.append("第一步:有升级可能——加强培育(回访、赠品、刊物)")
-        return done(Treatment.NURTURE, 1)
-    windows = _windows(assessment, trend)
-    if windows < pol.tracking_windows:
+        zh.append("第一步：有升级可能——加强培育（回访、赠品、刊物）")
+        return done(Treatment.NURTURE, step.CAN_UPGRADE)
+    windows = trend.windows if trend is not None else assessment.windows
+    if windows < pol.tracking_windows and not poor_credit:
         en.append(f"step 1: tracked {windows} window(s) of {pol.tracking_windows}: judge a trend")
-        zh.append(f"第一步:已跟踪{windows}期,需{pol.tracking_windows}期,看趋势再判断")
-        return done(Treatment.TRACK, 1)
+        zh.append(f"第一步：已跟踪{windows}期，需{pol.tracking_windows}期，看趋势再判断")
+        return done(Treatment.TRACK, step.CAN_UPGRADE)
+    # (2) Must it really go? Small customers carry scale economies.
     low, high = NEW_CUSTOMER_COST_IN_KEPT
-    if assessment.profit >= 0:
+    if assessment.profit >= 0 and not poor_credit:
         en.append(f"step 2: it need not go — a new customer costs as much as keeping {low}-{high}")
-        zh.append(f"第二步:不是非淘汰不可——开发一个新客户的成本相当于维护{low}~{high}个老客户")
-        return done(Treatment.RETAIN, 2)
-    if assessment.net_income > 0:
-        en.append("step 3: loss-making because of service cost — serve less often, cheaper channel")
-        zh.append("第三步:服务成本造成亏损——减少服务频次,改用更经济的渠道")
-        return done(Treatment.PHASE_OUT_COST, 3)
-    fee = pol.balance_fee
-    if fee is not None:
-        en.append(
-            f"step 3: no margin — raise price, e.g. {fee.currency} {fee.fee} a "
-            f"{fee.period.en} below {fee.currency} {fee.threshold}"
-        )
-        zh.append(f"第三步:没有利润——提高价格,如余额低于{fee.threshold}{fee.currency}收取{fee.fee}")
-    else:
-        en.append("step 3: no margin — raise price (charge for free services, sell high-margin)")
-        zh.append("第三步:没有利润——提高价格(收取服务费、推销高利润产品)")
-    return done(Treatment.PHASE_OUT_PRICE, 3)
+        zh.append(f"第二步：不是非淘汰不可——开发一个新客户的成本相当于维护{low}～{high}个老客户")
+        return done(Treatment.RETAIN, step.MUST_IT_GO)
+    # (3) Phase it out tactfully — unless it is a 劣质客户: poor credit and no prospects.
+    if not (poor_credit and not growing):
+        if poor_credit:
+            en.append("its credit is poor but it has prospects: no decisive end")
+            zh.append("信用状况差但有发展前途：不坚决淘汰")
+        if assessment.net_income > 0:
+            if assessment.profit < 0:
+                en.append(
+                    "step 3: loss-making because of service cost — serve less often, "
+                    "cheaper channel"
+                )
+                zh.append("第三步：服务成本造成亏损——减少服务频次，改用更经济的渠道")
+            else:
+                en.append("step 3: serve it at lower cost and risk — cheaper channel, no credit")
+                zh.append("第三步：降低服务成本和风险——改用更经济的渠道，不再赊销")
+            return done(Treatment.PHASE_OUT_COST, step.PHASE_OUT_TACTFULLY)
+        fee = pol.balance_fee
+        if fee is not None:
+            en.append(f"step 3: no margin — raise price, e.g. {fee.text('en')}")
+            zh.append(f"第三步：没有利润——提高价格，例如{fee.text('zh')}")
+        else:
+            en.append(
+                "step 3: no margin — raise price (charge for free services, sell high-margin)"
+            )
+            zh.append("第三步：没有利润——提高价格（收取服务费、推销高利润产品）")
+        return done(Treatment.PHASE_OUT_PRICE, step.PHASE_OUT_TACTFULLY)
+    # (4) End it decisively.
+    en.append(
+        "step 4: poor credit and no prospects — stop credit, collect: courtesy first, "
+        "then legal action"
+    )
+    zh.append("第四步：信用状况差、没有发展前途——停止赊销、清收欠款，先礼后兵")
+    return done(Treatment.TERMINATE, step.END_DECISIVELY)
+
+
+def _shown_positive(values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    # The per-customer rule compares the value as shown to the cent (``Decimal(f"{v:.2f}")``);
+    # only values within a cent of zero can differ from ``v > 0``, so only they are formatted.
+    import numpy as np
+
+    out = values > 0
+    near = np.flatnonzero(np.abs(values) < 0.01)
+    for i in near.tolist():
+        out[i] = Decimal(f"{values[i]:.2f}") > 0
+    return out
 
 
 def treatment_codes(
@@ -781,15 +1101,23 @@ def treatment_codes(
     directions: npt.NDArray[np.int8] | None = None,
     windows: npt.NDArray[np.int64] | None = None,
     policy: TreatmentPolicy | None = None,
+    settled: npt.NDArray[np.bool_] | None = None,
+    stages: npt.NDArray[np.int8] | None = None,
 ) -> npt.NDArray[np.int8]:
     """:func:`recommend` for whole columns: the index of each treatment in ``tuple(Treatment)``.
+
+    Held to :func:`recommend` by ``test_treatment_codes_agree_with_recommend``.
 
     Args:
         tiers: tier codes from :func:`tier_codes`.
         assessed: the result of :func:`~custrel.scoring.assess_columns` for the same rows.
         directions: optional index into ``tuple(Direction)`` per row (default UNKNOWN).
-        windows: optional windows tracked per row (default 2 when the trend is known, else 1).
+        windows: optional windows tracked per row (default ``assessed.windows``).
         policy: treatment parameters.
+        settled: whether each verdict is settled (default: hard evidence, as for one
+            window; pass :func:`~custrel.scoring.settled_columns` over several windows).
+        stages: optional index into ``tuple(Stage)`` per row; LOST rows get a win-back
+            or let-go action instead of their tier's treatment.
 
     Raises:
         InputDataError: the arrays differ in length.
@@ -798,23 +1126,22 @@ def treatment_codes(
 
     pol = policy if policy is not None else TreatmentPolicy()
     n = len(assessed)
-    t = np.asarray(tiers)
-    if t.shape != (n,):
-        raise InputDataError(f"tiers must have {n} rows; got shape {t.shape}", column="tiers")
+
+    def rows(name: str, values: object, default: npt.NDArray[np.generic]) -> npt.NDArray[Any]:
+        if values is None:
+            return default
+        arr = np.asarray(values)
+        if arr.shape != (n,):
+            raise InputDataError(f"{name} must have {n} rows; got shape {arr.shape}", column=name)
+        return arr
+
     dirs_ = tuple(Direction)
-    if directions is None:
-        d = np.full(n, dirs_.index(Direction.UNKNOWN), dtype=np.int8)
-    else:
-        d = np.asarray(directions)
-        if d.shape != (n,):
-            raise InputDataError(f"directions must have {n} rows", column="directions")
-    if windows is None:
-        w = np.where(assessed.growth >= 0, 2, 1)
-    else:
-        w = np.asarray(windows)
-        if w.shape != (n,):
-            raise InputDataError(f"windows must have {n} rows", column="windows")
+    t = rows("tiers", tiers, np.zeros(0))
+    d = rows("directions", directions, np.full(n, dirs_.index(Direction.UNKNOWN), dtype=np.int8))
+    w = rows("windows", windows, assessed.windows)
+    s = rows("settled", settled, assessed.hard_evidence).astype(bool)
     no_credit = (assessed.fired >> np.uint16(tuple(Mark).index(Mark.NO_CREDIT))) & 1 == 1
+    poor_credit = no_credit & s
     improving = d == dirs_.index(Direction.IMPROVING)
     deteriorating = d == dirs_.index(Direction.DETERIORATING)
     growing = improving | ((assessed.growth == 1) & ~deteriorating)
@@ -824,17 +1151,26 @@ def treatment_codes(
     small = t == _TIER_INDEX[Tier.SMALL]
     code = _TREATMENTS.index
 
-    out = np.full(n, code(Treatment.PHASE_OUT_PRICE), dtype=np.int8)
-    # SMALL: the rules are applied last-first so that earlier steps overwrite later ones.
-    out[small & (assessed.net_income > 0)] = code(Treatment.PHASE_OUT_COST)
-    out[small & (assessed.profit >= 0)] = code(Treatment.RETAIN)
-    out[small & (w < pol.tracking_windows)] = code(Treatment.TRACK)
-    out[small & growing] = code(Treatment.NURTURE)
-    out[small & no_credit] = code(Treatment.TERMINATE)
+    out = np.full(n, code(Treatment.TERMINATE), dtype=np.int8)
+    # SMALL: the steps are applied last-first so that earlier steps overwrite later ones.
+    phase_out = small & ~(poor_credit & ~growing)
+    out[phase_out] = code(Treatment.PHASE_OUT_PRICE)
+    out[phase_out & (assessed.net_income > 0)] = code(Treatment.PHASE_OUT_COST)
+    out[small & (assessed.profit >= 0) & ~poor_credit] = code(Treatment.RETAIN)
+    out[small & (w < pol.tracking_windows) & ~poor_credit] = code(Treatment.TRACK)
+    out[small & growing & ~poor_credit] = code(Treatment.NURTURE)
     out[ordinary] = code(Treatment.HOLD_COST)
     out[ordinary & growing & ~no_credit] = code(Treatment.UPGRADE)
     out[key] = code(Treatment.KEY_ACCOUNT_CARE)
+    out[key & deteriorating] = code(Treatment.KEY_ACCOUNT_SUPPORT)
     out[key & (bad | (assessed.risks_raised != 0))] = code(Treatment.KEY_ACCOUNT_REVIEW)
+    if stages is not None:
+        lost = rows("stages", stages, np.zeros(0)) == tuple(Stage).index(Stage.LOST)
+        worth = ~poor_credit & (
+            key | _shown_positive(assessed.lifetime_value) | (assessed.growth == 1)
+        )
+        out[lost] = code(Treatment.LET_GO)
+        out[lost & worth] = code(Treatment.WIN_BACK)
     return out
 
 

@@ -1,58 +1,57 @@
-"""Retention and churn: why customers leave, what it costs, and how to keep or win them back.
+"""Retention and churn: the leaky bucket, what churn costs, and what a kept customer is worth.
 
-Seed 001 §3 (客户关系的恢复), with seeds 000 (churn from poor follow-up, business-model
-change and the economy), 002 (referral yield) and 004 (eight mistakes that lose
-long-term customers). The rules encoded here:
+Seed 001 §3 (客户关系的恢复). The rules encoded here:
 
 - **the leaky bucket** (漏桶): new customers pour in while old ones leak out; for any
-  calendar period, customers at the start + gained + won back − lost = customers at the end;
-- **churn causes** (:class:`ChurnCause`, controllable or not) and the seeds'
-  **countermeasures** (:data:`COUNTERMEASURES`);
+  calendar period, customers at the start + gained + won back − lost = customers at the
+  end — per customer (`leaky_bucket`) and, beside it, in columnar form for the
+  batch engine (`leaky_bucket_columns`), held together by a differential test;
 - **churn cost** (流失成本分析): lost customers × revenue each × margin, word of mouth
   (one dissatisfied customer tells 5) and the acquisition-cost ratio (a new customer
-  costs 5 times an old one); **lifetime value** ``m·r/(1+i−r)`` and its finite horizon;
-- **the complaint iceberg**: 95% of dissatisfied customers never complain;
-- **satisfaction surveys** (five levels, repurchase intention, recommendation; CSAT, NPS)
-  and the **referral yield** (100 satisfied customers bring 25);
-- **win-back cases** (contact the lost customer, learn why, act, record the outcome),
-  which produce the lifecycle's win-back or write-off event;
-- **a policy audit** against seed 004's eight mistakes.
+  costs 5 times an old one);
+- **lifetime value** ``m·r/(1+i−r)`` and its finite horizon, and the what-if of cutting
+  churn (the seed's cited 25–85% profit increase beside the firm's own figure).
+
+The concepts around churn live beside this module: why customers leave in
+`custrel.causes` and what to do about it in `custrel.countermeasures`; the
+complaint iceberg, surveys, NPS and referrals in `custrel.satisfaction`; win-back
+cases in `custrel.winback`; the audit against seed 004's eight mistakes in
+`custrel.retention_audit`.
 
 Every number the seeds give is named once, below, with its source. Money is exact
-(:class:`~custrel.money.Money`); shares that multiply money are ``Decimal``.
+(`custrel.money.Money`), and so is every rate that multiplies it: numbers go
+through `custrel.money.to_decimal`, which refuses floats.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from custrel._labels import Bilingual, Labelled
-from custrel._machine import TransitionTable
-from custrel.causes import ChurnCause
-from custrel.errors import (
-    EventOutOfOrder,
-    InputDataError,
-    InvalidValue,
-    NaiveDatetime,
+from custrel._labels import Labelled
+from custrel._validators import (
+    count,
+    decimal_non_negative,
+    decimal_rate,
+    money,
+    require_count,
+    require_money,
+    require_rate,
 )
+from custrel.errors import InputDataError, InvalidValue
 from custrel.lifecycle import (
     ACTUAL_CUSTOMERS,
     TRANSITIONS,
-    Defected,
     EventKind,
     Lifecycle,
     Stage,
-    WonBack,
-    WrittenOff,
 )
-from custrel.money import Money
+from custrel.money import Exact, Money, decimal_from_float, to_decimal
 from custrel.periods import Period
 
 if TYPE_CHECKING:
@@ -63,60 +62,34 @@ __all__ = [
     "ACQUISITION_COST_RATIO",
     "CHURN_CUT_POINTS",
     "CHURN_CUT_PROFIT_UPLIFT",
-    "COMPLAINING_SHARE",
-    "COUNTERMEASURES",
-    "DISSATISFIED_PURCHASE_SHARE",
-    "MISTAKE_ADVICE",
     "MOBILE_OPERATOR_CHURN_COST_USD",
     "MOBILE_OPERATOR_CHURN_SHARE",
-    "NPS_DETRACTOR_MAX",
-    "NPS_PROMOTER_MIN",
-    "REFERRALS_PER_HUNDRED_SATISFIED",
-    "SILENT_SHARE",
-    "WIN_BACK_TRANSITIONS",
     "WORD_OF_MOUTH_LISTENERS",
     "WORKED_EXAMPLE",
-    "AuditFinding",
-    "AuditPolicy",
     "BucketFlow",
-    "ChurnCause",
     "ChurnCost",
     "ChurnCostPolicy",
     "ChurnReduction",
-    "ComplaintIceberg",
-    "Countermeasure",
     "LeakyBucket",
-    "Mistake",
-    "NpsGroup",
     "PaymentTiming",
-    "PolicyAudit",
     "Rate",
-    "RetentionSettings",
-    "SatisfactionLevel",
-    "SurveyResponse",
-    "SurveySummary",
-    "Verdict",
-    "WinBackAction",
-    "WinBackCase",
-    "WinBackStatus",
     "WorkedExample",
-    "audit_policy",
+    "bucket_boundaries",
+    "bucket_counts",
     "churn_cost",
     "churn_reduction_what_if",
-    "complaint_iceberg",
-    "countermeasures_for",
-    "dissatisfied_purchases",
     "leaky_bucket",
     "leaky_bucket_columns",
+    "leaky_bucket_of_counts",
     "lifetime_value",
-    "net_promoter_score",
-    "referral_yield",
-    "summarize_survey",
+    "lost_customers_churn_cost",
+    "yearly_value",
+    "yearly_value_columns",
 ]
 
-#: A rate or share: exact (``Decimal``, ``Fraction``, ``int``, numeric ``str``) or a
-#: ``float``, which is read by its shortest repr (``0.05`` → ``Decimal('0.05')``).
-Rate = Union[Decimal, Fraction, int, float, str]  # noqa: UP007 - runtime alias, valid on 3.10
+#: A rate or share given to a rule: an exact number (`custrel.money.Exact`; a float is
+#: refused by `custrel.money.to_decimal`).
+Rate = Exact
 
 
 # --- the seeds' numbers, each named once with its source ---------------------------------
@@ -164,262 +137,23 @@ MOBILE_OPERATOR_CHURN_COST_USD: Final = (
     Money(Decimal(2_000_000_000), "USD"),
     Money(Decimal(4_000_000_000), "USD"),
 )
-#: seed 001 §3 (4): "95%的不满意客户是不会投诉的,仅仅是停止购买".
-SILENT_SHARE: Final = Decimal("0.95")
-#: seed 001 §3 (第三): "只有5%的不满意客户会抱怨" — consistent with :data:`SILENT_SHARE`.
-COMPLAINING_SHARE: Final = Decimal("0.05")
-#: seed 001 §3 (第三): "客户每四次购买中会有一次不满意" — one purchase in four.
-DISSATISFIED_PURCHASE_SHARE: Final = Fraction(1, 4)
-#: seed 002 (AMA): "100个满意客户会给公司或组织带来25个客户".
-REFERRALS_PER_HUNDRED_SATISFIED: Final = 25
-#: NPS convention (not in the seeds): promoters answer 9–10 ...
-NPS_PROMOTER_MIN: Final = 9
-#: ... and detractors 0–6 on the 0–10 "would you recommend us" scale.
-NPS_DETRACTOR_MAX: Final = 6
 
 
 # --- number checks -------------------------------------------------------------------------
 
-
-def _decimal(field: str, value: object) -> Decimal:
-    if isinstance(value, bool):
-        raise InvalidValue(field, value, "a number")
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidValue(field, value, "a finite number")
-        return Decimal(repr(value))
-    if isinstance(value, (Decimal, int, str)):
-        try:
-            number = Decimal(value)
-        except ArithmeticError:
-            raise InvalidValue(field, value, "a number, e.g. Decimal('0.05')") from None
-        if not number.is_finite():
-            raise InvalidValue(field, value, "a finite number")
-        return number
-    raise InvalidValue(field, value, "a number (Decimal, Fraction, int, float or numeric str)")
-
-
-def _rate(field: str, value: object) -> Decimal:
-    number = _decimal(field, value)
-    if not 0 <= number <= 1:
-        raise InvalidValue(field, value, "a rate between 0 and 1 inclusive (5% is 0.05)")
-    return number
-
-
-def _count(field: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(field, value, "a whole number >= 0")
-    return value
-
-
-def _is_rate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        raise InvalidValue(attribute.name, value, "a Decimal rate in [0, 1], e.g. Decimal('0.05')")
-    _rate(attribute.name, value)
-
-
-def _is_optional_rate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _is_rate(instance, attribute, value)
-
-
-def _is_count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _count(attribute.name, value)
-
-
-def _is_optional_count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _count(attribute.name, value)
-
-
-def _is_non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        raise InvalidValue(attribute.name, value, "a Decimal >= 0")
-
-
-def _is_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _money(attribute.name, value)
-
-
-def _money(field: str, value: object) -> Money:
-    if not isinstance(value, Money):
-        raise InvalidValue(field, value, "a Money value, e.g. Money.of('40000', 'USD')")
-    return value
-
-
-# --- causes and countermeasures -------------------------------------------------------------
-
-
-class Countermeasure(Labelled):
-    """A way to prevent churn or win a customer back (seed 001 §3 堵住客户流失的缺口; seed 000)."""
-
-    # seed 001 §3, 1. 实施全面质量营销
-    TOTAL_QUALITY_MARKETING = (
-        "total_quality_marketing",
-        "total quality marketing",
-        "实施全面质量营销",
-    )
-    MORE_DELIVERED_VALUE = (
-        "more_delivered_value",
-        "deliver more customer value than competitors (better offer, lower customer costs)",
-        "提供更多的顾客让渡价值",
-    )
-    MYSTERY_SHOPPING = (
-        "mystery_shopping",
-        "mystery shoppers and managers posing as customers",
-        "雇用佯装购物者、经理亲身体验",
-    )
-    # seed 001 §3, 2. 提高市场反应速度
-    LISTEN_TO_CUSTOMERS = (
-        "listen_to_customers",
-        "listen to customers' opinions",
-        "善于倾听客户的意见和建议",
-    )
-    LOST_CUSTOMER_ANALYSIS = (
-        "lost_customer_analysis",
-        "contact lost customers, learn the reason and its cost",
-        "客户流失分析(接触流失客户、了解原因、成本分析)",
-    )
-    ENFORCEMENT_SYSTEM = (
-        "enforcement_system",
-        "a strong enforcement system against channel conflict (market patrols)",
-        "建立强力督办系统(防止串货)",
-    )
-    COMPLAINT_SYSTEM = (
-        "complaint_system",
-        "an easy complaint and suggestion system",
-        "建立投诉和建议制度",
-    )
-    FORECASTS_FOR_CUSTOMERS = (
-        "forecasts_for_customers",
-        "forecasts shared with customers",
-        "建立预测系统,为客户提供有价值的信息",
-    )
-    # seed 001 §3, 3. 与客户建立关联
-    LONG_TERM_COOPERATION = (
-        "long_term_cooperation",
-        "show the value of long-term cooperation",
-        "向客户灌输长远合作的意义",
-    )
-    TWO_WAY_COMMUNICATION = (
-        "two_way_communication",
-        "keep customers informed and collect their views",
-        "将厂家的信息及时反映给客户",
-    )
-    KNOW_THE_CUSTOMER = (
-        "know_the_customer",
-        "know the customer: records kept by the firm, not only by the salesperson",
-        "加强对客户的了解(建立客户档案)",
-    )
-    SATISFACTION_SURVEYS = (
-        "satisfaction_surveys",
-        "regular satisfaction surveys",
-        "经常进行客户满意度的调查",
-    )
-    PERSONAL_CARE = (
-        "personal_care",
-        "personal care and after-sales contact",
-        "优化客户关系(情感维系、售后保持联系)",
-    )
-    # seed 000, 用业务创新应对客户关系的变化 / 维护商誉培植品牌
-    IMPROVE_QUALITY_AND_SERVICE = (
-        "improve_quality_and_service",
-        "keep improving product quality and service",
-        "不断提升产品品质、完善服务",
-    )
-    TIMELY_FOLLOW_UP = (
-        "timely_follow_up",
-        "timely after-sales follow-up (delivery, installation, on-site repair)",
-        "售后服务及时跟进",
-    )
-    BUSINESS_INNOVATION = (
-        "business_innovation",
-        "respond to business-model and environment change by innovating",
-        "积极应对商业模式和环境的变化(业务创新)",
-    )
-    ANTICIPATE_ENVIRONMENT = (
-        "anticipate_environment",
-        "anticipate the economy and policy early",
-        "加强预判,尽早把握外部经济环境",
-    )
-    PROTECT_REPUTATION = ("protect_reputation", "protect the firm's reputation", "维护商誉")
-    BUILD_BRAND = ("build_brand", "build the brand", "培植品牌")
-
-
-#: Each churn cause's countermeasures, as the seeds pair them. Causes beyond the
-#: firm (moved, changed trade, bankrupt: "企业无能为力") have none; an unknown cause
-#: calls for finding it out first.
-COUNTERMEASURES: Final[Mapping[ChurnCause, tuple[Countermeasure, ...]]] = {
-    ChurnCause.PRICE_TOO_HIGH: (
-        Countermeasure.MORE_DELIVERED_VALUE,
-        Countermeasure.LOST_CUSTOMER_ANALYSIS,
-    ),
-    ChurnCause.UNSTABLE_QUALITY: (
-        Countermeasure.TOTAL_QUALITY_MARKETING,
-        Countermeasure.IMPROVE_QUALITY_AND_SERVICE,
-        Countermeasure.MYSTERY_SHOPPING,
-        Countermeasure.PROTECT_REPUTATION,
-    ),
-    ChurnCause.NO_INNOVATION: (
-        Countermeasure.LISTEN_TO_CUSTOMERS,  # "客户意见是企业创新的源泉"
-        Countermeasure.MORE_DELIVERED_VALUE,
-        Countermeasure.BUSINESS_INNOVATION,
-    ),
-    ChurnCause.POOR_SERVICE_ATTITUDE: (
-        Countermeasure.MYSTERY_SHOPPING,  # "发现客户的流失是不是由于员工的态度"
-        Countermeasure.COMPLAINT_SYSTEM,
-        Countermeasure.LISTEN_TO_CUSTOMERS,
-        Countermeasure.SATISFACTION_SURVEYS,
-        Countermeasure.PROTECT_REPUTATION,
-    ),
-    ChurnCause.POOR_MARKET_CONTROL: (Countermeasure.ENFORCEMENT_SYSTEM,),
-    ChurnCause.STAFF_TURNOVER: (
-        Countermeasure.KNOW_THE_CUSTOMER,  # "销售人员跳槽带走客户…企业对客户情况不了解"
-        Countermeasure.TWO_WAY_COMMUNICATION,
-    ),
-    ChurnCause.COMPETITOR_LURE: (
-        Countermeasure.LONG_TERM_COOPERATION,  # the veterinary-drug example against rebates
-        Countermeasure.MORE_DELIVERED_VALUE,  # "防止竞争对手挖走自己的客户"
-        Countermeasure.PERSONAL_CARE,
-        Countermeasure.BUILD_BRAND,
-    ),
-    ChurnCause.NO_AFTER_SALES_FOLLOW_UP: (
-        Countermeasure.TIMELY_FOLLOW_UP,
-        Countermeasure.IMPROVE_QUALITY_AND_SERVICE,
-        Countermeasure.PERSONAL_CARE,  # "交易的结束并不意味着客户关系的结束"
-    ),
-    ChurnCause.BUSINESS_MODEL_CHANGE: (Countermeasure.BUSINESS_INNOVATION,),
-    ChurnCause.EXTERNAL_ECONOMY: (
-        Countermeasure.ANTICIPATE_ENVIRONMENT,  # "隻能靠加強預判、力爭能盡早把握"
-        Countermeasure.BUSINESS_INNOVATION,
-        Countermeasure.FORECASTS_FOR_CUSTOMERS,
-    ),
-    ChurnCause.MOVED: (),
-    ChurnCause.CHANGED_TRADE: (),
-    ChurnCause.BANKRUPT: (),
-    ChurnCause.UNKNOWN: (Countermeasure.LOST_CUSTOMER_ANALYSIS,),
-}
-
-
-def countermeasures_for(cause: ChurnCause) -> tuple[Countermeasure, ...]:
-    """The seeds' countermeasures for ``cause`` (empty when the firm can do nothing).
-
-    Example:
-        >>> tuple(m.zh for m in countermeasures_for(ChurnCause.POOR_MARKET_CONTROL))
-        ('建立强力督办系统(防止串货)',)
-    """
-    if not isinstance(cause, ChurnCause):
-        raise InvalidValue("cause", cause, "a ChurnCause member")
-    return COUNTERMEASURES[cause]
+# Short local names for the shared checks of custrel._validators (the churn-cost rules
+# below read them).
+_decimal = to_decimal
+_rate = require_rate
+_count = require_count
+_money = require_money
+_is_rate = decimal_rate
+_is_count = count
+_is_non_negative = decimal_non_negative
+_is_money = money
 
 
 # --- the leaky bucket ----------------------------------------------------------------------
-
-
-def _check_count(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    _count(attribute.name, value)
 
 
 @attrs.frozen
@@ -441,12 +175,12 @@ class BucketFlow:
     """
 
     period_start: date
-    start: int = attrs.field(validator=_check_count)
-    gained: int = attrs.field(validator=_check_count)
-    won_back: int = attrs.field(validator=_check_count)
-    lost: int = attrs.field(validator=_check_count)
-    end: int = attrs.field(validator=_check_count)
-    retained: int = attrs.field(validator=_check_count)
+    start: int = attrs.field(validator=count)
+    gained: int = attrs.field(validator=count)
+    won_back: int = attrs.field(validator=count)
+    lost: int = attrs.field(validator=count)
+    end: int = attrs.field(validator=count)
+    retained: int = attrs.field(validator=count)
 
     def __attrs_post_init__(self) -> None:
         """Check conservation and the retained count."""
@@ -519,19 +253,29 @@ class LeakyBucket:
         return sum(f.lost for f in self.flows)
 
     @property
-    def pooled_churn_rate(self) -> float | None:
+    def pooled_churn_rate(self) -> Fraction | None:
         """Churn per period, pooled: all opening customers not retained / all opening customers.
 
         This is the firm's own per-period churn rate to feed
-        :func:`churn_reduction_what_if`; ``None`` when no period opened with customers.
+        :func:`churn_reduction_what_if`, so it is exact (a ``Fraction`` of counts; the
+        per-flow rates are floats for display); ``None`` when no period opened with
+        customers.
         """
         opened = sum(f.start for f in self.flows)
         if not opened:
             return None
-        return (opened - sum(f.retained for f in self.flows)) / opened
+        return Fraction(opened - sum(f.retained for f in self.flows), opened)
 
 
-def _boundaries(period: Period, start: date, end: date) -> list[date]:
+def bucket_boundaries(period: Period, start: date, end: date) -> list[date]:
+    """The first day of every ``period`` from ``start``'s to ``end``'s, and the day after the last.
+
+    The rows of a leaky bucket run between consecutive boundaries.
+
+    Raises:
+        InvalidValue: ``period`` not a :class:`~custrel.periods.Period`, datetimes
+            instead of dates, or ``end`` before ``start``.
+    """
     if not isinstance(period, Period):
         raise InvalidValue("period", period, "a Period member")
     for name, value in (("start", start), ("end", end)):
@@ -579,7 +323,7 @@ def leaky_bucket(
         >>> tuple((f.start, f.gained, f.lost, f.end) for f in bucket.flows)
         ((0, 1, 0, 1), (1, 1, 0, 2), (2, 0, 0, 2))
     """
-    bounds = _boundaries(period, start, end)
+    bounds = bucket_boundaries(period, start, end)
     n = len(bounds) - 1
     first_index = period.index(bounds[0])
     starts = [0] * n
@@ -661,40 +405,10 @@ _ALLOWED_BEFORE: Final[Mapping[EventKind, frozenset[int]]] = {
     )
     for kind in EventKind
 }
-_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 
 
-def _period_index_of_days(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
-    """``Period.index`` of day numbers (days since 1970-01-01), vectorised."""
-    import numpy as np
-
-    if period is not Period.DAY and len(days) >= 64:
-        # Millions of events fall on a few thousand days: convert each calendar day
-        # once and look the rest up (datetime64 conversions per event dominate).
-        low, high = int(days.min()), int(days.max())
-        if high - low < len(days):
-            table = _period_index_direct(np.arange(low, high + 1, dtype=np.int64), period)
-            looked_up: NDArray[np.int64] = table[days - low]
-            return looked_up
-    return _period_index_direct(days, period)
-
-
-def _period_index_direct(days: NDArray[np.int64], period: Period) -> NDArray[np.int64]:
-    import numpy as np
-
-    if period is Period.DAY:
-        return days + _EPOCH_ORDINAL
-    if period is Period.WEEK:
-        return (days + _EPOCH_ORDINAL - 1) // 7
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    if period is Period.MONTH:
-        return months
-    if period is Period.QUARTER:
-        return months // 3
-    return months // 12
-
-
-def _int_column(name: str, values: object) -> NDArray[np.int64]:
+def _int_column(name: str, values: object) -> NDArray[np.integer[Any]]:
+    """A 1-D integer column, without a copy unless it needs widening (64-bit: int64)."""
     import numpy as np
 
     array: NDArray[Any] = np.asarray(values)
@@ -702,13 +416,17 @@ def _int_column(name: str, values: object) -> NDArray[np.int64]:
         raise InputDataError(
             "a one-dimensional array of integers", column=name, value=f"{array.dtype}{array.shape}"
         )
-    return array.astype(np.int64, copy=False)
+    return array.astype(np.int64, copy=False) if array.dtype.itemsize == 8 else array
 
 
 def _event_columns(
     events_customer: object, events_day: object, events_kind: object
 ) -> tuple[
-    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int8]
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.integer[Any]],
+    NDArray[np.int8],
+    NDArray[np.int8],
 ]:
     """Check the event columns; return them with each event's membership before and after."""
     import numpy as np
@@ -731,7 +449,11 @@ def _event_columns(
             value=int(kind[row]),
         )
     same = customer[1:] == customer[:-1]
-    unsorted = np.flatnonzero((customer[1:] < customer[:-1]) | (same & (day[1:] < day[:-1])))
+    # Sorted: customers never decrease and, within one, days never do (one pass each
+    # when the columns are sorted, as the batch derivation makes them).
+    out_of_order = customer[1:] < customer[:-1]
+    out_of_order |= same & (day[1:] < day[:-1])
+    unsorted = np.flatnonzero(out_of_order)
     if unsorted.size:
         row = int(unsorted[0]) + 1
         raise InputDataError(
@@ -743,13 +465,17 @@ def _event_columns(
     before, after = _membership(customer, kind)
     first_of_customer = np.ones(len(kind), dtype=bool)
     first_of_customer[1:] = ~same
-    allowed = np.zeros((len(_KINDS), 3), dtype=bool)
+    # Legal after the previous event: a lookup by (kind, membership before) packed in
+    # one small index; a customer's first event must be one that opens a lifecycle.
+    allowed = np.zeros(len(_KINDS) * 4, dtype=bool)
     for code, event_kind in enumerate(_KINDS):
         for membership in _ALLOWED_BEFORE[event_kind]:
-            allowed[code, membership] = True
-    # a customer's first event must be one the table lets open a lifecycle
+            allowed[code * 4 + membership] = True
     opens = np.array([TRANSITIONS.can(None, k) for k in _KINDS], dtype=bool)
-    legal = np.where(first_of_customer, opens[kind], allowed[kind, before])
+    slot = kind.astype(np.int16) * 4
+    slot += before
+    legal = allowed[slot]
+    legal[first_of_customer] = opens[kind[first_of_customer]]
     illegal = np.flatnonzero(~legal)
     if illegal.size:
         row = int(illegal[0])
@@ -786,7 +512,7 @@ def leaky_bucket_columns(
             follow the customer's previous one (e.g. a defection of a non-customer).
         InvalidValue: ``end`` before ``start``.
     """
-    bounds = _boundaries(period, start, end)
+    bounds = bucket_boundaries(period, start, end)
     columns = _event_columns(events_customer, events_day, events_kind)
     return _bucket_of_counts(_bucket_counts(*columns, period, bounds), period, bounds)
 
@@ -809,28 +535,53 @@ def _membership(
     return before, after
 
 
-def _bucket_counts_trusted(
-    events_customer: NDArray[np.int64],
-    events_day: NDArray[np.int64],
-    events_kind: NDArray[np.int8],
+def bucket_counts(
+    events_customer: NDArray[np.integer[Any]] | Sequence[int],
+    events_day: NDArray[np.integer[Any]] | Sequence[int],
+    events_kind: NDArray[np.integer[Any]] | Sequence[int],
     period: Period,
     bounds: list[date],
 ) -> NDArray[np.int64]:
-    """:func:`_bucket_counts` of events known to be well formed, without the checks.
+    """The leaky bucket's counts of some customers' events, to be summed and then finished.
 
-    For :func:`custrel.lifecycle_batch.derive_stages`' own events (the report engine):
-    1-D integer columns of one length, valid kinds, sorted by (customer, day), each
-    event legal after the previous one; anything else gives a meaningless result.
     Counts add up over disjoint sets of customers: the report engine counts each
-    block of customers where it derives their stages, then sums.
+    block of customers where it derives their stages, sums the counts, and turns
+    the sum into a :class:`LeakyBucket` with :func:`leaky_bucket_of_counts`. The
+    event columns are checked as :func:`leaky_bucket_columns` checks them.
+
+    Args:
+        events_customer: customer code of each event (as in
+            :class:`custrel.lifecycle_batch.StageColumns`).
+        events_day: day number of each event.
+        events_kind: kind of each event, an index into ``tuple(EventKind)``.
+        period: the bucket's period.
+        bounds: :func:`bucket_boundaries` of the whole bucket.
+
+    Returns:
+        A (5, periods) int64 array: gained, won back, lost, churned per period, and
+        in row 4, column 0 the net change before the first period.
+
+    Raises:
+        InputDataError: malformed event columns (see :func:`leaky_bucket_columns`).
     """
-    before, after = _membership(events_customer, events_kind)
-    return _bucket_counts(events_customer, events_day, events_kind, before, after, period, bounds)
+    columns = _event_columns(events_customer, events_day, events_kind)
+    return _bucket_counts(*columns, period, bounds)
+
+
+def leaky_bucket_of_counts(
+    counts: NDArray[np.int64], period: Period, bounds: list[date]
+) -> LeakyBucket:
+    """The leaky bucket from (summed) :func:`bucket_counts`; every flow checks conservation.
+
+    Raises:
+        InvalidValue: counts that break a flow's conservation or are negative.
+    """
+    return _bucket_of_counts(counts, period, bounds)
 
 
 def _bucket_counts(
     customer: NDArray[np.integer[Any]],
-    day: NDArray[np.int64],
+    day: NDArray[np.integer[Any]],
     kind: NDArray[np.integer[Any]],
     before: NDArray[np.int8],
     after: NDArray[np.int8],
@@ -854,7 +605,7 @@ def _bucket_counts(
         (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT))
         | (kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL))
     ] = 2
-    offset = _period_index_of_days(day, period) - period.index(bounds[0])
+    offset = period.index_days(day) - period.index(bounds[0])
     earlier = offset < 0
     window = ~earlier & (offset < n)
     if bool(earlier.any()):
@@ -903,13 +654,6 @@ def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[da
 
 
 # --- churn cost ------------------------------------------------------------------------------
-
-
-def _non_negative(field: str, value: object) -> Decimal:
-    number = _decimal(field, value)
-    if number < 0:
-        raise InvalidValue(field, value, "a number >= 0")
-    return number
 
 
 @attrs.frozen
@@ -1013,6 +757,81 @@ def churn_cost(
         _rate("margin", margin),
         policy or ChurnCostPolicy(),
     )
+
+
+#: Days in the average year of the yearly figures below (the Julian year).
+DAYS_PER_YEAR: Final = 365.25
+
+
+def yearly_value(amount: float, first_purchase: date, last_purchase: date) -> float:
+    """A customer's ``amount`` over its active span, as a yearly figure.
+
+    The active span runs from the first to the last purchase, both days counted; a
+    span shorter than a year counts as a year, so a customer seen once is not
+    extrapolated. The report uses it for the yearly revenue and profit its lost
+    customers used to bring, the inputs of :func:`churn_cost`. (The seeds give no
+    rule for a customer's yearly revenue: this is a documented decision.)
+
+    The columnar form is :func:`yearly_value_columns`.
+
+    Example:
+        >>> yearly_value(300.0, date(2024, 1, 1), date(2024, 3, 31))
+        300.0
+        >>> yearly_value(1000.0, date(2020, 1, 1), date(2023, 12, 31))  # 1,461 days: 4 years
+        250.0
+    """
+    span = float((last_purchase - first_purchase).days + 1)
+    years = max(span, DAYS_PER_YEAR) / DAYS_PER_YEAR
+    return amount / years
+
+
+def yearly_value_columns(
+    amount: NDArray[np.floating[Any]],
+    first_day: NDArray[np.integer[Any]],
+    last_day: NDArray[np.integer[Any]],
+) -> NDArray[np.float64]:
+    """Columnar :func:`yearly_value` over day numbers (days since 1970-01-01), same arithmetic.
+
+    ``tests/test_retention_yearly.py::test_yearly_value_columns_agree_with_the_scalar_rule``
+    holds the two together, bit for bit.
+    """
+    import numpy as np
+
+    last = np.asarray(last_day, dtype=np.int64)
+    span = (last - np.asarray(first_day, dtype=np.int64) + 1).astype(np.float64)
+    years = np.maximum(span, DAYS_PER_YEAR) / DAYS_PER_YEAR
+    yearly: NDArray[np.float64] = np.asarray(amount, dtype=np.float64) / years
+    return yearly
+
+
+def lost_customers_churn_cost(
+    lost: int,
+    yearly_revenue: float,
+    yearly_profit: float,
+    currency: str,
+    policy: ChurnCostPolicy | None = None,
+) -> ChurnCost | None:
+    """The churn cost a year of ``lost`` customers, from their yearly revenue and profit.
+
+    The lost customers are the period's churn (rate 1 of ``lost``); each brought the
+    mean yearly revenue, rounded to the cent, at the margin yearly profit / yearly
+    revenue, rounded to four places. ``None`` when nobody is lost, the revenue is
+    not positive, or the margin lies outside [0, 1] (a loss-making lost customer
+    costs nothing in profit; the revenue figure stays with the caller).
+
+    Raises:
+        InvalidValue: a negative or fractional ``lost``, or a bad currency code.
+    """
+    if lost == 0 or yearly_revenue <= 0:
+        return None
+    margin = yearly_profit / yearly_revenue
+    if not 0 <= margin <= 1:
+        return None
+    cent = Decimal("0.01")
+    # The yearly figures come from the float64 engine: they cross into Decimal by name.
+    revenue_each = decimal_from_float("yearly_revenue", yearly_revenue / lost).quantize(cent)
+    share = decimal_from_float("margin", margin).quantize(cent / 100)
+    return churn_cost(lost, Decimal(1), Money.of(revenue_each, currency), share, policy)
 
 
 # --- lifetime value --------------------------------------------------------------------------
@@ -1197,798 +1016,3 @@ def churn_reduction_what_if(
         return per_customer * base
 
     return ChurnReduction(before, after, value(before), value(after))
-
-
-# --- the complaint iceberg -------------------------------------------------------------------
-
-
-def _is_silent_share(_instance: object, _attribute: object, value: object) -> None:
-    if not isinstance(value, Decimal):
-        raise InvalidValue("silent_share", value, "a Decimal share below 1, e.g. Decimal('0.95')")
-    _silent_share(value)
-
-
-def _silent_share(value: object) -> Decimal:
-    number = _rate("silent_share", value)
-    if number >= 1:
-        raise InvalidValue(
-            "silent_share", value, "a share below 1", "if nobody complains, complaints say nothing"
-        )
-    return number
-
-
-@attrs.frozen
-class ComplaintIceberg:
-    """The dissatisfied customers behind the complaints a firm receives.
-
-    Seed 001 §3: 95% of dissatisfied customers never complain, they just stop buying.
-
-    Attributes:
-        complaints: complaints received (one per complaining customer).
-        silent_share: share of dissatisfied customers who never complain, below 1.
-        customers: the customer base, if known.
-    """
-
-    complaints: int = attrs.field(validator=_is_count)
-    silent_share: Decimal = attrs.field(default=SILENT_SHARE, validator=_is_silent_share)
-    customers: int | None = attrs.field(default=None, validator=_is_optional_count)
-
-    @property
-    def dissatisfied(self) -> Decimal:
-        """Estimated dissatisfied customers: ``complaints / (1 − silent_share)``."""
-        return self.complaints / (1 - self.silent_share)
-
-    @property
-    def silent(self) -> Decimal:
-        """Dissatisfied customers who did not complain."""
-        return self.dissatisfied - self.complaints
-
-    @property
-    def at_risk(self) -> Decimal:
-        """Customers at risk of leaving unnoticed: the silent dissatisfied ones."""
-        return self.silent
-
-    @property
-    def at_risk_share(self) -> Decimal | None:
-        """:attr:`at_risk` as a share of :attr:`customers` (may exceed 1 if the inputs disagree)."""
-        if not self.customers:
-            return None
-        return self.at_risk / self.customers
-
-
-def complaint_iceberg(
-    complaints: int, *, customers: int | None = None, silent_share: Rate = SILENT_SHARE
-) -> ComplaintIceberg:
-    """Estimate the silently dissatisfied and the customers at risk from complaints received.
-
-    Example:
-        >>> ice = complaint_iceberg(40, customers=10_000)
-        >>> ice.dissatisfied == 800, ice.at_risk == 760, ice.at_risk_share == Decimal("0.076")
-        (True, True, True)
-
-    Raises:
-        InvalidValue: a negative count, or a silent share outside [0, 1).
-    """
-    return ComplaintIceberg(complaints, _silent_share(silent_share), customers)
-
-
-def dissatisfied_purchases(purchases: int, share: Rate = DISSATISFIED_PURCHASE_SHARE) -> Decimal:
-    """Purchases expected to leave the customer dissatisfied (seed 001 §3: one in four).
-
-    Example:
-        >>> dissatisfied_purchases(1_000) == 250
-        True
-    """
-    return _count("purchases", purchases) * _rate("share", share)
-
-
-# --- satisfaction survey ---------------------------------------------------------------------
-
-
-class SatisfactionLevel(Labelled):
-    """The seed's five satisfaction levels (seed 001 §3, 客户满意度调查), best first."""
-
-    HIGHLY_SATISFIED = ("highly_satisfied", "highly satisfied", "高度满意")
-    SATISFIED = ("satisfied", "satisfied", "一般满意")
-    NEUTRAL = ("neutral", "neutral", "无意见")
-    SOMEWHAT_DISSATISFIED = ("somewhat_dissatisfied", "somewhat dissatisfied", "有些不满意")
-    VERY_DISSATISFIED = ("very_dissatisfied", "very dissatisfied", "极不满意")
-
-    @property
-    def score(self) -> int:
-        """5 (highly satisfied) down to 1 (very dissatisfied)."""
-        return 5 - list(SatisfactionLevel).index(self)
-
-    @property
-    def is_satisfied(self) -> bool:
-        """Whether this is one of the top two levels (what CSAT counts)."""
-        return self in (SatisfactionLevel.HIGHLY_SATISFIED, SatisfactionLevel.SATISFIED)
-
-
-class NpsGroup(Labelled):
-    """Net Promoter groups of the 0–10 willingness-to-recommend answer."""
-
-    PROMOTER = ("promoter", "promoter (9–10)", "推荐者")
-    PASSIVE = ("passive", "passive (7–8)", "被动者")
-    DETRACTOR = ("detractor", "detractor (0–6)", "贬损者")
-
-    @classmethod
-    def of(cls, score: int) -> NpsGroup:
-        """The group of a 0–10 answer."""
-        _recommend_score("score", score)
-        if score >= NPS_PROMOTER_MIN:
-            return cls.PROMOTER
-        if score <= NPS_DETRACTOR_MAX:
-            return cls.DETRACTOR
-        return cls.PASSIVE
-
-
-def _recommend_score(field: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise InvalidValue(field, value, "a whole number from 0 to 10")
-    return value
-
-
-def _optional_recommend(
-    _instance: object, attribute: attrs.Attribute[int | None], value: object
-) -> None:
-    if value is not None:
-        _recommend_score(attribute.name, value)
-
-
-@attrs.frozen
-class SurveyResponse:
-    """One customer's answers: satisfaction level, intention to buy again, willingness to recommend.
-
-    Attributes:
-        level: one of the five levels.
-        will_repurchase: intends to buy again (再购买的意图), or ``None`` if not asked.
-        recommend: 0–10 willingness to recommend (是否愿意向其他人推荐), or ``None``.
-    """
-
-    level: SatisfactionLevel = attrs.field(
-        validator=attrs.validators.instance_of(SatisfactionLevel)
-    )
-    will_repurchase: bool | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(bool))
-    )
-    recommend: int | None = attrs.field(default=None, validator=_optional_recommend)
-
-
-def net_promoter_score(scores: Iterable[int]) -> float:
-    """NPS: % promoters (9–10) − % detractors (0–6), in [−100, 100].
-
-    Example:
-        >>> net_promoter_score([10, 9, 8, 3])
-        25.0
-
-    Raises:
-        InvalidValue: no scores, or a score outside 0–10.
-    """
-    groups = [NpsGroup.of(s) for s in scores]
-    if not groups:
-        raise InvalidValue("scores", [], "at least one 0–10 score")
-    promoters = groups.count(NpsGroup.PROMOTER)
-    detractors = groups.count(NpsGroup.DETRACTOR)
-    return 100 * (promoters - detractors) / len(groups)
-
-
-def referral_yield(
-    satisfied_customers: int, per_hundred: Rate = REFERRALS_PER_HUNDRED_SATISFIED
-) -> Decimal:
-    """New customers the satisfied ones bring (seed 002, AMA: 100 satisfied bring 25).
-
-    Example:
-        >>> referral_yield(100)
-        Decimal('25')
-    """
-    rate = _decimal("per_hundred", per_hundred)
-    if rate < 0:
-        raise InvalidValue("per_hundred", per_hundred, "a number >= 0")
-    return _count("satisfied_customers", satisfied_customers) * rate / 100
-
-
-@attrs.frozen
-class SurveySummary:
-    """The results of a satisfaction survey.
-
-    Attributes:
-        counts: responses per level, every level present, best first.
-        csat: share in the top two levels (0–1), ``None`` without responses.
-        nps: Net Promoter Score in [−100, 100], ``None`` without recommend answers.
-        repurchase_rate: share intending to buy again among those asked, or ``None``.
-        expected_referrals: new customers the satisfied respondents should bring (seed 002).
-    """
-
-    counts: tuple[tuple[SatisfactionLevel, int], ...]
-    csat: float | None
-    nps: float | None
-    repurchase_rate: float | None
-    expected_referrals: Decimal
-
-    @property
-    def responses(self) -> int:
-        """How many responses."""
-        return sum(n for _, n in self.counts)
-
-    @property
-    def satisfied(self) -> int:
-        """Responses in the top two levels."""
-        return sum(n for level, n in self.counts if level.is_satisfied)
-
-
-def summarize_survey(
-    responses: Iterable[SurveyResponse],
-    referrals_per_hundred: Rate = REFERRALS_PER_HUNDRED_SATISFIED,
-) -> SurveySummary:
-    """Summarise survey responses: level counts, CSAT, NPS, repurchase intention, referrals.
-
-    Example:
-        >>> s = summarize_survey([
-        ...     SurveyResponse(SatisfactionLevel.HIGHLY_SATISFIED, True, 10),
-        ...     SurveyResponse(SatisfactionLevel.SATISFIED, True, 8),
-        ...     SurveyResponse(SatisfactionLevel.NEUTRAL, False, 6),
-        ...     SurveyResponse(SatisfactionLevel.VERY_DISSATISFIED),
-        ... ])
-        >>> s.csat, s.nps, s.repurchase_rate
-        (0.5, 0.0, 0.6666666666666666)
-    """
-    counts = dict.fromkeys(SatisfactionLevel, 0)
-    scores: list[int] = []
-    repurchase: list[bool] = []
-    for response in responses:
-        if not isinstance(response, SurveyResponse):
-            raise InvalidValue("responses", response, "SurveyResponse values")
-        counts[response.level] += 1
-        if response.recommend is not None:
-            scores.append(response.recommend)
-        if response.will_repurchase is not None:
-            repurchase.append(response.will_repurchase)
-    total = sum(counts.values())
-    satisfied = sum(n for level, n in counts.items() if level.is_satisfied)
-    return SurveySummary(
-        counts=tuple(counts.items()),
-        csat=satisfied / total if total else None,
-        nps=net_promoter_score(scores) if scores else None,
-        repurchase_rate=sum(repurchase) / len(repurchase) if repurchase else None,
-        expected_referrals=referral_yield(satisfied, referrals_per_hundred),
-    )
-
-
-# --- win-back cases --------------------------------------------------------------------------
-
-
-class WinBackStatus(Labelled):
-    """Where a case to win back a lost customer stands."""
-
-    OPEN = ("open", "open: not yet contacted", "待联系")
-    REASON_LEARNED = ("reason_learned", "reason learned", "已了解流失原因")
-    COUNTERMEASURE_TAKEN = ("countermeasure_taken", "countermeasure taken", "已采取挽回措施")
-    WON_BACK = ("won_back", "won back", "已挽回")
-    GIVEN_UP = ("given_up", "given up: lost for good", "放弃挽回")
-
-
-class WinBackAction(Labelled):
-    """What can be done with a win-back case: the triggers of its machine."""
-
-    OPEN = ("open", "open a case for a lost customer", "建立挽回档案")
-    LEARN_REASON = (
-        "learn_reason",
-        "contact the customer and learn why it left",
-        "与流失客户接触,了解流失原因",
-    )
-    TAKE_COUNTERMEASURE = ("take_countermeasure", "take a countermeasure", "采取挽回措施")
-    WIN_BACK = ("win_back", "customer buys again", "挽回成功")
-    GIVE_UP = ("give_up", "give up the customer", "放弃挽回")
-
-
-# The one transition table of a win-back case (seed 001 §3: 对于那些已停止购买…的客户,
-# 企业应该与其接触一下以了解发生这种情况的原因). A case wins the customer back only
-# after a countermeasure, so every success records what worked.
-_WIN_BACK_TABLE: Final[Mapping[tuple[WinBackStatus | None, WinBackAction], WinBackStatus]] = {
-    (None, WinBackAction.OPEN): WinBackStatus.OPEN,
-    (WinBackStatus.OPEN, WinBackAction.LEARN_REASON): WinBackStatus.REASON_LEARNED,
-    (WinBackStatus.OPEN, WinBackAction.GIVE_UP): WinBackStatus.GIVEN_UP,  # cannot be reached
-    (WinBackStatus.REASON_LEARNED, WinBackAction.TAKE_COUNTERMEASURE): (
-        WinBackStatus.COUNTERMEASURE_TAKEN
-    ),
-    (WinBackStatus.REASON_LEARNED, WinBackAction.GIVE_UP): WinBackStatus.GIVEN_UP,
-    (WinBackStatus.COUNTERMEASURE_TAKEN, WinBackAction.TAKE_COUNTERMEASURE): (
-        WinBackStatus.COUNTERMEASURE_TAKEN
-    ),
-    (WinBackStatus.COUNTERMEASURE_TAKEN, WinBackAction.WIN_BACK): WinBackStatus.WON_BACK,
-    (WinBackStatus.COUNTERMEASURE_TAKEN, WinBackAction.GIVE_UP): WinBackStatus.GIVEN_UP,
-}
-
-#: The win-back case's transition table, validated at import.
-WIN_BACK_TRANSITIONS: Final = TransitionTable(
-    "win_back",
-    WinBackStatus,
-    WinBackAction,
-    _WIN_BACK_TABLE,
-    terminal=(WinBackStatus.WON_BACK, WinBackStatus.GIVEN_UP),
-)
-
-
-def _aware(field: str, value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValue(field, value, "a timezone-aware datetime")
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise NaiveDatetime(field, value)
-    return value
-
-
-@attrs.frozen
-class WinBackCase:
-    """A lost customer's win-back case: the reason learned, the countermeasures, the outcome.
-
-    Open one with :meth:`open` from a lost customer's lifecycle. Each command returns
-    a new case (and, when it closes the case, the lifecycle event it produced); an
-    illegal command raises and leaves the case as it was.
-
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> from custrel.lifecycle import Defected, Purchased, Lifecycle
-        >>> t = lambda d: datetime(2025, 1, d, tzinfo=timezone.utc)
-        >>> lost = Lifecycle("c1", [Purchased(t(1)), Purchased(t(2)), Defected(t(20))])
-        >>> case = WinBackCase.open(lost).learn_reason(
-        ...     t(22), ChurnCause.COMPETITOR_LURE, "a rival offered a bigger rebate")
-        >>> case = case.take_countermeasure(t(23), Countermeasure.LONG_TERM_COOPERATION)
-        >>> case, event = case.win_back(t(30), to=Stage.REPEAT)
-        >>> case.outcome_applied(lost).stage, case.status.zh
-        (<Stage.REPEAT: 'repeat'>, '已挽回')
-
-    Attributes:
-        customer_id: the lost customer.
-        status: where the case stands.
-        opened_at: when the case was opened.
-        last_at: when it last changed; later commands may not be dated before it.
-        cause: the churn cause (taken from the defection, then as learned).
-        reason: what the customer said, in its own words.
-        countermeasures: the countermeasures taken, in order.
-        outcome: the lifecycle event the case produced (win-back or write-off), once closed.
-    """
-
-    customer_id: str
-    status: WinBackStatus
-    opened_at: datetime
-    last_at: datetime
-    cause: ChurnCause = ChurnCause.UNKNOWN
-    reason: str | None = None
-    countermeasures: tuple[Countermeasure, ...] = ()
-    outcome: WonBack | WrittenOff | None = None
-
-    @classmethod
-    def open(cls, lifecycle: Lifecycle, at: datetime | None = None) -> WinBackCase:
-        """Open a case for a lost customer (defaults to the time it defected).
-
-        Raises:
-            InvalidValue: the customer is not lost, or ``at`` is naive.
-            EventOutOfOrder: ``at`` before the defection.
-        """
-        if not isinstance(lifecycle, Lifecycle):
-            raise InvalidValue("lifecycle", lifecycle, "a Lifecycle")
-        if lifecycle.stage is not Stage.LOST:
-            raise InvalidValue(
-                "lifecycle", lifecycle.stage, "a lost customer (Stage.LOST)", "not lost"
-            )
-        defection = lifecycle.last_event
-        assert isinstance(defection, Defected)  # LOST is entered only by a defection
-        when = defection.at if at is None else _aware("at", at)
-        if when < defection.at:
-            raise EventOutOfOrder(defection.at, when)
-        status = WIN_BACK_TRANSITIONS.target(None, WinBackAction.OPEN)
-        return cls(lifecycle.customer_id, status, when, when, defection.cause, defection.reason)
-
-    def _step(self, action: WinBackAction, at: datetime) -> tuple[WinBackStatus, datetime]:
-        status = WIN_BACK_TRANSITIONS.target(self.status, action)
-        when = _aware("at", at)
-        if when < self.last_at:
-            raise EventOutOfOrder(self.last_at, when)
-        return status, when
-
-    def allowed_actions(self) -> tuple[WinBackAction, ...]:
-        """The actions allowed now."""
-        return WIN_BACK_TRANSITIONS.allowed(self.status)
-
-    def learn_reason(
-        self, at: datetime, cause: ChurnCause, reason: str | None = None
-    ) -> WinBackCase:
-        """Record the reason learned by contacting the customer.
-
-        Raises:
-            IllegalTransition: not allowed in the current status.
-            InvalidValue: ``cause`` is not a :class:`ChurnCause`.
-        """
-        if not isinstance(cause, ChurnCause):
-            raise InvalidValue("cause", cause, "a ChurnCause member")
-        status, when = self._step(WinBackAction.LEARN_REASON, at)
-        return attrs.evolve(self, status=status, last_at=when, cause=cause, reason=reason)
-
-    def recommended(self) -> tuple[Countermeasure, ...]:
-        """The seeds' countermeasures for the cause learned."""
-        return COUNTERMEASURES[self.cause]
-
-    def take_countermeasure(self, at: datetime, measure: Countermeasure) -> WinBackCase:
-        """Record a countermeasure taken (any; :meth:`recommended` lists the seeds' ones).
-
-        Raises:
-            IllegalTransition: the reason is not learned yet, or the case is closed.
-        """
-        if not isinstance(measure, Countermeasure):
-            raise InvalidValue("measure", measure, "a Countermeasure member")
-        status, when = self._step(WinBackAction.TAKE_COUNTERMEASURE, at)
-        return attrs.evolve(
-            self, status=status, last_at=when, countermeasures=(*self.countermeasures, measure)
-        )
-
-    def win_back(
-        self, at: datetime, to: Stage = Stage.REPEAT, reason: str | None = None
-    ) -> tuple[WinBackCase, WonBack]:
-        """Close the case as won back; returns the case and the lifecycle's :class:`WonBack`.
-
-        Raises:
-            IllegalTransition: no countermeasure yet, or the case is closed.
-            InvalidValue: ``to`` is not REPEAT or LOYAL.
-        """
-        status, when = self._step(WinBackAction.WIN_BACK, at)
-        measures = ", ".join(m.value for m in self.countermeasures)
-        event = WonBack(
-            when, to=to, reason=reason or f"win-back case: {self.cause.value}; {measures}"
-        )
-        return attrs.evolve(self, status=status, last_at=when, outcome=event), event
-
-    def give_up(self, at: datetime, reason: str | None = None) -> tuple[WinBackCase, WrittenOff]:
-        """Close the case as lost for good; returns the case and the lifecycle's write-off.
-
-        Raises:
-            IllegalTransition: the case is already closed.
-        """
-        status, when = self._step(WinBackAction.GIVE_UP, at)
-        event = WrittenOff(when, reason=reason or f"win-back given up: {self.cause.value}")
-        return attrs.evolve(self, status=status, last_at=when, outcome=event), event
-
-    def outcome_applied(self, lifecycle: Lifecycle) -> Lifecycle:
-        """``lifecycle`` with this closed case's outcome event applied.
-
-        Raises:
-            InvalidValue: the case is still open, or belongs to another customer.
-            IllegalTransition: the lifecycle is no longer lost.
-        """
-        if self.outcome is None:
-            raise InvalidValue("status", self.status, "a closed case (won back or given up)")
-        if lifecycle.customer_id != self.customer_id:
-            raise InvalidValue(
-                "lifecycle.customer_id", lifecycle.customer_id, repr(self.customer_id)
-            )
-        return lifecycle.apply(self.outcome)
-
-
-# --- policy audit against seed 004 ---------------------------------------------------------
-
-
-class Mistake(Labelled):
-    """Seed 004's eight mistakes that lose long-term customers (导致客户流失的原因)."""
-
-    HIGH_STAFF_TURNOVER = (
-        "high_staff_turnover",
-        "accepting high staff turnover",
-        "接受员工的高流动率",
-    )
-    NEW_CUSTOMERS_FAVOURED = (
-        "new_customers_favoured",
-        "treating new customers better than existing ones",
-        "采取不同的方式对待新客户和现有客户",
-    )
-    TOO_MANY_NEW_FACES = (
-        "too_many_new_faces",
-        "too many new faces (rotating account managers)",
-        "介绍太多的新面孔",
-    )
-    PRICE_FOCUS = ("price_focus", "focusing too much on price", "太过于关注价格")
-    PUSHY_SELLING = (
-        "pushy_selling",
-        "pushing sales without knowing needs",
-        "在增长客户的花费上太过用力",
-    )
-    CORE_TAKEN_FOR_GRANTED = (
-        "core_taken_for_granted",
-        "taking core customers for granted",
-        "将你的优先事项当成理所当然的事情",
-    )
-    WRONG_INCENTIVES = (
-        "wrong_incentives",
-        "incentives that reward acquisition over retention",
-        "鼓励错误的重点",
-    )
-    HARD_TO_SOLVE_PROBLEMS = (
-        "hard_to_solve_problems",
-        "making problems hard to solve",
-        "让解决问题变得很困难",
-    )
-
-
-#: Seed 004's advice for each mistake.
-MISTAKE_ADVICE: Final[Mapping[Mistake, Bilingual]] = {
-    Mistake.HIGH_STAFF_TURNOVER: Bilingual(
-        "long-term customers need long-term staff; if turnover is high, find the cause",
-        "首先要拥有长期的员工,才能拥有长期的客户;流动率很高就找出解决办法",
-    ),
-    Mistake.NEW_CUSTOMERS_FAVOURED: Bilingual(
-        "give existing customers at least as much as new ones",
-        "给现有客户提供的奖励不少于新客户",
-    ),
-    Mistake.TOO_MANY_NEW_FACES: Bilingual(
-        "customers buy from people: do not rotate their contacts unless absolutely necessary",
-        "客户是从人那里购买;除非绝对必要,不要轮换销售人员或主要联系人",
-    ),
-    Mistake.PRICE_FOCUS: Bilingual(
-        "spend at least as much effort adding value as cutting cost and price",
-        "至少要像寻求降低成本和价格一样多地去寻找增加价值的方式",
-    ),
-    Mistake.PUSHY_SELLING: Bilingual(
-        "learn each customer's needs before selling more; never push what it does not need",
-        "首先了解每一个客户的需求;永远不要推销客户不需要的产品或服务",
-    ),
-    Mistake.CORE_TAKEN_FOR_GRANTED: Bilingual(
-        "list the customers you cannot lose and what they buy, and keep them in focus",
-        "做一个你不能失去的客户的名单,列出他们买什么,并作为重点",
-    ),
-    Mistake.WRONG_INCENTIVES: Bilingual(
-        "do not pay more commission for new customers than for keeping existing ones",
-        "开发新客户的提成不应高于维持现有客户的提成",
-    ),
-    Mistake.HARD_TO_SOLVE_PROBLEMS: Bilingual(
-        "treat complaint policies as guidelines and let staff adjust them",
-        "把投诉和解决方案政策当成指导方针而不是规则,允许员工自由调整",
-    ),
-}
-
-
-class Verdict(Labelled):
-    """The result of checking one mistake."""
-
-    OK = ("ok", "no problem found", "未发现问题")
-    MISTAKE = ("mistake", "mistake found", "存在问题")
-    NOT_ASSESSED = ("not_assessed", "not assessed: setting unknown", "未评估(缺少设置)")
-
-
-def _optional_bool(
-    _instance: object, attribute: attrs.Attribute[bool | None], value: object
-) -> None:
-    if value is not None and not isinstance(value, bool):
-        raise InvalidValue(attribute.name, value, "True, False or None (unknown)")
-
-
-def _optional_months(
-    _instance: object, attribute: attrs.Attribute[int | None], value: object
-) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise InvalidValue(attribute.name, value, "a whole number of months >= 1, or None")
-
-
-@attrs.frozen(kw_only=True)
-class RetentionSettings:
-    """A firm's retention settings, as far as it knows them (``None`` = unknown).
-
-    Attributes:
-        staff_turnover_rate: share of customer-facing staff leaving per year.
-        new_customer_offer: discount or reward rate offered to new customers.
-        loyalty_reward: discount or reward rate given to existing customers.
-        account_manager_rotation_months: how often main contacts are rotated by routine,
-            in months; ``None`` if unknown — set ``rotates_account_managers=False`` if never.
-        rotates_account_managers: whether main contacts are rotated by routine at all.
-        price_effort_share: share of marketing effort spent on price (vs adding value).
-        needs_assessed_before_upselling: whether staff must know a need before selling more.
-        key_customer_list: whether the firm keeps a list of customers it cannot lose.
-        commission_new: sales commission rate for new customers.
-        commission_existing: sales commission rate for keeping existing customers.
-        staff_discretion_on_complaints: whether staff may adjust complaint rules.
-    """
-
-    staff_turnover_rate: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    new_customer_offer: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    loyalty_reward: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    rotates_account_managers: bool | None = attrs.field(default=None, validator=_optional_bool)
-    account_manager_rotation_months: int | None = attrs.field(
-        default=None, validator=_optional_months
-    )
-    price_effort_share: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    needs_assessed_before_upselling: bool | None = attrs.field(
-        default=None, validator=_optional_bool
-    )
-    key_customer_list: bool | None = attrs.field(default=None, validator=_optional_bool)
-    commission_new: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    commission_existing: Decimal | None = attrs.field(
-        default=None,
-        validator=_is_optional_rate,
-    )
-    staff_discretion_on_complaints: bool | None = attrs.field(
-        default=None, validator=_optional_bool
-    )
-
-
-@attrs.frozen
-class AuditPolicy:
-    """The thresholds of the audit. Seed 004 gives no numbers; the defaults are decisions.
-
-    Attributes:
-        max_staff_turnover: yearly staff turnover above which turnover is "high"
-            (decision: 0.20).
-        min_rotation_months: routine rotation of account managers more often than this
-            is "too many new faces" (decision: 24 months).
-        max_price_effort_share: share of effort on price above which marketing is
-            price-focused; 0.5 follows the seed's "at least as much effort on value".
-    """
-
-    max_staff_turnover: Decimal = attrs.field(default=Decimal("0.20"), validator=_is_rate)
-    min_rotation_months: int = attrs.field(default=24, validator=_is_count)
-    max_price_effort_share: Decimal = attrs.field(default=Decimal("0.5"), validator=_is_rate)
-
-
-@attrs.frozen
-class AuditFinding:
-    """The verdict on one mistake, with the reason and the seed's advice."""
-
-    mistake: Mistake
-    verdict: Verdict
-    reason: Bilingual
-
-    @property
-    def advice(self) -> Bilingual:
-        """Seed 004's advice for this mistake."""
-        return MISTAKE_ADVICE[self.mistake]
-
-
-@attrs.frozen
-class PolicyAudit:
-    """One finding per mistake, in seed 004's order."""
-
-    findings: tuple[AuditFinding, ...]
-
-    @property
-    def mistakes(self) -> tuple[AuditFinding, ...]:
-        """The findings whose verdict is MISTAKE."""
-        return tuple(f for f in self.findings if f.verdict is Verdict.MISTAKE)
-
-    @property
-    def passed(self) -> bool:
-        """Whether no mistake was found (unknown settings do not fail the audit)."""
-        return not self.mistakes
-
-
-def _finding(mistake: Mistake, bad: bool | None, en: str, zh: str) -> AuditFinding:
-    if bad is None:
-        return AuditFinding(
-            mistake, Verdict.NOT_ASSESSED, Bilingual(f"setting unknown: {en}", f"缺少设置:{zh}")
-        )
-    return AuditFinding(mistake, Verdict.MISTAKE if bad else Verdict.OK, Bilingual(en, zh))
-
-
-def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None) -> PolicyAudit:
-    """Check a firm's retention settings against seed 004's eight mistakes.
-
-    Every mistake gets a finding — OK, MISTAKE, or NOT_ASSESSED when a setting it
-    needs is unknown — with the reason in English and Chinese.
-
-    Example:
-        >>> audit = audit_policy(RetentionSettings(commission_new=Decimal("0.08"),
-        ...                                        commission_existing=Decimal("0.03")))
-        >>> tuple(f.mistake.name for f in audit.mistakes)
-        ('WRONG_INCENTIVES',)
-        >>> print(audit.mistakes[0].reason)
-        commission for new customers 0.08 is higher than for keeping existing ones 0.03
-    """
-    if not isinstance(settings, RetentionSettings):
-        raise InvalidValue("settings", settings, "a RetentionSettings value")
-    p = policy or AuditPolicy()
-    s = settings
-    findings: list[AuditFinding] = []
-
-    turnover = s.staff_turnover_rate
-    findings.append(
-        _finding(
-            Mistake.HIGH_STAFF_TURNOVER,
-            None if turnover is None else turnover > p.max_staff_turnover,
-            f"staff turnover {turnover} a year against a limit of {p.max_staff_turnover}",
-            f"员工年流动率 {turnover},上限 {p.max_staff_turnover}",
-        )
-    )
-    new, old = s.new_customer_offer, s.loyalty_reward
-    findings.append(
-        _finding(
-            Mistake.NEW_CUSTOMERS_FAVOURED,
-            None if new is None or old is None else new > old,
-            f"new-customer offer {new} against loyalty reward {old}",
-            f"新客户优惠 {new},老客户奖励 {old}",
-        )
-    )
-    rotates, months = s.rotates_account_managers, s.account_manager_rotation_months
-    too_often: bool | None
-    if rotates is False:
-        too_often = False
-    elif rotates is None or months is None:
-        too_often = None
-    else:
-        too_often = months < p.min_rotation_months
-    findings.append(
-        _finding(
-            Mistake.TOO_MANY_NEW_FACES,
-            too_often,
-            "account managers are not rotated by routine"
-            if rotates is False
-            else f"account managers rotated every {months} months; minimum {p.min_rotation_months}",
-            "不例行轮换客户经理"
-            if rotates is False
-            else f"客户经理每 {months} 个月轮换一次,最少应为 {p.min_rotation_months} 个月",
-        )
-    )
-    price = s.price_effort_share
-    findings.append(
-        _finding(
-            Mistake.PRICE_FOCUS,
-            None if price is None else price > p.max_price_effort_share,
-            f"{price} of marketing effort goes to price; at most {p.max_price_effort_share}",
-            f"营销精力用于价格的比例 {price},上限 {p.max_price_effort_share}",
-        )
-    )
-    needs = s.needs_assessed_before_upselling
-    findings.append(
-        _finding(
-            Mistake.PUSHY_SELLING,
-            None if needs is None else not needs,
-            "staff must know a need before selling more"
-            if needs
-            else "staff sell more without first learning the customer's needs",
-            "先了解客户需求再推销" if needs else "未了解客户需求就推销",
-        )
-    )
-    listed = s.key_customer_list
-    findings.append(
-        _finding(
-            Mistake.CORE_TAKEN_FOR_GRANTED,
-            None if listed is None else not listed,
-            "a list of customers the firm cannot lose is kept"
-            if listed
-            else "no list of the customers the firm cannot lose",
-            "有不能失去的客户名单" if listed else "没有不能失去的客户名单",
-        )
-    )
-    cn, ce = s.commission_new, s.commission_existing
-    higher = None if cn is None or ce is None else cn > ce
-    findings.append(
-        _finding(
-            Mistake.WRONG_INCENTIVES,
-            higher,
-            f"commission for new customers {cn} is "
-            f"{'higher' if higher else 'not higher'} than for keeping existing ones {ce}",
-            f"开发新客户提成 {cn}{'高于' if higher else '不高于'}维持现有客户提成 {ce}",
-        )
-    )
-    discretion = s.staff_discretion_on_complaints
-    findings.append(
-        _finding(
-            Mistake.HARD_TO_SOLVE_PROBLEMS,
-            None if discretion is None else not discretion,
-            "staff may adjust complaint rules"
-            if discretion
-            else "complaint rules leave staff no discretion",
-            "员工可自由调整投诉处理规则" if discretion else "投诉处理规则不允许员工自由调整",
-        )
-    )
-    return PolicyAudit(tuple(findings))

@@ -7,6 +7,16 @@ the net income the customer brings (200 against 100,000 is negligible, 10 agains
 is huge). Every verdict is explained: each of the nine marks is judged *fired*, *clear*
 or *unknown* (data missing — never silently zero), with its evidence.
 
+"Buys much" and "buys little" are judged against the firm's own customer base (a
+revenue percentile), so one customer cannot be both. Good and bad convert into each
+other (好客户与坏客户…可能相互转化; 不能根据某一时点的表现就轻易否定): a verdict from one
+window is *provisional*; it is *settled* only when it persists across windows
+(:func:`settle`) or rests on hard evidence (material written-off bad debt, a lawsuit).
+Group buyers (团购) are not loyal partners: they follow fashion. The firm may state a
+customer's future value (a segment flag, an expected lifetime
+value, or a model's prediction), which counts as growth potential ("如目前还是赔钱客户
+的大学生，可能在就业后会成为好客户").
+
 Two paths compute the same rules: :func:`assess` for one customer (pure Python, exact
 ``Decimal`` evidence) and :func:`assess_columns` for a whole population held as float64
 numpy arrays (the batch report). Both judge on the same float arithmetic, in the same
@@ -25,6 +35,8 @@ import attrs
 from custrel._labels import Labelled
 from custrel._validators import finite, non_negative, positive, unit_interval
 from custrel.errors import InputDataError, InvalidValue, MissingColumn
+from custrel.profit import profit as _profit
+from custrel.profit import profit_columns as _profit_columns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,13 +61,19 @@ __all__ = [
     "Risk",
     "RiskFinding",
     "ScoringPolicy",
+    "Standing",
     "TrendAssessment",
     "Verdict",
     "assess",
     "assess_columns",
     "assess_trend",
     "marks_in",
+    "reasons_for_mask",
+    "revenue_percentiles",
+    "revenue_percentiles_columns",
     "risks_in",
+    "settle",
+    "settled_columns",
 ]
 
 
@@ -63,11 +81,33 @@ __all__ = [
 
 
 class Verdict(Labelled):
-    """The overall judgement of a customer over one window."""
+    """The overall judgement of a customer over one window.
+
+    No label reads like a tier of the pyramid (重要/主要/普通/小客户): a verdict says how
+    good a customer is, a tier how much value it brings.
+    """
 
     GOOD = ("good", "good customer", "好客户")
-    NEUTRAL = ("neutral", "neither good nor bad", "一般客户")
+    NEUTRAL = ("neutral", "neither good nor bad", "不好不坏")
     BAD = ("bad", "bad customer", "坏客户")
+
+
+class Standing(Labelled):
+    """How firm a verdict is: one window is provisional; persistence or hard evidence settles it.
+
+    Seed 001 §1: 不能根据某一时点的表现就轻易否定; 好客户与坏客户…有可能相互转化.
+    """
+
+    PROVISIONAL = (
+        "provisional",
+        "provisional: one window, keep tracking",
+        "初步判断（仅凭一期，待跟踪）",
+    )
+    SETTLED = (
+        "settled",
+        "settled: held across windows or rests on hard evidence",
+        "已确认（多期一致或证据确凿）",
+    )
 
 
 class Mark(Labelled):
@@ -76,12 +116,12 @@ class Mark(Labelled):
     BUYS_MUCH = (
         "buys_much",
         "strong demand, buys much, especially high-margin items",
-        "购买欲望强烈、购买力大,高利润产品采购多",
+        "购买欲望强烈、购买力大，高利润产品采购多",
     )
     PROFITABLE = (
         "profitable",
         "profitable: price-insensitive, pays on time, good credit",
-        "保证企业盈利:对价格不敏感、付款及时、信誉良好",
+        "保证企业盈利（对价格不敏感、付款及时、信誉良好）",
     )
     LOW_SERVICE_COST = (
         "low_service_cost",
@@ -106,12 +146,12 @@ class Mark(Labelled):
     COSTS_EXCEED_REVENUE = (
         "costs_exceed_revenue",
         "buys little, demands much: costs exceed the revenue it brings",
-        "购买少、要求多:消耗的成本超过带来的收入",
+        "购买少、要求多（消耗的成本超过带来的收入）",
     )
     NO_CREDIT = (
         "no_credit",
-        "no credit: bad debts, long arrears, disputes",
-        "不讲信誉:呆账、坏账、拖欠、诉讼",
+        "untrustworthy: doubtful, bad and dead debts, lawsuits",
+        "不讲信誉（呆账、坏账、死账、诉讼）",
     )
     OFF_STRATEGY = (
         "off_strategy",
@@ -142,7 +182,7 @@ class Judgement(Labelled):
 
     FIRED = ("fired", "applies", "符合")
     CLEAR = ("clear", "does not apply", "不符合")
-    UNKNOWN = ("unknown", "cannot be judged: data missing", "无法判断:数据缺失")
+    UNKNOWN = ("unknown", "cannot be judged: data missing", "无法判断（数据缺失）")
 
 
 class Risk(Labelled):
@@ -153,13 +193,17 @@ class Risk(Labelled):
     MANAGEMENT = (
         "management",
         "management risk: cross-region selling, unauthorised price moves",
-        "管理风险:串货、私自提价或降价",
+        "管理风险（串货、私自提价或降价）",
     )
-    CHURN = ("churn", "churn risk: courted by competitors, low switching cost", "流失风险")
+    CHURN = (
+        "churn",
+        "churn risk: courted by competitors, low switching cost, group buying",
+        "流失风险",
+    )
     VERTICAL_INTEGRATION = (
         "vertical_integration",
         "vertical integration: may set up its own brand",
-        "另起炉灶:纵向一体化、自立门户",
+        "另起炉灶（纵向一体化、自立门户）",
     )
 
 
@@ -186,10 +230,23 @@ class Measure(Labelled):
     HIGH_MARGIN_SHARE = ("high_margin_share", "share of high-margin items", "高利润产品占比")
     PURCHASES = ("purchases", "purchases in window", "购买次数")
     TENURE_DAYS = ("tenure_days", "days as a customer", "合作天数")
-    BAD_DEBT = ("bad_debt", "bad debt", "坏账")
+    BAD_DEBT = ("bad_debt", "bad debt written off", "坏账核销")
     MEAN_DAYS_LATE = ("mean_days_late", "mean days past due", "平均逾期天数")
     MAX_DAYS_LATE = ("max_days_late", "longest days past due", "最长逾期天数")
-    DISPUTES = ("disputes", "disputes and lawsuits", "纠纷与诉讼")
+    DISPUTES = ("disputes", "disputes", "纠纷")
+    LAWSUITS = ("lawsuits", "lawsuits", "诉讼")
+    REVENUE_PERCENTILE = (
+        "revenue_percentile",
+        "share of the customer base buying no more",
+        "收入在客户群中的百分位",
+    )
+    STATED_POTENTIAL = ("stated_potential", "future value stated by the firm", "企业认定的发展潜力")
+    EXPECTED_LIFETIME_VALUE = (
+        "expected_lifetime_value",
+        "expected lifetime value (firm or model)",
+        "预期终生价值",
+    )
+    GROUP_BUYER = ("group_buyer", "group buyer", "团购客户")
     RECEIVABLES = ("receivables", "receivables", "应收账款")
     RECEIVABLES_RATIO = ("receivables_ratio", "receivables / revenue", "应收账款占收入比")
     TREND = ("trend", "revenue change on last window", "购买趋势")
@@ -240,6 +297,17 @@ class ScoringPolicy:
         extraction_rate: discounts, rebates and fees at or above this share of revenue raise
             profit risk.
         trend_tolerance: score slope per window within which a customer is STABLE.
+        buys_much_percentile: good mark 1 needs the customer's revenue at or above this
+            percentile of the customer base ("购买力大，有足够大的需求量" judged against the
+            firm's own customers). Default 0.8: the top fifth, the pyramid's key accounts.
+        buys_little_percentile: bad mark 1 needs revenue at or below this percentile
+            ("只向企业购买很少一部分"). Default 0.5: the bottom half, the pyramid's SMALL
+            tier. Must be below ``buys_much_percentile``, so no customer is both.
+        material_bad_debt_share: written-off bad debt is hard evidence of bad credit once it
+            reaches this share of revenue (default 1%); a trifle (CNY 1 of 1,000) is not.
+        repeated_disputes: disputes in one window that count as 不讲信誉 (default 2: one
+            dispute is a complaint to handle, not a verdict on the customer).
+        settle_windows: consecutive windows with the same verdict that settle it (default 2).
     """
 
     low_service_cost_ratio: float = attrs.field(default=0.05, validator=unit_interval)
@@ -254,7 +322,7 @@ class ScoringPolicy:
     good_fit: float = attrs.field(default=0.7, validator=unit_interval)
     off_strategy_fit: float = attrs.field(default=0.3, validator=unit_interval)
     weights: tuple[float, ...] = attrs.field(
-        # Good marks 1..6 count one each; "no credit, no deal" (信誉是合作的基础) weighs most.
+        # Good marks count one each; bad mark 2 weighs most: "信誉是合作的基础".
         default=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 1.0),
     )
     good_score: float = attrs.field(default=3.0, validator=finite)
@@ -267,6 +335,25 @@ class ScoringPolicy:
     financial_days_late: float = attrs.field(default=30.0, validator=non_negative)
     extraction_rate: float = attrs.field(default=0.15, validator=unit_interval)
     trend_tolerance: float = attrs.field(default=0.1, validator=non_negative)
+    buys_much_percentile: float = attrs.field(default=0.8, validator=unit_interval)
+    buys_little_percentile: float = attrs.field(default=0.5, validator=unit_interval)
+    material_bad_debt_share: float = attrs.field(default=0.01, validator=unit_interval)
+    repeated_disputes: float = attrs.field(default=2.0, validator=positive)
+    settle_windows: int = attrs.field(default=2)
+
+    @buys_little_percentile.validator
+    def _check_volume_order(self, _attribute: object, value: float) -> None:
+        if value >= self.buys_much_percentile:
+            raise InvalidValue(
+                "buys_little_percentile",
+                value,
+                f"a percentile below buys_much_percentile={self.buys_much_percentile}",
+            )
+
+    @settle_windows.validator
+    def _check_settle_windows(self, _attribute: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 1000:
+            raise InvalidValue("settle_windows", value, "an int between 2 and 1000")
 
     @weights.validator
     def _check_weights(self, _attribute: object, value: tuple[float, ...]) -> None:
@@ -331,6 +418,17 @@ def _optional_money(
         _money(instance, attribute, value)
 
 
+def _optional_signed_money(
+    _instance: object, attribute: attrs.Attribute[Decimal | None], value: object
+) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidValue(
+            attribute.name, value, "None (unknown) or a finite Decimal or int amount (may be < 0)"
+        )
+
+
 _Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
@@ -376,7 +474,8 @@ class CustomerMetrics:
         receivables: amount owed at the end of the window.
         mean_days_late: mean days past due of its payments.
         max_days_late: longest days past due of its payments.
-        disputes: disputes and lawsuits with it in the window.
+        disputes: disputes with it in the window (complaints that turned into a quarrel).
+        lawsuits: lawsuits between it and the firm in the window (hard evidence of bad credit).
         purchase_count: purchases in the window.
         tenure_days: days since its first purchase.
         trend: revenue change on the previous window, ``this / previous - 1`` (>= -1); ``None``
@@ -390,6 +489,15 @@ class CustomerMetrics:
         competitor_courting: competitors are courting it.
         low_switching_cost: it could switch supplier cheaply.
         integration_signal: signs it is building its own competing brand.
+        revenue_percentile: share of the firm's customers whose revenue in the window is at
+            most this customer's, in [0, 1] (1 for the biggest buyer); see
+            :func:`revenue_percentiles`. Judges "buys much" and "buys little".
+        stated_potential: the firm states the customer has future value (a segment flag,
+            e.g. students who will earn after graduating).
+        expected_lifetime_value: the customer's expected lifetime value as the firm or a
+            model predicts it, in ``currency``; above zero counts as growth potential.
+        group_buyer: buys as a group (团购), which is not loyalty: group buying follows
+            fashion and moves on.
     """
 
     currency: str = attrs.field()
@@ -415,6 +523,13 @@ class CustomerMetrics:
     competitor_courting: bool | None = attrs.field(default=None, validator=_opt_flag)
     low_switching_cost: bool | None = attrs.field(default=None, validator=_opt_flag)
     integration_signal: bool | None = attrs.field(default=None, validator=_opt_flag)
+    lawsuits: int | None = attrs.field(default=None, validator=_opt_number(0, _INF))
+    revenue_percentile: float | None = attrs.field(default=None, validator=_opt_number(0, 1))
+    stated_potential: bool | None = attrs.field(default=None, validator=_opt_flag)
+    expected_lifetime_value: Decimal | None = attrs.field(
+        default=None, converter=_to_decimal, validator=_optional_signed_money
+    )
+    group_buyer: bool | None = attrs.field(default=None, validator=_opt_flag)
 
     @currency.validator
     def _check_currency(self, _attribute: object, value: object) -> None:
@@ -428,8 +543,10 @@ class CustomerMetrics:
 
     @property
     def profit(self) -> Decimal:
-        """Revenue minus all costs: net income less the cost to serve."""
-        return self.net_income - self.cost_to_serve
+        """Revenue minus all costs: net income less the cost to serve (`custrel.profit.profit`)."""
+        return _profit(
+            self.revenue, self.discounts, self.cost_of_goods, self.bad_debt, self.cost_to_serve
+        )
 
 
 #: Columns :func:`assess_columns` needs (float64, no NaN): the amounts every window has.
@@ -452,6 +569,11 @@ OPTIONAL_COLUMNS: Final = (
     "competitor_courting",
     "low_switching_cost",
     "integration_signal",
+    "lawsuits",
+    "revenue_percentile",
+    "stated_potential",
+    "expected_lifetime_value",
+    "group_buyer",
 )
 #: The amount columns (required and optional): same currency, >= 0.
 MONEY_COLUMNS: Final = (*REQUIRED_COLUMNS, "receivables")
@@ -466,6 +588,9 @@ _RANGES: Final[Mapping[str, tuple[float, float]]] = {
     "high_margin_share": (0.0, 1.0),
     "business_risk": (0.0, 1.0),
     "strategic_fit": (0.0, 1.0),
+    "lawsuits": (0.0, _INF),
+    "revenue_percentile": (0.0, 1.0),
+    "expected_lifetime_value": (-_INF, _INF),
 }
 _FLAGS: Final = (
     "channel_conflict",
@@ -473,6 +598,8 @@ _FLAGS: Final = (
     "competitor_courting",
     "low_switching_cost",
     "integration_signal",
+    "stated_potential",
+    "group_buyer",
 )
 
 
@@ -510,9 +637,26 @@ class Finding:
 
     def reason(self, lang: Literal["en", "zh"] = "en") -> str:
         """A sentence giving the mark, the judgement and the evidence, in ``lang``."""
-        sep = "; " if lang == "en" else ";"
+        return _sentence(self.mark.label(lang), self.judgement.label(lang), self.evidence, lang)
+
+    def counted(self, lang: Literal["en", "zh"] = "en") -> str:
+        """The mark as a reason: whether it counts for or against the customer, with evidence.
+
+        Example:
+            >>> f = Finding(Mark.NO_CREDIT, Judgement.FIRED, ())
+            >>> print(f.counted("en"))
+            counts against: untrustworthy: doubtful, bad and dead debts, lawsuits
+            >>> print(f.counted("zh"))
+            不利：不讲信誉（呆账、坏账、死账、诉讼）
+        """
+        side = _FOR[lang] if self.mark.good else _AGAINST[lang]
+        if not self.evidence:
+            return f"{side}{self.mark.label(lang)}"
+        sep = "; " if lang == "en" else "；"
         numbers = sep.join(e.text(lang) for e in self.evidence)
-        return f"{self.mark.label(lang)} — {self.judgement.label(lang)} ({numbers})"
+        if lang == "en":
+            return f"{side}{self.mark.en} — {numbers}"
+        return f"{side}{self.mark.zh}——{numbers}"
 
     @property
     def bilingual(self) -> str:
@@ -535,9 +679,21 @@ class RiskFinding:
 
     def reason(self, lang: Literal["en", "zh"] = "en") -> str:
         """A sentence giving the risk, the judgement and the evidence, in ``lang``."""
-        sep = "; " if lang == "en" else ";"
-        numbers = sep.join(e.text(lang) for e in self.evidence)
-        return f"{self.risk.label(lang)} — {self.judgement.label(lang)} ({numbers})"
+        return _sentence(self.risk.label(lang), self.judgement.label(lang), self.evidence, lang)
+
+
+_FOR: Final = {"en": "counts for: ", "zh": "有利："}
+_AGAINST: Final = {"en": "counts against: ", "zh": "不利："}
+
+
+def _sentence(
+    name: str, judgement: str, evidence: tuple[Evidence, ...], lang: Literal["en", "zh"]
+) -> str:
+    if lang == "en":
+        numbers = "; ".join(e.text("en") for e in evidence)
+        return f"{name} — {judgement} ({numbers})"
+    numbers = "；".join(e.text("zh") for e in evidence)
+    return f"{name}——{judgement}（{numbers}）"
 
 
 @attrs.frozen
@@ -551,9 +707,13 @@ class Assessment:
         risks: one per big-customer risk, in ``tuple(Risk)`` order.
         profit: revenue minus all costs.
         net_income: revenue less discounts, cost of goods and bad debt.
-        growth_potential: can it grow ("from ant to elephant")? ``None`` without a trend.
+        growth_potential: can it grow ("from ant to elephant"), by its trend or by the future
+            value the firm states? ``None`` when neither is known.
         lifetime_value: projected discounted profit over the policy's horizon.
         currency: currency of the amounts.
+        standing: provisional (one window) or settled (hard evidence, or :func:`settle`).
+        hard_evidence: material written-off bad debt or a lawsuit in the window.
+        windows: windows the verdict rests on (2 when a trend links this window to the last).
     """
 
     verdict: Verdict
@@ -566,6 +726,40 @@ class Assessment:
     lifetime_value: Decimal
     currency: str
     weights: tuple[float, ...] = attrs.field(repr=False)
+    standing: Standing = Standing.PROVISIONAL
+    hard_evidence: bool = False
+    windows: int = 1
+
+    def label(self, lang: Literal["en", "zh"] = "en") -> str:
+        """The verdict with its standing, e.g. ``"bad customer (provisional: ...)"``."""
+        if lang == "en":
+            return f"{self.verdict.en} ({self.standing.en})"
+        return f"{self.verdict.zh}，{self.standing.zh}"
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the verdict rests on one window only, without hard evidence."""
+        return self.standing is Standing.PROVISIONAL
+
+    def reasons(self, lang: Literal["en", "zh"] = "en") -> tuple[str, ...]:
+        """Every fired mark as a reason: those counting for first, then those against.
+
+        Each says which way it counts and cites its evidence, so a good mark of a BAD
+        customer is never presented as a reason for the verdict. Marks keep the text's
+        order within each side.
+        """
+        ordered = (*self.marks_for, *self.marks_against)
+        return tuple(self.finding(m).counted(lang) for m in ordered)
+
+    @property
+    def marks_for(self) -> tuple[Mark, ...]:
+        """The fired good marks, in the text's order."""
+        return tuple(m for m in self.fired if m.good)
+
+    @property
+    def marks_against(self) -> tuple[Mark, ...]:
+        """The fired bad marks, in the text's order."""
+        return tuple(m for m in self.fired if not m.good)
 
     def finding(self, mark: Mark) -> Finding:
         """The finding for ``mark``."""
@@ -658,13 +852,16 @@ def _lifetime_value(
 
 
 def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Assessment:  # noqa: PLR0915 - the nine rules read best side by side
-    """Judge one customer: the nine marks, the five big-customer risks and a verdict.
+    """Judge one customer over one window: the nine marks, the five risks and a verdict.
 
-    The verdict is BAD when the customer has no credit (bad mark 2: "不讲信誉的客户,条件再好
-    也不能合作"), or when its score is at or below ``policy.bad_score`` and it shows no
-    growth potential (a small but growing customer is not judged bad). It is GOOD when the
-    score reaches ``policy.good_score``, it is profitable and no bad mark fired. Otherwise
-    NEUTRAL.
+    The verdict is BAD on hard evidence of bad credit (written-off bad debt of at least
+    ``policy.material_bad_debt_share`` of revenue, or a lawsuit: "不讲信誉的客户，条件再好
+    也不能合作"); or when bad mark 2 fired or the score is at or below ``policy.bad_score``
+    and the customer shows no growth potential (a trend of at least ``policy.growth_trend``
+    with a positive projected value, or a future value the firm states). It is GOOD when
+    the score reaches ``policy.good_score``, it is profitable and no bad mark fired.
+    Otherwise NEUTRAL. One window gives a provisional verdict unless hard evidence
+    settles it; :func:`settle` settles a verdict that holds across windows.
 
     Example (the seed's relative service cost):
         >>> big = CustomerMetrics("CNY", revenue=100_000, cost_of_goods=0, cost_to_serve=200,
@@ -685,7 +882,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     disc = float(m.discounts)
     debt = float(m.bad_debt)
     ni = rev - disc - cogs - debt
-    profit = ni - cts
+    profit = _profit(rev, disc, cogs, debt, cts)
     gross = rev - disc - cogs
 
     ev_rev = Evidence(Measure.REVENUE, m.revenue, cur)
@@ -696,6 +893,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     ev_purchases = Evidence(Measure.PURCHASES, _num(m.purchase_count), "")
     ev_fit = Evidence(Measure.STRATEGIC_FIT, _num(m.strategic_fit), "")
     ev_trend = Evidence(Measure.TREND, _num(m.trend), "")
+    ev_pct = Evidence(Measure.REVENUE_PERCENTILE, _num(m.revenue_percentile), "")
     disc_rate = Evidence(Measure.DISCOUNT_RATE, _ratio(m.discounts, m.revenue), "")
 
     # Good mark 1: regular demand, and what it buys is high-margin (by the share of high-margin
@@ -707,7 +905,12 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
         margin_ok = rev > 0 and gross >= p.high_gross_margin * rev
         gm = _ratio(m.revenue - m.discounts - m.cost_of_goods, m.revenue)
         ev_margin = Evidence(Measure.GROSS_MARGIN, gm, "")
-    g1 = _all(_ge(m.purchase_count, p.regular_purchases), margin_ok)
+    # ... and it buys much *for this firm*: its revenue is high in the firm's own base.
+    g1 = _all(
+        _ge(m.purchase_count, p.regular_purchases),
+        margin_ok,
+        _ge(m.revenue_percentile, p.buys_much_percentile),
+    )
 
     g2 = _all(
         profit > 0,
@@ -718,13 +921,29 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     g3 = ni > 0 and cts <= p.low_service_cost_ratio * ni
     g4 = _all(_le(m.business_risk, p.low_business_risk), _ge(m.trend, 0.0))
     g5 = _ge(m.strategic_fit, p.good_fit)
-    g6 = _all(_ge(m.tenure_days, p.loyal_tenure_days), _ge(m.purchase_count, p.regular_purchases))
-    b1 = profit < 0
-    b2 = _any(debt > 0, _ge(m.max_days_late, p.default_days), _ge(m.disputes, 1))
+    # Group buying is not loyalty (团购未必忠于企业): it follows fashion.
+    g6 = (
+        False
+        if m.group_buyer is True
+        else _all(
+            _ge(m.tenure_days, p.loyal_tenure_days), _ge(m.purchase_count, p.regular_purchases)
+        )
+    )
+    # Bad mark 1 is "buys little, demands much": a loss-maker in the lower part of the base.
+    b1 = _all(profit < 0, _le(m.revenue_percentile, p.buys_little_percentile))
+    material_debt = debt > 0 and debt >= p.material_bad_debt_share * rev
+    lawsuit = _ge(m.lawsuits, 1)
+    b2 = _any(
+        material_debt,
+        _ge(m.max_days_late, p.default_days),
+        _ge(m.disputes, p.repeated_disputes),
+        lawsuit,
+    )
     b3 = _le(m.strategic_fit, p.off_strategy_fit)
+    hard = material_debt or lawsuit is True
 
     findings = (
-        Finding(Mark.BUYS_MUCH, _judgement(g1), (ev_purchases, ev_margin, ev_rev)),
+        Finding(Mark.BUYS_MUCH, _judgement(g1), (ev_purchases, ev_margin, ev_rev, ev_pct)),
         Finding(
             Mark.PROFITABLE,
             _judgement(g2),
@@ -753,9 +972,13 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
         Finding(
             Mark.LOYAL_PARTNER,
             _judgement(g6),
-            (Evidence(Measure.TENURE_DAYS, _num(m.tenure_days), "days"), ev_purchases),
+            (
+                Evidence(Measure.TENURE_DAYS, _num(m.tenure_days), "days"),
+                ev_purchases,
+                _flag_evidence(Measure.GROUP_BUYER, m.group_buyer),
+            ),
         ),
-        Finding(Mark.COSTS_EXCEED_REVENUE, _judgement(b1), (ev_profit, ev_rev, ev_cts)),
+        Finding(Mark.COSTS_EXCEED_REVENUE, _judgement(b1), (ev_profit, ev_rev, ev_cts, ev_pct)),
         Finding(
             Mark.NO_CREDIT,
             _judgement(b2),
@@ -763,6 +986,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
                 ev_debt,
                 Evidence(Measure.MAX_DAYS_LATE, _num(m.max_days_late), "days"),
                 Evidence(Measure.DISPUTES, _num(m.disputes), ""),
+                Evidence(Measure.LAWSUITS, _num(m.lawsuits), ""),
             ),
         ),
         Finding(Mark.OFF_STRATEGY, _judgement(b3), (ev_fit,)),
@@ -776,10 +1000,19 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
 
     growth = 0.0 if m.trend is None else min(m.trend, p.max_projected_growth)
     ltv = _lifetime_value(ni, cts, growth, p)
-    potential: bool | None = None if m.trend is None else (m.trend >= p.growth_trend and ltv > 0)
+    by_trend: Tri = None if m.trend is None else (m.trend >= p.growth_trend and ltv > 0)
+    elv = m.expected_lifetime_value
+    # Any source saying yes is enough; the firm's silence on one source is not "unknown"
+    # when another source is known.
+    sources = (by_trend, m.stated_potential, None if elv is None else elv > 0)
+    potential: Tri = (
+        True
+        if any(v is True for v in sources)
+        else (None if all(v is None for v in sources) else False)
+    )
 
     any_bad = b1 is True or b2 is True or b3 is True
-    if b2 is True or (score <= p.bad_score and potential is not True):
+    if hard or ((b2 is True or score <= p.bad_score) and potential is not True):
         verdict = Verdict.BAD
     elif score >= p.good_score and profit > 0 and not any_bad:
         verdict = Verdict.GOOD
@@ -797,7 +1030,108 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
         lifetime_value=Decimal(f"{ltv:.2f}"),
         currency=cur,
         weights=p.weights,
+        standing=Standing.SETTLED if hard else Standing.PROVISIONAL,
+        hard_evidence=hard,
+        windows=1 if m.trend is None else 2,
     )
+
+
+def settle(assessments: Sequence[Assessment], policy: ScoringPolicy | None = None) -> Assessment:
+    """The latest window's assessment, settled when its verdict has held long enough.
+
+    "立足于一段时间的跟踪，不能根据某一时点的表现就轻易否定": the verdict is SETTLED when the
+    last ``policy.settle_windows`` windows (oldest first) gave the same verdict, or when the
+    latest window has hard evidence; otherwise it stays PROVISIONAL.
+
+    Raises:
+        InvalidValue: no assessments were given.
+
+    Example:
+        >>> loss = CustomerMetrics("CNY", revenue=10, cost_of_goods=8, cost_to_serve=9,
+        ...                        discounts=0, bad_debt=0, revenue_percentile=0.1)
+        >>> assess(loss).standing.value, settle([assess(loss)] * 2).standing.value
+        ('provisional', 'settled')
+    """
+    p = policy if policy is not None else ScoringPolicy()
+    if not assessments:
+        raise InvalidValue("assessments", assessments, "at least one window's assessment")
+    last = assessments[-1]
+    recent = assessments[-p.settle_windows :]
+    held = len(recent) == p.settle_windows and all(a.verdict is last.verdict for a in recent)
+    standing = Standing.SETTLED if held or last.hard_evidence else Standing.PROVISIONAL
+    return attrs.evolve(last, standing=standing, windows=max(last.windows, len(assessments)))
+
+
+def settled_columns(
+    verdicts: npt.NDArray[np.int8],
+    hard_evidence: npt.NDArray[np.bool_],
+    policy: ScoringPolicy | None = None,
+) -> npt.NDArray[np.bool_]:
+    """:func:`settle` for whole columns: which customers' latest verdict is settled.
+
+    Held to :func:`settle` by ``test_settled_columns_agree_with_settle``.
+
+    Args:
+        verdicts: int8 verdict codes (index into ``tuple(Verdict)``), one row per window,
+            oldest first, one column per customer: shape ``(windows, customers)``.
+        hard_evidence: per customer, whether the latest window has hard evidence.
+        policy: ``settle_windows``.
+
+    Raises:
+        InputDataError: the shapes do not fit.
+    """
+    import numpy as np
+
+    p = policy if policy is not None else ScoringPolicy()
+    v = np.asarray(verdicts)
+    h = np.asarray(hard_evidence, dtype=bool)
+    if v.ndim != 2 or h.shape != (v.shape[1],):
+        raise InputDataError(
+            f"verdicts must be (windows, customers) and hard_evidence (customers,); "
+            f"got {v.shape} and {h.shape}",
+            column="verdicts",
+        )
+    if v.shape[0] < p.settle_windows:
+        early: npt.NDArray[np.bool_] = h.copy()
+        return early
+    recent = v[-p.settle_windows :]
+    held = np.asarray(np.all(recent == recent[-1], axis=0), dtype=bool)
+    out: npt.NDArray[np.bool_] = held | h
+    return out
+
+
+def revenue_percentiles(revenues: Sequence[Decimal | float]) -> tuple[float, ...]:
+    """Each customer's revenue percentile in the base: the share buying no more than it.
+
+    The biggest buyer gets 1.0; equal revenues share a percentile. Columnar twin:
+    :func:`revenue_percentiles_columns` (``test_revenue_percentiles_agree_columnar``).
+
+    Example:
+        >>> revenue_percentiles([120, 5000, 120, 40])
+        (0.75, 1.0, 0.75, 0.25)
+    """
+    import bisect
+
+    values = [float(r) for r in revenues]
+    ordered = sorted(values)
+    n = len(values)
+    return tuple(bisect.bisect_right(ordered, v) / n for v in values)
+
+
+def revenue_percentiles_columns(revenue: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """:func:`revenue_percentiles` for a float64 column (one sort, O(n log n))."""
+    import numpy as np
+
+    r = np.asarray(revenue, dtype=np.float64)
+    if r.shape[0] == 0:
+        return np.zeros(0, dtype=np.float64)
+    # Searching the sorted values for themselves walks memory in order; searching them
+    # for the unsorted column would not.
+    order = np.argsort(r)  # ties get one count whatever their order
+    ordered = r[order]
+    out = np.empty(r.shape[0], dtype=np.float64)
+    out[order] = np.searchsorted(ordered, ordered, side="right") / r.shape[0]
+    return out
 
 
 def _flag_evidence(measure: Measure, value: bool | None) -> Evidence:
@@ -815,7 +1149,8 @@ def _risks(m: CustomerMetrics, p: ScoringPolicy) -> tuple[RiskFinding, ...]:
     financial = _any(receivables_high, _ge(m.mean_days_late, p.financial_days_late))
     profit = disc > 0 and disc >= p.extraction_rate * rev
     management = _any(m.channel_conflict, m.unauthorised_pricing)
-    churn = _any(m.competitor_courting, m.low_switching_cost)
+    # Group buyers are not loyal (团购未必忠于企业): a churn risk whatever else is known.
+    churn = True if m.group_buyer is True else _any(m.competitor_courting, m.low_switching_cost)
     integration = _any(m.integration_signal)
     receivables_ratio = None if m.receivables is None else _ratio(m.receivables, m.revenue)
     return (
@@ -850,6 +1185,7 @@ def _risks(m: CustomerMetrics, p: ScoringPolicy) -> tuple[RiskFinding, ...]:
             (
                 _flag_evidence(Measure.COMPETITOR_COURTING, m.competitor_courting),
                 _flag_evidence(Measure.LOW_SWITCHING_COST, m.low_switching_cost),
+                _flag_evidence(Measure.GROUP_BUYER, m.group_buyer),
             ),
         ),
         RiskFinding(
@@ -943,9 +1279,14 @@ class AssessmentColumns:
         risks_unknown: uint8 bitmask of risks that could not be judged.
         profit: float64 revenue minus all costs.
         net_income: float64 revenue less discounts, cost of goods and bad debt.
-        growth: int8 growth potential: 1 yes, 0 no, -1 unknown (no trend).
+        growth: int8 growth potential: 1 yes, 0 no, -1 unknown (no trend, nothing stated).
         lifetime_value: float64 projected discounted profit.
         weights: the policy's mark weights, to rank reasons.
+        hard_evidence: bool, material written-off bad debt or a lawsuit; such a BAD verdict
+            is settled, every other verdict of one window is provisional.
+        windows: int8 windows the verdict rests on (2 when the trend is known, else 1).
+        revenue_percentile: float64 percentile used for "buys much" / "buys little" (NaN
+            unknown).
     """
 
     verdict: npt.NDArray[np.int8]
@@ -959,6 +1300,9 @@ class AssessmentColumns:
     growth: npt.NDArray[np.int8]
     lifetime_value: npt.NDArray[np.float64]
     weights: tuple[float, ...]
+    hard_evidence: npt.NDArray[np.bool_]
+    windows: npt.NDArray[np.int8]
+    revenue_percentile: npt.NDArray[np.float64]
 
     def __len__(self) -> int:
         """The number of customers."""
@@ -972,17 +1316,36 @@ class AssessmentColumns:
         """The fired marks of ``row`` that explain its verdict best, as in :class:`Assessment`."""
         return _rank_marks(marks_in(int(self.fired[row])), self.weights)[:limit]
 
-    def reasons(
-        self, row: int, limit: int = 3, lang: Literal["en", "zh", "both"] = "both"
-    ) -> tuple[str, ...]:
-        """The top reasons of customer ``row`` as strings: ``"English (中文)"`` by default.
+    def standing_of(self, row: int) -> Standing:
+        """Whether the verdict of ``row`` is provisional or settled (one window: hard evidence)."""
+        return Standing.SETTLED if bool(self.hard_evidence[row]) else Standing.PROVISIONAL
 
-        Reasons name the marks; the numbers are in the columns (profit, net income, ...).
+    def reasons(self, row: int, lang: Literal["en", "zh", "both"] = "both") -> tuple[str, ...]:
+        """The reasons of customer ``row``: marks for, then against, as in :class:`Assessment`.
+
+        ``"counts for: English (有利：中文)"`` by default. Reasons name the marks; the
+        numbers behind them are in the columns (profit, net income, ...).
         """
-        marks = self.top_marks(row, limit)
-        if lang == "both":
-            return tuple(m.bilingual for m in marks)
-        return tuple(m.label(lang) for m in marks)
+        return reasons_for_mask(int(self.fired[row]), lang)
+
+
+def reasons_for_mask(mask: int, lang: Literal["en", "zh", "both"] = "both") -> tuple[str, ...]:
+    """The reasons of a fired-marks bitmask: good marks (counting for) first, then bad ones.
+
+    Example:
+        >>> for reason in reasons_for_mask(0b1000_0001, "en"):
+        ...     print(reason)
+        counts for: strong demand, buys much, especially high-margin items
+        counts against: untrustworthy: doubtful, bad and dead debts, lawsuits
+    """
+    marks = marks_in(mask)
+    ordered = (*(m for m in marks if m.good), *(m for m in marks if not m.good))
+    out = []
+    for m in ordered:
+        side = _FOR if m.good else _AGAINST
+        en, zh = f"{side['en']}{m.en}", f"{side['zh']}{m.zh}"
+        out.append(en if lang == "en" else zh if lang == "zh" else f"{en} ({zh})")
+    return tuple(out)
 
 
 def _validated(
@@ -1060,8 +1423,14 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
     disc = c["discounts"]
     debt = c["bad_debt"]
     ni = rev - disc - cogs - debt
-    profit = ni - cts
+    profit = _profit_columns(rev, disc, cogs, debt, cts)
     gross = rev - disc - cogs
+    if "revenue_percentile" in columns:
+        pct = c["revenue_percentile"]
+    else:
+        # The columns are the customer base: judge volume against it.
+        pct = revenue_percentiles_columns(rev)
+        c["revenue_percentile"] = pct
 
     # Three-valued logic as (value, known) pairs of boolean arrays.
     yes = np.ones(n, dtype=bool)
@@ -1101,8 +1470,18 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
     margin_ok = np.where(
         np.isnan(hm), (rev > 0) & (gross >= p.high_gross_margin * rev), hm >= p.high_margin_share
     )
+    group = c["group_buyer"] == 1.0
+    material_debt = (debt > 0) & (debt >= p.material_bad_debt_share * rev)
+    lawsuit = ge("lawsuits", 1.0)
+    loyal_partner = all_(
+        ge("tenure_days", p.loyal_tenure_days), ge("purchase_count", p.regular_purchases)
+    )
     marks = (
-        all_(ge("purchase_count", p.regular_purchases), known(margin_ok)),
+        all_(
+            ge("purchase_count", p.regular_purchases),
+            known(margin_ok),
+            ge("revenue_percentile", p.buys_much_percentile),
+        ),
         all_(
             known(profit > 0),
             known(disc <= p.price_sensitive_discount_rate * rev),
@@ -1112,9 +1491,14 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
         known((ni > 0) & (cts <= p.low_service_cost_ratio * ni)),
         all_(le("business_risk", p.low_business_risk), ge("trend", 0.0)),
         ge("strategic_fit", p.good_fit),
-        all_(ge("tenure_days", p.loyal_tenure_days), ge("purchase_count", p.regular_purchases)),
-        known(profit < 0),
-        any_(known(debt > 0), ge("max_days_late", p.default_days), ge("disputes", 1.0)),
+        (loyal_partner[0] & ~group, loyal_partner[1] | group),
+        all_(known(profit < 0), le("revenue_percentile", p.buys_little_percentile)),
+        any_(
+            known(material_debt),
+            ge("max_days_late", p.default_days),
+            ge("disputes", p.repeated_disputes),
+            lawsuit,
+        ),
         le("strategic_fit", p.off_strategy_fit),
     )
     fired = np.zeros(n, dtype=np.uint16)
@@ -1140,8 +1524,13 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
         factor = factor * growth_factor
         discount = discount * discount_factor
         ltv = ltv + (ni * factor - cts) / discount
-    potential = has_trend & (trend >= p.growth_trend) & (ltv > 0)
-    growth = np.where(has_trend, potential.astype(np.int8), np.int8(-1)).astype(np.int8)
+    elv = c["expected_lifetime_value"]
+    # As per customer: any source saying yes is enough; unknown only when all are.
+    stated = c["stated_potential"]
+    potential = (has_trend & (trend >= p.growth_trend) & (ltv > 0)) | (stated == 1.0) | (elv > 0)
+    potential_known = has_trend | ~np.isnan(stated) | ~np.isnan(elv)
+    growth = np.where(potential_known, potential.astype(np.int8), np.int8(-1)).astype(np.int8)
+    hard = material_debt | (lawsuit[0] & lawsuit[1])
 
     b1, b2, b3 = (
         (marks[6][0] & marks[6][1]),
@@ -1149,22 +1538,24 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
         (marks[8][0] & marks[8][1]),
     )
     any_bad = b1 | b2 | b3
-    bad = b2 | ((score <= p.bad_score) & ~potential)
+    bad = hard | ((b2 | (score <= p.bad_score)) & ~potential)
     good = ~bad & (score >= p.good_score) & (profit > 0) & ~any_bad
     verdict = np.full(n, 1, dtype=np.int8)
     verdict[good] = 0
     verdict[bad] = 2
 
+    del b1, b3
     receivables = c["receivables"]
     receivables_high = (
         (receivables > 0) & (receivables >= p.receivables_ratio * rev),
         ~np.isnan(receivables),
     )
+    churn_v, churn_k = any_(flag("competitor_courting"), flag("low_switching_cost"))
     risks = (
         any_(receivables_high, ge("mean_days_late", p.financial_days_late)),
         known((disc > 0) & (disc >= p.extraction_rate * rev)),
         any_(flag("channel_conflict"), flag("unauthorised_pricing")),
-        any_(flag("competitor_courting"), flag("low_switching_cost")),
+        (churn_v | group, churn_k | group),
         any_(flag("integration_signal")),
     )
     risks_raised = np.zeros(n, dtype=np.uint8)
@@ -1185,4 +1576,7 @@ def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
         growth=growth,
         lifetime_value=ltv,
         weights=p.weights,
+        hard_evidence=hard,
+        windows=np.where(has_trend, 2, 1).astype(np.int8),
+        revenue_percentile=pct,
     )

@@ -1,6 +1,6 @@
 """The batch engine behind ``custrel report``: a transaction log in, every customer judged.
 
-Issue 6. One engine reads every source (CSV, gzip CSV, Parquet, pandas and polars
+One engine reads every source (CSV, gzip CSV, Parquet, pandas and polars
 DataFrames, pyarrow tables, iterables of :class:`Transaction`), checks every row
 against the same rules (strict: stop at the first bad row; lenient: reject it with
 its reason, and ``rows_read = rows_accepted + rows_rejected`` always), computes the
@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,7 +42,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from custrel._labels import Labelled
+from custrel.days import date_of, dates_of
 from custrel.errors import InvalidValue
+from custrel.lifecycle import AT_RISK_CADENCE_MULTIPLE
 from custrel.periods import Period
 from custrel.retention import ChurnCost
 
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from custrel.lifecycle import LifecyclePolicy
+    from custrel.report.schema import Column
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -67,6 +71,7 @@ __all__ = [
     "ReportPolicy",
     "Source",
     "Transaction",
+    "allocator_settings",
     "analyze",
     "summarize",
 ]
@@ -74,8 +79,6 @@ __all__ = [
 #: What :func:`analyze` reads: a CSV/Parquet path, a pandas or polars DataFrame, a
 #: pyarrow Table, or an iterable of :class:`Transaction` records.
 Source = object
-
-_EPOCH: Final = dt.date(1970, 1, 1)
 
 
 class OnError(Labelled):
@@ -181,14 +184,15 @@ class ReportPolicy:
         period: the BTYD period (day, week, month, ...) for frequency/recency/T.
         lifecycle: the lifecycle policy (loyalty and lapse rules).
         at_risk_cadence_multiple: an active customer is at risk once the time since
-            its last purchase exceeds this multiple of its own mean gap.
+            its last purchase exceeds this multiple of its own mean gap
+            (:func:`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
     """
 
     period: Period = attrs.field(default=Period.DAY, validator=attrs.validators.instance_of(Period))
     lifecycle: LifecyclePolicy | None = None
-    at_risk_cadence_multiple: float = 1.5
+    at_risk_cadence_multiple: float = AT_RISK_CADENCE_MULTIPLE
     worth_a_call: int = 20
     bucket_period: Period = attrs.field(
         default=Period.QUARTER, validator=attrs.validators.instance_of(Period)
@@ -246,6 +250,24 @@ class CustomerTable:
         factory=dict
     )
 
+    def __attrs_post_init__(self) -> None:
+        """Every column must be declared in the schema (:mod:`custrel.report.schema`)."""
+        from custrel.report.schema import CUSTOMER_COLUMNS, Kind
+
+        declared = {
+            "numbers": {
+                c.key for c in CUSTOMER_COLUMNS if c.kind not in (Kind.TEXT, Kind.LABEL, Kind.TEXTS)
+            },
+            "labels": {c.key for c in CUSTOMER_COLUMNS if c.kind is Kind.LABEL},
+            "texts": {c.key for c in CUSTOMER_COLUMNS if c.kind is Kind.TEXTS},
+        }
+        for part, allowed in declared.items():
+            for key in getattr(self, part):
+                if key not in allowed:
+                    raise InvalidValue(
+                        part, key, "a column declared in custrel.report.schema.CUSTOMER_COLUMNS"
+                    )
+
     def _texts(self, name: str, index: int) -> tuple[str, ...]:
         if name not in self.texts:
             return ()
@@ -273,8 +295,8 @@ class CustomerTable:
         at_risk = bool(num["at_risk"][index]) if "at_risk" in num else None
         return CustomerResult(
             customer_id=str(self.ids[index]),  # type: ignore[index]
-            first_purchase=_EPOCH + dt.timedelta(days=int(num["first_day"][index])),
-            last_purchase=_EPOCH + dt.timedelta(days=int(num["last_day"][index])),
+            first_purchase=date_of(int(num["first_day"][index])),
+            last_purchase=date_of(int(num["last_day"][index])),
             purchases=int(num["purchases"][index]),
             purchase_days=int(num["purchase_days"][index]),
             frequency=int(num["frequency"][index]),
@@ -311,10 +333,63 @@ class CustomerTable:
         return self[where]
 
     def to_arrow(self) -> object:
-        """A pyarrow Table: one row per customer, enums as their stable values."""
-        from custrel.report._render import customer_arrow
+        """A pyarrow Table of every column of :data:`custrel.report.schema.CUSTOMER_COLUMNS`.
 
-        return customer_arrow(self)
+        One row per customer, in id order; enums as their stable values (dictionary
+        columns), dates as dates; a fact the log could not give is a typed null.
+        """
+        import pyarrow as pa
+
+        from custrel.report.schema import CUSTOMER_COLUMNS
+
+        n = len(self)
+        arrays = [self._arrow_column(column, n) for column in CUSTOMER_COLUMNS]
+        return pa.Table.from_arrays(
+            arrays, schema=pa.schema([pa.field(c.name, c.arrow_type()) for c in CUSTOMER_COLUMNS])
+        )
+
+    def _arrow_column(self, column: Column, n: int) -> object:  # noqa: PLR0911 - one per kind
+        import numpy as np
+        import pyarrow as pa
+
+        from custrel.report.schema import Kind
+
+        key, kind = column.key, column.kind
+        if kind is Kind.TEXT:
+            return pa.array(self.ids, pa.string())
+        if kind is Kind.LABEL:
+            members, codes = self.labels.get(key, (tuple(column.label_enum or ()), None))
+            values = pa.array([m.value for m in members], pa.string())
+            if codes is None:
+                return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), values)
+            mask = codes < 0
+            indices = np.where(mask, 0, codes).astype(np.int32)
+            return pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
+        if kind is Kind.TEXTS:
+            if key not in self.texts:
+                return pa.DictionaryArray.from_arrays(
+                    pa.nulls(n, pa.int32()), pa.array([], pa.string())
+                )
+            text_codes, distinct = self.texts[key]
+            # Different reason tuples can join to the same text (top reasons are cut to a
+            # few), and a dictionary must not repeat itself: pandas refuses such categories.
+            unique: dict[str, int] = {}
+            remap = np.array(
+                [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
+            )
+            return pa.DictionaryArray.from_arrays(
+                pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
+            )
+        if key not in self.numbers:
+            return pa.nulls(n, column.arrow_type())
+        values = self.numbers[key]
+        if kind is Kind.DATE:
+            return pa.array(dates_of(values))
+        if kind is Kind.COUNT:
+            return pa.array(values.astype(np.int64))
+        if kind is Kind.FLAG:
+            return pa.array(values.astype(bool))
+        return pa.array(values.astype(np.float64))
 
     def to_pandas(self) -> pd.DataFrame:
         """A pandas DataFrame (needs the ``pandas`` extra)."""
@@ -419,10 +494,15 @@ class Report:
         )
 
     def write_rejects(self, path: str | Path) -> None:
-        """Write the rejected rows (row, column, value, rule) as CSV to ``path``."""
-        import pyarrow.csv as pcsv
+        """Write the rejected rows (row, column, value, rule) as CSV to ``path``, atomically.
 
-        pcsv.write_csv(self.rejects_table, str(path))
+        A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+        written with a leading ``'`` so a spreadsheet shows it rather than running it
+        (``rejects_table`` keeps it as read).
+        """
+        from custrel.report._csvsafe import write_csv
+
+        write_csv(self.rejects_table, path)
 
 
 def _check_on_error(on_error: OnError | str) -> OnError:
@@ -430,6 +510,20 @@ def _check_on_error(on_error: OnError | str) -> OnError:
         return on_error if isinstance(on_error, OnError) else OnError(on_error)  # type: ignore[call-arg]
     except ValueError:
         raise InvalidValue("on_error", on_error, "raise or skip") from None
+
+
+def _check_as_of(as_of: object) -> dt.date | None:
+    """``as_of`` as a date (a datetime counts on its own day as written), in the read range."""
+    from custrel.report._rules import FIRST_DATE, LAST_DATE
+
+    if as_of is None:
+        return None
+    if not isinstance(as_of, dt.date):
+        raise InvalidValue("as_of", as_of, "a datetime.date (or None: the log's last day)")
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InvalidValue("as_of", day, f"a date from {FIRST_DATE} to {LAST_DATE}")
+    return day
 
 
 def summarize(
@@ -459,7 +553,7 @@ def summarize(
 
     return run(
         source,
-        as_of=as_of,
+        as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
         columns=columns or ColumnMap(),
         date_format=date_format,
@@ -502,7 +596,7 @@ def analyze(
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     return run(
         source,
-        as_of=as_of,
+        as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
         columns=columns or ColumnMap(),
         date_format=date_format,
@@ -511,3 +605,19 @@ def analyze(
         currency=currency.upper(),
         progress=progress,  # type: ignore[arg-type]
     )
+
+
+@contextlib.contextmanager
+def allocator_settings() -> Iterator[None]:
+    """Within the block, the engine's allocator settings; as they were, after it.
+
+    numpy gives no huge-page advice for its large arrays and arrow allocates with
+    the system allocator — process-wide settings that make large reports faster
+    on Linux (figures in ``benchmarks/README.md``). :func:`analyze` never changes
+    them by itself; the ``custrel report`` command uses this block for its run.
+    Nested and concurrent blocks share one count: the last to leave restores.
+    """
+    from custrel.report._speed import allocator_settings as settings
+
+    with settings():
+        yield

@@ -1,19 +1,21 @@
-"""The report pipeline: ingest, summarise, judge, overview — each step columnar."""
+"""The report pipeline: read, check, summarise, judge, overview — each step columnar.
+
+The engine orchestrates: every rule it applies lives in the module of its concept
+(the stage in :mod:`custrel.lifecycle_batch`, at risk in :mod:`custrel.lifecycle`,
+profit in :mod:`custrel.profit`, the bucket, yearly value and churn cost in
+:mod:`custrel.retention`, tier and verdict behind ``_integrations``), each in a
+scalar and a columnar form held together by a differential test.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from custrel.days import date_of, day_number
 from custrel.report import (
     BucketRow,
     ColumnMap,
@@ -27,96 +29,25 @@ from custrel.report import (
 )
 from custrel.report._ingest import read_source, validate
 from custrel.report._integrations import judge
+from custrel.report._speed import start_id_order
 from custrel.report._summary import SummaryArrays, summarize_arrays
-from custrel.retention import ChurnCost
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from custrel._labels import Labelled
+    from custrel.retention import ChurnCost
 
 __all__ = ["run"]
 
-_EPOCH = dt.date(1970, 1, 1)
 _STEPS = ("read", "check", "summarise", "judge", "overview")
-_DAYS_PER_YEAR = 365.25
+#: The optional columns that are costs of a customer (any of them makes profit known).
+_COSTS = ("cost", "service_cost", "discount", "bad_debt")
 
 Progress = Callable[[str, int, int], None]
 
 
-def _date(day: int) -> dt.date:
-    return _EPOCH + dt.timedelta(days=day)
-
-
-def _hugepage_switch() -> Callable[[bool], bool] | None:
-    """The process-wide huge-page advice switch of numpy (returns the previous value), if any."""
-    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # pragma: no cover - depends on the numpy version
-            continue
-        switch = getattr(module, "_set_madvise_hugepage", None)
-        if callable(switch):
-            return cast("Callable[[bool], bool]", switch)
-    return None  # pragma: no cover - a numpy without the switch: nothing to do
-
-
-_SETTINGS_LOCK = threading.Lock()
-_engine_runs = 0
-_restore: list[Callable[[], object]] = []
-
-
-@contextlib.contextmanager
-def _engine_memory() -> Iterator[None]:
-    """Allocate the way the engine's large, short-lived columns want; restore after.
-
-    Two process-wide allocator settings cost the engine more than its own work,
-    in the kernel (measured on the 10M-row benchmark log, this 2-core VM):
-
-    - numpy advises the kernel (``madvise(MADV_HUGEPAGE)``) to back each array of
-      4 MiB or more with transparent huge pages. Where THP ``defrag`` is
-      ``madvise`` (the default of many Linux distributions) a fault in such an
-      array may compact memory synchronously. The engine streams through each
-      large array once or twice, so huge pages buy little: without the advice the
-      summary step spent 0.19 s in the kernel instead of 0.45 s (wall 0.72 s ->
-      0.60 s), and varied less.
-    - arrow's default pool (mimalloc in the Linux wheels) returned and re-faulted
-      the CSV reader's memory: reading the log took 0.85 s (1 s in the kernel) in
-      most runs against 0.55 s with the system allocator, and the whole report
-      2.1-2.3 s against 1.9-2.0 s.
-
-    So while a run is under way numpy gives no huge-page advice and arrow allocates
-    with the system allocator (``pyarrow.system_memory_pool``; buffers remember
-    their pool, so mixing is safe). Both switches are process-wide: concurrent runs
-    share one count, the first to enter switches, the last to leave restores.
-    """
-    global _engine_runs  # noqa: PLW0603 - one count for process-wide switches
-    with _SETTINGS_LOCK:
-        if _engine_runs == 0:
-            _restore.clear()
-            switch = _hugepage_switch()
-            if switch is not None:
-                before = switch(False)
-                _restore.append(lambda: switch(before))
-            pool = pa.default_memory_pool()
-            pa.set_memory_pool(pa.system_memory_pool())
-            _restore.append(lambda: pa.set_memory_pool(pool))
-        _engine_runs += 1
-    try:
-        yield
-    finally:
-        with _SETTINGS_LOCK:
-            _engine_runs -= 1
-            if _engine_runs == 0:
-                for undo in _restore:
-                    undo()
-                _restore.clear()
-
-
-# The settings last for the whole run, whichever way it ends (the decorator makes a
-# fresh context for each call).
-@_engine_memory()
-def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
+def run(
     source: Source,
     *,
     as_of: dt.date | None,
@@ -148,29 +79,22 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     if as_of is None:
         if not data.rows.rows:
             raise _no_rows()
-        as_of = _date(data.rows.day_range()[1])
-    as_of_day = (as_of - _EPOCH).days
+        as_of = date_of(data.rows.day_range()[1])
+    as_of_day = day_number(as_of)
     tell("summarise", 2, total)
     n = len(data.ids)
-    # The id order (arrow, outside the GIL) is worked out while numpy summarises,
-    # unless the ids come sorted already.
-    sorter = ThreadPoolExecutor(max_workers=1)
-    ordering = None if data.ids_sorted else sorter.submit(_id_order, data.ids)
+    ordering = start_id_order(data.ids, already_sorted=data.ids_sorted)
     summary = summarize_arrays(data.code, data.rows, n, as_of_day, policy.period)
     numbers: dict[str, NDArray[np.generic]] = dict(summary.columns)
-    cost_columns = [c for c in ("cost", "service_cost", "bad_debt") if c in data.rows.extra]
-    if cost_columns:
-        profit = numbers["revenue"].astype(np.float64).copy()
-        for name in cost_columns:
-            profit -= numbers[name]
-        numbers["profit"] = profit
+    if any(name in data.rows.extra for name in _COSTS):
+        numbers["profit"] = _profit(numbers)
     labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]] = {}
     texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
     overview = None
     bucket: tuple[BucketRow, ...] | None = None
     if full and n:
         tell("judge", 3, total)
-        from custrel.lifecycle import ACTUAL_CUSTOMERS, Stage
+        from custrel.lifecycle import Stage, at_risk_columns
 
         stage_codes, peak_codes, bucket = _stages_and_bucket(
             summary, n, as_of, int(summary["first_day"].min()), policy
@@ -178,10 +102,15 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         members = tuple(Stage)
         labels["stage"] = (members, stage_codes)
         labels["peak"] = (members, peak_codes)
-        numbers["at_risk"] = _at_risk(
-            summary, stage_codes, members, ACTUAL_CUSTOMERS, as_of_day, policy
+        numbers["at_risk"] = at_risk_columns(
+            stage_codes,
+            summary["first_day"].astype(np.int64, copy=False),
+            summary["last_day"].astype(np.int64, copy=False),
+            summary["purchase_days"].astype(np.int64, copy=False),
+            as_of_day,
+            policy.at_risk_cadence_multiple,
         )
-        judged = judge(numbers, as_of_day)
+        judged = judge(numbers, as_of_day, stage_codes)
         labels.update(judged.labels)
         numbers.update(judged.numbers)
         texts.update(judged.texts)
@@ -197,15 +126,8 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         tell("overview", 4, total)
         rows = bucket if bucket is not None else ()
         overview = _overview(customers, rows, policy, currency)
-    sorter.shutdown()
     tell("done", total, total)
     return Report(as_of, policy, counts, customers, overview, data.rejects)
-
-
-def _id_order(ids: pa.Array) -> tuple[NDArray[np.int64], pa.Array]:
-    """The permutation that sorts the customer ids, and the sorted ids."""
-    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
-    return order, ids.take(pa.array(order))
 
 
 def _no_rows() -> Exception:
@@ -214,29 +136,29 @@ def _no_rows() -> Exception:
     return InputDataError("at least one row must pass the checks to infer as_of; give as_of")
 
 
-def _at_risk(
-    summary: SummaryArrays,
-    stage: NDArray[np.int8],
-    members: tuple[Labelled, ...],
-    actual: frozenset[Labelled],
-    as_of_day: int,
-    policy: ReportPolicy,
-) -> NDArray[np.bool_]:
-    """Active customers overdue against their own purchase cadence.
+def _profit(numbers: dict[str, NDArray[np.generic]]) -> NDArray[np.float64]:
+    """Each customer's profit by :func:`custrel.profit.profit_columns`.
 
-    A customer with one purchase occasion has no cadence yet and is not flagged.
+    The amounts are net of discount (:mod:`custrel.profit`), so the gross revenue is
+    amount + discount and the discount is subtracted once. Decision: among several
+    cost columns, a missing one counts as 0.
     """
-    first = summary["first_day"].astype(np.float64)
-    last = summary["last_day"].astype(np.float64)
-    occasions = summary["purchase_days"].astype(np.float64)
-    active = np.isin(stage, [members.index(s) for s in actual])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gap = (last - first) / np.maximum(occasions - 1, 1)
-    silent = as_of_day - last
-    flagged: NDArray[np.bool_] = (
-        active & (occasions >= 2) & (silent > policy.at_risk_cadence_multiple * gap)
+    from custrel.profit import gross_revenue_columns, profit_columns
+
+    revenue = numbers["revenue"].astype(np.float64)
+    zero = np.zeros(len(revenue), dtype=np.float64)
+
+    def cost(name: str) -> NDArray[np.float64]:
+        return numbers[name].astype(np.float64) if name in numbers else zero
+
+    discount = cost("discount")
+    return profit_columns(
+        gross_revenue_columns(revenue, discount),
+        discount,
+        cost("cost"),
+        cost("bad_debt"),
+        cost("service_cost"),
     )
-    return flagged
 
 
 def _counts(
@@ -262,21 +184,15 @@ def _overview(
         members, codes = customers.labels["stage"]
         by_stage = _counts(members, codes)
         from custrel.lifecycle import Stage
+        from custrel.retention import lost_customers_churn_cost, yearly_value_columns
 
         lost = codes == members.index(Stage.LOST)
-        first = numbers["first_day"].astype(np.float64)
-        last = numbers["last_day"].astype(np.float64)
-        # Decision: a lost customer's yearly revenue is its revenue over its active
-        # span, with spans shorter than a year counted as a year.
-        years = np.maximum(last - first + 1, _DAYS_PER_YEAR) / _DAYS_PER_YEAR
-        lost_revenue = float((revenue[lost] / years[lost]).sum())
+        first, last = numbers["first_day"][lost], numbers["last_day"][lost]
+        lost_revenue = float(yearly_value_columns(revenue[lost], first, last).sum())
         if profit is not None:
-            churn = _churn_cost(
-                int(lost.sum()),
-                lost_revenue,
-                float(revenue[lost].sum()),
-                float((profit[lost] / years[lost]).sum()) if lost.any() else 0.0,
-                currency,
+            yearly_profit = float(yearly_value_columns(profit[lost], first, last).sum())
+            churn = lost_customers_churn_cost(
+                int(lost.sum()), lost_revenue, yearly_profit, currency
             )
     by_tier: list[tuple[Labelled, int, float, float | None]] = []
     if "tier" in customers.labels:
@@ -317,64 +233,34 @@ def _overview(
     )
 
 
-def _churn_cost(
-    lost: int, yearly_revenue: float, revenue: float, yearly_profit: float, currency: str
-) -> ChurnCost | None:
-    """The lost customers' churn cost a year, by :func:`custrel.retention.churn_cost`.
-
-    ``None`` when nobody is lost or the lost customers' margin lies outside [0, 1]
-    (a loss-making lost customer costs nothing in profit; the revenue figure stays).
-    """
-    from decimal import Decimal
-
-    from custrel.money import Money
-    from custrel.retention import churn_cost
-
-    if lost == 0 or revenue <= 0 or yearly_revenue <= 0:
-        return None
-    margin = yearly_profit / yearly_revenue
-    if not 0 <= margin <= 1:
-        return None
-    cent = Decimal("0.01")
-    per_customer = Money.of(Decimal(repr(yearly_revenue / lost)).quantize(cent), currency)
-    return churn_cost(lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100))
-
-
 def _stages_and_bucket(
     summary: SummaryArrays, n: int, as_of: dt.date, first_day: int, policy: ReportPolicy
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], tuple[BucketRow, ...]]:
     """Stage and peak per customer, and the leaky bucket (漏桶) per period.
 
-    The stages come from :func:`custrel.lifecycle_batch.derive_stages`' blocks; the
-    bucket counts each block's stage-changing events as they are (in the worker
-    thread, while they are in cache) and sums the counts, so it counts exactly the
-    gains, defections and win-backs the stages were derived from. The events come
-    from the derivation itself, so the trusted entry skips re-checking them; the
-    occasions come from the summary, which builds them distinct and sorted with
-    their customer-start flags, so the derivation skips checking those too.
+    The stages come from :func:`custrel.lifecycle_batch.derive_stage_blocks`; the
+    bucket counts each block's stage-changing events (:func:`custrel.retention.bucket_counts`,
+    in the worker thread, while they are in cache) and sums the counts, so it counts
+    exactly the gains, defections and win-backs the stages were derived from. The
+    summary builds the occasions distinct and sorted, so the derivation's checks
+    pass in one O(n) scan, with no sort.
     """
-    from custrel.lifecycle_batch import StageColumns, _derive_blocks
-    from custrel.retention import _boundaries, _bucket_counts_trusted, _bucket_of_counts
+    from custrel.lifecycle_batch import StageColumns, derive_stage_blocks
+    from custrel.retention import bucket_boundaries, bucket_counts, leaky_bucket_of_counts
 
     period = policy.bucket_period
-    bounds = _boundaries(period, _date(first_day), as_of)
+    bounds = bucket_boundaries(period, date_of(first_day), as_of)
 
     def count(block: StageColumns) -> NDArray[np.int64]:
-        return _bucket_counts_trusted(
+        return bucket_counts(
             block.events_customer, block.events_day, block.events_kind, period, bounds
         )
 
-    blocks = _derive_blocks(
-        summary.occasion_code,
-        summary.occasion_day,
-        n,
-        as_of,
-        policy.lifecycle,
-        count,
-        first=summary.occasion_first,
+    blocks = derive_stage_blocks(
+        summary.occasion_code, summary.occasion_day, n, as_of, policy.lifecycle, count
     )
     counts = np.asarray(np.sum([c for _, c in blocks if c is not None], axis=0), dtype=np.int64)
-    bucket = _bucket_of_counts(counts, period, bounds)
+    bucket = leaky_bucket_of_counts(counts, period, bounds)
     rows = tuple(
         BucketRow(f.period_start, f.gained, f.lost, f.won_back, f.end, f.churn_rate)
         for f in bucket.flows

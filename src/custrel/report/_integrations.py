@@ -3,7 +3,10 @@
 Each judgement is one columnar call over every customer
 (:func:`custrel.pyramid.tier_codes`, :func:`custrel.scoring.assess_columns`,
 :func:`custrel.pyramid.treatment_codes`). Verdict texts are built once per distinct
-combination of marks, never per customer.
+combination of marks, never per customer. The whole log is one window, so every verdict
+is provisional unless hard evidence (material written-off bad debt) settles it; the
+``standing`` column says which. "Buys much" and "buys little" are judged against the
+customers of the same report.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
 
     from custrel._labels import Labelled
 
-__all__ = ["Judged", "judge"]
+__all__ = ["Judged", "judge", "scoring_columns"]
 
 _COSTS = ("cost", "service_cost", "discount", "bad_debt")
 
@@ -34,15 +37,22 @@ class Judged:
         self.texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
 
 
-def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
+def judge(
+    numbers: Mapping[str, NDArray[np.generic]],
+    as_of_day: int,
+    stages: NDArray[np.int8] | None = None,
+) -> Judged:
     """Tier, verdict, reasons, risks and treatment per customer, from the summary columns.
+
+    ``stages`` (indices into ``tuple(Stage)``), when given, makes a lost customer's next
+    action a win-back or let-go decision instead of its tier's treatment.
 
     Decision: customers are ranked in the pyramid by profit when the log has costs,
     by revenue otherwise; without any cost column there is no verdict or treatment
     (the scoring rules need costs), and a missing cost column among several counts as 0.
     """
     from custrel.pyramid import Tier, Treatment, tier_codes, treatment_codes
-    from custrel.scoring import Verdict, assess_columns, marks_in, risks_in
+    from custrel.scoring import Standing, Verdict, assess_columns, reasons_for_mask, risks_in
 
     judged = Judged()
     value = numbers.get("profit", numbers["revenue"]).astype(np.float64)
@@ -50,14 +60,53 @@ def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
     judged.labels["tier"] = (tuple(Tier), tiers)
     if not any(name in numbers for name in _COSTS):
         return judged
-    n = len(value)
+    assessed = assess_columns(scoring_columns(numbers, as_of_day))
+    judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
+    settled = tuple(Standing).index(Standing.SETTLED)
+    judged.labels["standing"] = (
+        tuple(Standing),
+        np.where(assessed.hard_evidence, settled, 1 - settled).astype(np.int8),
+    )
+    judged.labels["treatment"] = (
+        tuple(Treatment),
+        treatment_codes(tiers, assessed, stages=stages),
+    )
+    judged.numbers["score"] = assessed.score
+    judged.numbers["lifetime_value"] = assessed.lifetime_value
+    # The evidence behind "buys much" / "buys little": the share of this report's
+    # customers buying no more than this one.
+    judged.numbers["revenue_percentile"] = assessed.revenue_percentile
+    masks, inverse = np.unique(assessed.fired, return_inverse=True)
+    # Marks counting for the customer first, then those against, each saying which.
+    judged.texts["reasons"] = (
+        inverse.astype(np.int64),
+        tuple(reasons_for_mask(int(m)) for m in masks.tolist()),
+    )
+    risk_masks, risk_inverse = np.unique(assessed.risks_raised, return_inverse=True)
+    judged.texts["risks"] = (
+        risk_inverse.astype(np.int64),
+        tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
+    )
+    return judged
+
+
+def scoring_columns(
+    numbers: Mapping[str, NDArray[np.generic]], as_of_day: int
+) -> dict[str, NDArray[np.float64]]:
+    """The columns :func:`custrel.scoring.assess_columns` reads, from the report's columns."""
+    from custrel.profit import gross_revenue_columns
+
+    n = len(numbers["revenue"])
     zero = np.zeros(n, dtype=np.float64)
     purchases = numbers["purchases"].astype(np.float64)
+    discounts = numbers.get("discount", zero).astype(np.float64)
     columns: dict[str, NDArray[np.float64]] = {
-        "revenue": numbers["revenue"].astype(np.float64),
+        # The log's amount is net of discount; scoring's revenue is gross
+        # (custrel.profit), so the discount is added back once and subtracted once.
+        "revenue": gross_revenue_columns(numbers["revenue"].astype(np.float64), discounts),
         "cost_of_goods": numbers.get("cost", zero).astype(np.float64),
         "cost_to_serve": numbers.get("service_cost", zero).astype(np.float64),
-        "discounts": numbers.get("discount", zero).astype(np.float64),
+        "discounts": discounts,
         "bad_debt": numbers.get("bad_debt", zero).astype(np.float64),
         "purchase_count": purchases,
         "tenure_days": (as_of_day - numbers["first_day"]).astype(np.float64),
@@ -65,20 +114,4 @@ def judge(numbers: Mapping[str, NDArray[np.generic]], as_of_day: int) -> Judged:
     if "days_late" in numbers:
         columns["mean_days_late"] = numbers["days_late"].astype(np.float64) / purchases
         columns["max_days_late"] = numbers["max_days_late"].astype(np.float64)
-    assessed = assess_columns(columns)
-    judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
-    judged.labels["treatment"] = (tuple(Treatment), treatment_codes(tiers, assessed))
-    judged.numbers["score"] = assessed.score
-    judged.numbers["lifetime_value"] = assessed.lifetime_value
-    masks, first, inverse = np.unique(assessed.fired, return_index=True, return_inverse=True)
-    judged.texts["reasons"] = (
-        inverse.astype(np.int64),
-        tuple(assessed.reasons(int(row)) for row in first.tolist()),
-    )
-    risk_masks, risk_inverse = np.unique(assessed.risks_raised, return_inverse=True)
-    judged.texts["risks"] = (
-        risk_inverse.astype(np.int64),
-        tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
-    )
-    del masks, marks_in
-    return judged
+    return columns

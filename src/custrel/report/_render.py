@@ -9,63 +9,28 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 import pyarrow as pa
 
+from custrel.report.schema import COLUMNS_BY_NAME
+
 if TYPE_CHECKING:
-    from custrel.report import CustomerTable, Report
+    from custrel.report import Report
 
-__all__ = ["customer_arrow", "render_table", "write_rows"]
+__all__ = ["render_table", "write_rows"]
 
-_INTEGER = ("purchases", "purchase_days", "frequency", "recency", "T")
-_LEADING = (
-    "first_purchase",
+#: The customer columns of the "most worth a call" table, rendered by the schema.
+_WORTH_A_CALL = (
+    "customer_id",
+    "stage",
     "last_purchase",
-    "purchases",
-    "purchase_days",
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
     "revenue",
     "profit",
+    "verdict",
+    "treatment",
 )
-
-
-def customer_arrow(table: CustomerTable) -> pa.Table:
-    """One row per customer; enums as their stable values, dates as dates."""
-    num = table.numbers
-    columns: dict[str, pa.Array] = {"customer_id": table.ids}
-    columns["first_purchase"] = pa.array(num["first_day"].astype("datetime64[D]"))
-    columns["last_purchase"] = pa.array(num["last_day"].astype("datetime64[D]"))
-    for name in _LEADING[2:]:
-        if name in num:
-            dtype = np.int64 if name in _INTEGER else np.float64
-            columns[name] = pa.array(num[name].astype(dtype))
-    for name, (members, codes) in table.labels.items():
-        values = pa.array([m.value for m in members], pa.string())
-        mask = codes < 0
-        indices = np.where(mask, 0, codes).astype(np.int32)
-        columns[name] = pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
-    if "at_risk" in num:
-        columns["at_risk"] = pa.array(num["at_risk"].astype(bool))
-    for name, (text_codes, distinct) in table.texts.items():
-        # Different reason tuples can join to the same text (top reasons are cut to a
-        # few), and a dictionary must not repeat itself: pandas refuses such categories.
-        unique: dict[str, int] = {}
-        remap = np.array(
-            [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
-        )
-        columns[name] = pa.DictionaryArray.from_arrays(
-            pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
-        )
-    skip = {"first_day", "last_day", "at_risk", *columns}
-    for name, values in num.items():
-        if name not in skip:
-            columns[name] = pa.array(values)
-    return pa.table(columns)
 
 
 def write_rows(report: Report, fmt: str, out: object) -> None:
     """Write per-customer rows as ``csv``, ``json`` (lines) or ``parquet`` to a path or stream."""
-    table = customer_arrow(report.customers)
+    table: pa.Table = report.customers.to_arrow()
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -233,15 +198,7 @@ def render_table(report: Report) -> str:
                     "next action",
                 ),
                 [
-                    (
-                        c.customer_id,
-                        "-" if c.stage is None else c.stage.en,
-                        c.last_purchase.isoformat(),
-                        f"{c.revenue:,.2f}",
-                        "-" if c.profit is None else f"{c.profit:,.2f}",
-                        "-" if c.verdict is None else c.verdict.en,
-                        "-" if c.treatment is None else c.treatment.en,
-                    )
+                    tuple(COLUMNS_BY_NAME[name].render(getattr(c, name)) for name in _WORTH_A_CALL)
                     for c in ov.worth_a_call
                 ],
             )

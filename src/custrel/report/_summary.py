@@ -12,124 +12,36 @@ The engine sorts one integer key ``code * span + day`` (int32 when it fits; no
 argsort), takes the distinct (customer, day) pairs, and gets every per-customer
 figure from group boundaries; sums per customer come from ``bincount`` and
 ``np.add.at`` in a second thread, piece by piece over the input's own chunks
-(:class:`Pieces`) — no Python loop per row or per customer.
+(:class:`custrel.report._rows.Pieces`) — no Python loop per row or per customer.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from custrel.periods import Period
+from custrel.report._rows import Pieces
+from custrel.report._units import SCALE, from_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["Pieces", "SummaryArrays", "period_lookup", "summarize_arrays"]
+__all__ = ["SummaryArrays", "period_lookup", "summarize_arrays"]
 
-_EPOCH = dt.date(1970, 1, 1)
-#: Rows per block of the per-row sums (a tuning knob, not a rule).
-_BLOCK = 1 << 18
 _INT32_LIMIT = 2**31 - 1
 #: From this many rows, the per-row sums run in a second thread (a tuning knob).
 _THREADED_ROWS = 1_000_000
 
 
 def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.int64]:
-    """Period index of each day number in ``first_day..last_day`` (inclusive).
+    """:meth:`custrel.periods.Period.index_days` of each day number in ``first_day..last_day``.
 
-    Matches :meth:`custrel.periods.Period.index` up to a constant offset.
+    The summary looks each row's period up in it by ``day - first_day``.
     """
-    days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    if period is Period.DAY:
-        return days
-    if period is Period.WEEK:
-        return (days + 3) // 7  # 1970-01-01 was a Thursday; weeks start on Monday
-    as_dates = days.astype("datetime64[D]")
-    months = as_dates.astype("datetime64[M]").astype(np.int64)
-    if period is Period.MONTH:
-        return months
-    if period is Period.QUARTER:
-        return months // 3
-    return as_dates.astype("datetime64[Y]").astype(np.int64)
-
-
-class Pieces:
-    """Per-row numeric columns as numpy views cut at row boundaries all of them share.
-
-    Arrow reads a file in chunks; copying each column into one array would cost a
-    pass and fresh memory per column. The summary works block by block anyway, so it
-    takes the chunks as they are (views, no copy), cut where any column's chunks
-    end and at least every ``_BLOCK`` rows.
-
-    Attributes:
-        bounds: the row ranges ``(start, end)``, in order, covering every row.
-        day: day number (int32) per row, one view per range.
-        amount: revenue per row, one view per range.
-        extra: the optional numeric columns present, one view per range each.
-        rows: how many rows.
-    """
-
-    def __init__(
-        self,
-        bounds: list[tuple[int, int]],
-        day: list[NDArray[np.int32]],
-        amount: list[NDArray[np.float64]],
-        extra: dict[str, list[NDArray[np.float64]]],
-    ) -> None:
-        """Hold the views; every list has one view per range of ``bounds``."""
-        self.bounds = bounds
-        self.day = day
-        self.amount = amount
-        self.extra = extra
-        self.rows = bounds[-1][1] if bounds else 0
-
-    @classmethod
-    def of_chunks(
-        cls,
-        day: list[NDArray[np.int32]],
-        amount: list[NDArray[np.float64]],
-        **extra: list[NDArray[np.float64]],
-    ) -> Pieces:
-        """Cut chunked columns (each a list of arrays covering the same rows) at shared bounds."""
-        columns: dict[str, list[NDArray[Any]]] = {"day": day, "amount": amount, **extra}
-        cuts = {0}
-        for chunks in columns.values():
-            at = 0
-            for chunk in chunks:
-                at += len(chunk)
-                cuts.add(at)
-        cuts.update(range(0, max(cuts), _BLOCK))
-        edges = sorted(cuts)
-        cut = {name: _cut(chunks, edges) for name, chunks in columns.items()}
-        bounds = list(itertools.pairwise(edges))
-        return cls(bounds, cut.pop("day"), cut.pop("amount"), cut)
-
-    def day_range(self) -> tuple[int, int]:
-        """The smallest and the largest day number (the rows must not be empty)."""
-        return (
-            min(int(piece.min()) for piece in self.day if len(piece)),
-            max(int(piece.max()) for piece in self.day if len(piece)),
-        )
-
-
-def _cut(chunks: list[NDArray[Any]], edges: list[int]) -> list[NDArray[Any]]:
-    """Views of ``chunks`` (consecutive row ranges) cut at the row numbers ``edges``."""
-    views = []
-    start = 0
-    chunk_iter = iter(chunks)
-    chunk = next(chunk_iter, None)
-    for a, b in itertools.pairwise(edges):
-        while chunk is not None and start + len(chunk) <= a:
-            start += len(chunk)
-            chunk = next(chunk_iter, None)
-        assert chunk is not None
-        views.append(chunk[a - start : b - start])  # within one chunk: edges include its ends
-    return views
+    return period.index_days(np.arange(first_day, last_day + 1, dtype=np.int64))
 
 
 class SummaryArrays:
@@ -160,8 +72,8 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
 
     Memory stays close to the input: the sort key is int32 when it fits, per-row
     work runs piece by piece on the input's own chunks, and sums accumulate with
-    ``np.add.at`` in row order (the same additions, in the same order, as a
-    weighted ``bincount``).
+    ``np.add.at`` as exact integer units (:mod:`custrel.report._units`), so no order
+    or chunking of the rows changes them.
     """
     n = n_customers
     extra = rows.extra
@@ -290,11 +202,11 @@ def _row_sums(
 ]:
     """Rows, revenue, repeat revenue and the optional columns' totals per customer.
 
-    Sums accumulate with ``np.add.at`` in row order (the same additions, in the same
-    order, as a weighted ``bincount``), piece by piece. A repeat row lies outside
-    its customer's first period; the first day is a per-customer minimum. Revenue
-    is summed in two slots per customer, first period and repeat (one ``add.at``
-    for both), and is their sum.
+    Sums accumulate exact integer units (:mod:`custrel.report._units`) with
+    ``np.add.at``, piece by piece, so no order of the rows changes them. A repeat
+    row lies outside its customer's first period; the first day is a per-customer
+    minimum. Revenue is summed in two slots per customer, first period and repeat
+    (one ``add.at`` for both), and is their sum.
     """
     extra = rows.extra
     purchases = np.bincount(code, minlength=n).astype(np.int64, copy=False)
@@ -302,12 +214,13 @@ def _row_sums(
     for (a, b), day in zip(rows.bounds, rows.day, strict=True):
         np.minimum.at(first_day, code[a:b], day)
     first_period = lookup[first_day - low] if period is not Period.DAY else first_day
-    by_slot = np.zeros(2 * n, dtype=np.float64)  # 2 * code: first period, + 1: repeat
-    totals: dict[str, NDArray[np.float64]] = {k: np.zeros(n, dtype=np.float64) for k in extra}
+    by_slot = np.zeros(2 * n, dtype=np.int64)  # 2 * code: first period, + 1: repeat
+    largest = dict.fromkeys(("amount", *extra), 0)
+    totals: dict[str, NDArray[np.int64]] = {k: np.zeros(n, dtype=np.int64) for k in extra}
     late = "days_late" in extra
     if late:
-        totals["late_payments"] = np.zeros(n, dtype=np.float64)
-        totals["max_days_late"] = np.zeros(n, dtype=np.float64)
+        late_payments = np.zeros(n, dtype=np.int64)
+        max_days_late = np.zeros(n, dtype=np.int64)
     for i, (a, b) in enumerate(rows.bounds):
         block_code = code[a:b]
         block_amount = rows.amount[i]
@@ -319,12 +232,39 @@ def _row_sums(
         slot = block_code * 2
         slot += repeat
         np.add.at(by_slot, slot, block_amount)
+        if len(block_amount):
+            largest["amount"] = max(largest["amount"], int(block_amount.max()))
         for k, v in extra.items():
             np.add.at(totals[k], block_code, v[i])
+            if len(v[i]):
+                largest[k] = max(largest[k], int(v[i].max()))
         if late:
             block_late = extra["days_late"][i]
-            np.add.at(totals["late_payments"], block_code, (block_late > 0).astype(np.float64))
-            np.maximum.at(totals["max_days_late"], block_code, block_late)
-    repeat_revenue = by_slot[1::2].copy()
-    revenue = by_slot[0::2] + repeat_revenue
-    return purchases, revenue, repeat_revenue, totals
+            np.add.at(late_payments, block_code, (block_late > 0).astype(np.int64))
+            np.maximum.at(max_days_late, block_code, block_late)
+    _check_exact(purchases, largest)
+    repeat_units = by_slot[1::2]
+    revenue = from_units(by_slot[0::2] + repeat_units)
+    amounts = {k: from_units(v) for k, v in totals.items()}
+    if late:
+        amounts["late_payments"] = late_payments.astype(np.float64)
+        amounts["max_days_late"] = from_units(max_days_late)
+    return purchases, revenue, from_units(repeat_units), amounts
+
+
+def _check_exact(purchases: NDArray[np.int64], largest: dict[str, int]) -> None:
+    """Refuse a log whose per-customer totals could pass int64 (far past any real customer's).
+
+    A total is at most the customer's rows times the largest value of its column; below
+    ``2**63`` units (about 922 trillion) no sum can wrap around.
+    """
+    most = int(purchases.max()) if len(purchases) else 0
+    for name, value in largest.items():
+        if most * value >= 2**63:
+            from custrel.errors import InputDataError
+
+            raise InputDataError(
+                f"per-customer totals must stay below {2**63 // SCALE:,} to be summed exactly",
+                column=name,
+                value=f"{most} rows of up to {value / SCALE}",
+            )

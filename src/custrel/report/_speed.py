@@ -1,0 +1,116 @@
+"""The report engine's speed machinery, fenced in one place: what each trick buys, and its price.
+
+Nothing here decides a result: every function returns what its plain counterpart
+would, only sooner or in less memory. Figures behind each choice are in
+``benchmarks/README.md``.
+
+- **Id order in a second thread** (:func:`start_id_order`): sorting the distinct
+  customer ids is arrow work outside the GIL, so it runs while numpy summarises.
+  Buys the id sort's time on large logs; costs one extra thread for the run.
+- **Allocator settings** (:func:`allocator_settings`): two process-wide settings
+  cost the engine more than its own work on large logs — numpy's huge-page advice
+  (``madvise(MADV_HUGEPAGE)`` for arrays of 4 MiB or more, which may compact memory
+  synchronously where the kernel's THP ``defrag`` is ``madvise``), and arrow's
+  default mimalloc pool (which returned and re-faulted the CSV reader's memory).
+  A library must not change its host program's allocator unasked, so
+  :func:`custrel.report.analyze` never switches them; the ``custrel report`` command
+  switches them on for its own process, and a caller who wants them wraps its calls
+  in :func:`allocator_settings`. Whatever way the block ends, both settings are
+  restored.
+
+Other tricks live with the code they speed up, each said where it happens: the
+lookup-table id coding and two-thread hashing at ingest, summing the CSV reader's
+chunks in place (``_rows.Pieces``), the int32 sort key, and the derivation and
+leaky-bucket counting in blocks of whole customers in two threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["IdOrder", "allocator_settings", "start_id_order"]
+
+
+class IdOrder:
+    """The permutation that sorts the customer ids, worked out in a second thread."""
+
+    def __init__(self, ids: pa.Array) -> None:
+        """Start sorting ``ids``."""
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._future: Future[tuple[NDArray[np.int64], pa.Array]] = self._pool.submit(_id_order, ids)
+        self._pool.shutdown(wait=False)
+
+    def result(self) -> tuple[NDArray[np.int64], pa.Array]:
+        """The permutation and the sorted ids (waits for the thread)."""
+        return self._future.result()
+
+
+def start_id_order(ids: pa.Array, *, already_sorted: bool) -> IdOrder | None:
+    """Start sorting the ids in a second thread, unless they come sorted already."""
+    return None if already_sorted else IdOrder(ids)
+
+
+def _id_order(ids: pa.Array) -> tuple[NDArray[np.int64], pa.Array]:
+    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
+    return order, ids.take(pa.array(order))
+
+
+def _hugepage_switch() -> Callable[[bool], bool] | None:
+    """Numpy's process-wide huge-page advice switch (returns the previous value), if any."""
+    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - depends on the numpy version
+            continue
+        switch = getattr(module, "_set_madvise_hugepage", None)
+        if callable(switch):
+            return cast("Callable[[bool], bool]", switch)
+    return None  # pragma: no cover - a numpy without the switch: nothing to do
+
+
+_SETTINGS_LOCK = threading.Lock()
+_holders = 0
+_restore: list[Callable[[], object]] = []
+
+
+@contextlib.contextmanager
+def allocator_settings() -> Iterator[None]:
+    """Within the block, numpy gives no huge-page advice and arrow uses the system allocator.
+
+    Both settings are process-wide: nested and concurrent blocks share one count,
+    the first to enter switches, the last to leave restores what was there before.
+    Buffers remember their pool, so arrays made inside stay valid outside.
+    """
+    global _holders  # noqa: PLW0603 - one count for process-wide switches
+    with _SETTINGS_LOCK:
+        if _holders == 0:
+            _restore.clear()
+            switch = _hugepage_switch()
+            if switch is not None:
+                before = switch(False)
+                _restore.append(lambda: switch(before))
+            pool = pa.default_memory_pool()
+            pa.set_memory_pool(pa.system_memory_pool())
+            _restore.append(lambda: pa.set_memory_pool(pool))
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _SETTINGS_LOCK:
+            _holders -= 1
+            if _holders == 0:
+                for undo in _restore:
+                    undo()
+                _restore.clear()
