@@ -310,3 +310,19 @@ def test_the_bucket_balances_period_by_period(log: list[Transaction]):
     for n, b, gone, end in zip(new, back, lost, active, strict=True):
         held += n.get_height() + b.get_height() + gone.get_height()
         assert held == end
+
+
+@pytest.mark.parametrize(
+    ("reason", "english"),
+    [
+        ("no credit (不讲信誉)", "no credit"),
+        (
+            "counts for: good credit (有利：保证企业盈利（对价格不敏感、付款及时）)",
+            "counts for: good credit",
+        ),
+        ("plain English (with a remark)", "plain English (with a remark)"),
+        ("loyal（忠诚）", "loyal"),
+    ],
+)
+def test_an_english_reason_keeps_everything_before_its_chinese_gloss(reason: str, english: str):
+    assert plot._english_part(reason) == english

@@ -82,8 +82,20 @@ _LOSS: Final = "#c62828"
 _NEUTRAL: Final = "#546e7a"
 _ACCENT: Final = "#1565c0"
 
-#: A trailing parenthesised Chinese gloss, as in "no credit (不讲信誉)".
-_CHINESE_GLOSS: Final = re.compile(r"\s*[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]\s*$")
+_HANZI: Final = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english_part(text: str) -> str:
+    """``text`` without its trailing Chinese gloss: "no credit (不讲信誉（呆账）)" -> "no credit".
+
+    The gloss opens at the last bracket before the first hanzi, so brackets nested
+    inside the gloss do not matter.
+    """
+    first = _HANZI.search(text)
+    if first is None:
+        return text
+    opening = max(text.rfind("(", 0, first.start()), text.rfind("（", 0, first.start()))
+    return text[:opening].rstrip() if opening > 0 else text
 
 
 @functools.cache
@@ -258,7 +270,7 @@ def reasons(report: Report, *, top: int = 10, ax: Axes | None = None, lang: Lang
     positions = list(range(len(ranked)))[::-1]
     bars = ax.barh(positions, [count for _, count in ranked], color=_NEUTRAL, label="customers")
     ax.bar_label(bars, labels=[f"{count:,}" for _, count in ranked], padding=2)
-    labels = [_CHINESE_GLOSS.sub("", reason) if lang == "en" else reason for reason, _ in ranked]
+    labels = [_english_part(reason) if lang == "en" else reason for reason, _ in ranked]
     ax.set_yticks(positions, [_wrap(label) for label in labels])
     ax.set_xlabel(_words("customers", "客户数", lang))
     ax.set_title(_words("Reasons behind the verdicts", "判断好坏客户的理由", lang, " · "))
