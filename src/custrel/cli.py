@@ -40,22 +40,15 @@ def _diagram(args: argparse.Namespace) -> int:
 _PROGRESS_BYTES = 50 * 1024 * 1024  # inputs larger than this get a progress bar
 
 
-def _progress_bar(step: str, done: int, total: int) -> None:
-    width = 20
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {step:<10}{end}")
-    sys.stderr.flush()
-
-
 def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per output
     import datetime as dt
     from pathlib import Path
 
+    from custrel._progress import display
     from custrel.errors import InvalidValue
     from custrel.periods import Period
     from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
-    from custrel.report._render import render_table, write_rows
+    from custrel.report._render import print_report, render_table, write_rows
     from custrel.sample import SAMPLE_AS_OF, sample_path
 
     source = Path(args.input) if args.input else sample_path()
@@ -82,10 +75,11 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
     )
     show = args.progress
     if show is None:
-        show = sys.stderr.isatty() and source.is_file() and source.stat().st_size > _PROGRESS_BYTES
+        show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
     # The command owns its process, so it switches on the allocator settings the
-    # engine runs fastest with; a library call never does.
-    with allocator_settings():
+    # engine runs fastest with; a library call never does. Progress shows only where
+    # someone watches (a terminal or a notebook), never in a pipe.
+    with allocator_settings(), display() as progress:
         report = analyze(
             source,
             as_of=as_of,
@@ -94,7 +88,7 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
             date_format=args.date_format,
             on_error=args.on_error,
             currency=args.currency,
-            progress=_progress_bar if show else None,
+            progress=progress if show else None,
         )
     if report.counts.rows_rejected or args.on_error == OnError.SKIP.value:
         rejects = Path(args.rejects)
@@ -104,11 +98,10 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
             f"rejected; reasons in {rejects}\n"
         )
     if args.format == "table":
-        text = render_table(report)
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
+            Path(args.out).write_text(render_table(report, args.lang), encoding="utf-8")
         else:
-            sys.stdout.write(text)
+            print_report(report, args.lang, sys.stdout)
     elif args.out:
         if args.format == "json":
             with Path(args.out).open("w", encoding="utf-8") as stream:
@@ -211,7 +204,15 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bar on stderr (default: on for inputs over 50 MB on a terminal)",
+        help="progress bar on stderr, shown on a terminal or in a notebook only (default: on "
+        "for inputs over 50 MB)",
+    )
+    report.add_argument(
+        "--lang",
+        choices=["en", "zh", "both"],
+        default="both",
+        help="language of the table's labels and sentences: English, Chinese or both "
+        "(default: both)",
     )
     report.set_defaults(handler=_report)
 
