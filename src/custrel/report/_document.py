@@ -404,23 +404,34 @@ def _worth_a_call(
     rows = []
     for c in ov.worth_a_call:
         verdict = _label(lang, c.verdict, stacked=True) if c.verdict is not None else unknown
-        rows.append(
-            (
-                c.customer_id,
-                _label(lang, c.stage, stacked=True),
-                c.last_purchase.isoformat(),
-                money_text(c.revenue, ov.currency),
-                "-" if c.profit is None else money_text(c.profit, ov.currency),
-                verdict,
-                _short(lang, standing(c.customer_id), stacked=True),
-                _label(lang, c.treatment, stacked=True),
-            )
-        )
+        row = [
+            c.customer_id,
+            _label(lang, c.stage, stacked=True),
+            c.last_purchase.isoformat(),
+            money_text(c.revenue, ov.currency),
+            "-" if c.profit is None else money_text(c.profit, ov.currency),
+            verdict,
+        ]
+        if standing is not None:
+            row.append(_short(lang, standing(c.customer_id), stacked=True))
+        row.append(_label(lang, c.treatment, stacked=True))
+        rows.append(tuple(row))
     notes = [_say(lang, *(s.format(m=f"{multiple:g}") for s in _AT_RISK), stacked=True)]
-    if ov.by_verdict:
-        notes.extend(_label(lang, s, stacked=True) for s in Standing)
-    else:
+    if not ov.by_verdict:
         notes.append(_say(lang, *_UNKNOWN_VERDICT, stacked=True))
+    elif standing is not None:
+        notes.extend(_label(lang, s, stacked=True) for s in Standing)
+    headers = [
+        ("customer", "客户"),
+        ("stage", "阶段"),
+        ("last purchase", "最近购买"),
+        ("revenue", "收入"),
+        ("profit", "利润"),
+        ("verdict", "判定"),
+        *([("standing", "确认程度")] if standing is not None else []),
+        ("next action", "下一步"),
+    ]
+    numeric = (False, False, False, True, True, False, *((False,) if standing else ()), False)
     return [
         Table(
             _title(
@@ -428,27 +439,17 @@ def _worth_a_call(
                 "Most worth a call: at-risk customers with the most value",
                 "值得致电的风险客户",
             ),
-            _header(
-                lang,
-                ("customer", "客户"),
-                ("stage", "阶段"),
-                ("last purchase", "最近购买"),
-                ("revenue", "收入"),
-                ("profit", "利润"),
-                ("verdict", "判定"),
-                ("standing", "确认程度"),
-                ("next action", "下一步"),
-            ),
-            (False, False, False, True, True, False, False, False),
+            _header(lang, *headers),
+            numeric,
             tuple(rows),
             notes=tuple(notes),
         )
     ]
 
 
-def _standing_lookup(customers: CustomerTable | None) -> Callable[[str], Labelled | None]:
+def _standing_lookup(customers: CustomerTable | None) -> Callable[[str], Labelled | None] | None:
     if customers is None or "standing" not in customers.labels:
-        return lambda _id: None
+        return None
     import pyarrow.compute as pc
 
     members, codes = customers.labels["standing"]

@@ -230,10 +230,12 @@ def render_plain(doc: Document, width: int = 80) -> str:
 
 
 def rich_available() -> bool:
-    """Whether the ``rich`` extra is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("rich") is not None
+    """Whether the ``rich`` extra is installed (and importable)."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def render_rich(doc: Document, console: object, width: int) -> None:
