@@ -10,7 +10,7 @@ engine reports, and closed when the last step is done or the block ends.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,7 +94,11 @@ def in_notebook() -> bool:
 
 
 def _installed(name: str) -> bool:
-    return importlib.util.find_spec(name) is not None
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 @contextmanager
