@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 
@@ -138,3 +139,136 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_error():
     assert first.startswith(b'"customer_id"')
     assert "error" not in stderr
     assert writer.returncode in {0, 141}
+
+
+def _rows(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _log(tmp_path, body="a,2024-01-01,5\nb,2024-01-02,oops\n", name="log.csv"):
+    path = tmp_path / name
+    path.write_text("customer_id,date,amount\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("via_symlink", [False, True])
+def test_rejects_naming_the_input_is_refused_before_anything_is_written(tmp_path, via_symlink):
+    log = _log(tmp_path)
+    before = log.read_bytes()
+    rejects = log
+    if via_symlink:
+        rejects = tmp_path / "link.csv"
+        rejects.symlink_to(log)
+
+    code = main(["report", "--input", str(log), "--on-error=skip", "--rejects", str(rejects)])
+
+    assert code == EXIT_BAD_INPUT
+    assert log.read_bytes() == before
+
+
+def test_rejects_naming_the_output_is_refused_before_anything_is_written(tmp_path):
+    log, out = _log(tmp_path), tmp_path / "out.csv"
+
+    code = main(
+        ["report", "--input", str(log), "--on-error=skip", "--rejects", str(out), "--out", str(out)]
+    )
+
+    assert code == EXIT_BAD_INPUT
+    assert not out.exists()
+
+
+def test_out_is_replaced_whole_leaving_no_temporary_file(tmp_path):
+    out = tmp_path / "customers.csv"
+    out.write_text("an older, longer report that must not survive in part\n" * 1000)
+
+    assert main(["report", "--format", "csv", "--out", str(out)]) == EXIT_OK
+
+    rows = _rows(out)
+    assert len(rows) == 3000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv"]
+
+
+def test_skip_mode_with_every_row_bad_writes_the_rejects_and_says_so(tmp_path, capsys):
+    log, rejects = _log(tmp_path, "a,2024-13-01,5\nb,2024-01-02,oops\n"), tmp_path / "r.csv"
+
+    code = main(["report", "--input", str(log), "--on-error=skip", "--rejects", str(rejects)])
+
+    assert code == EXIT_BAD_INPUT
+    assert "every one of the 2 rows was rejected" in capsys.readouterr().err
+    assert [r["row"] for r in _rows(rejects)] == ["1", "2"]
+
+
+def test_skip_mode_with_every_row_bad_and_an_as_of_writes_the_rejects_too(tmp_path, capsys):
+    log, rejects = _log(tmp_path, "a,2024-13-01,5\n"), tmp_path / "r.csv"
+
+    code = main(
+        [
+            "report",
+            "--input",
+            str(log),
+            "--as-of",
+            "2024-12-31",
+            "--on-error=skip",
+            "--rejects",
+            str(rejects),
+        ]
+    )
+
+    assert code == EXIT_BAD_INPUT
+    assert "every one of the 1 rows was rejected" in capsys.readouterr().err
+    assert rejects.exists()
+
+
+def test_rejects_keep_the_cell_as_written_so_it_can_be_fixed_and_fed_again(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_bytes(
+        b"customer_id,date,amount\na,2024-01-01,5\n\xffb,2024-01-02,1\nc,2024-02-30,2\n"
+    )
+    rejects = tmp_path / "r.csv"
+
+    code = main(["report", "--input", str(log), "--on-error=skip", "--rejects", str(rejects)])
+
+    rows = _rows(rejects)
+    assert code == EXIT_OK
+    assert [(r["row"], r["value"]) for r in rows] == [("2", "\\xffb"), ("3", "2024-02-30")]
+
+
+def test_formula_ids_are_neutralised_in_csv_for_people_but_not_in_parquet(tmp_path):
+    formula = '=HYPERLINK("http://x.invalid","click")'
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "customer_id,date,amount\n"
+        f'"{formula.replace(chr(34), chr(34) * 2)}",2024-01-01,5\n'
+        "@evil,2024-01-02,-1\n",
+        encoding="utf-8",
+    )
+    out, parquet, rejects = tmp_path / "c.csv", tmp_path / "c.parquet", tmp_path / "r.csv"
+    common = ["report", "--input", str(log), "--on-error=skip", "--rejects", str(rejects)]
+
+    assert main([*common, "--format", "csv", "--out", str(out)]) == EXIT_OK
+    assert main([*common, "--format", "parquet", "--out", str(parquet)]) == EXIT_OK
+
+    shown = [r["customer_id"] for r in _rows(out)]
+    rejected = [r["value"] for r in _rows(rejects)]
+    assert shown == ["'" + formula]
+    assert rejected == ["'-1"]
+    assert pq.read_table(parquet).column("customer_id").to_pylist() == [formula]
+
+
+def test_an_as_of_at_the_end_of_the_calendar_is_bad_input_not_an_internal_error(capsys):
+    code = main(["report", "--as-of", "9999-12-31"])
+
+    assert code == EXIT_BAD_INPUT
+    assert "as_of" in capsys.readouterr().err
+
+
+def test_gzip_bytes_in_a_csv_are_a_clean_error(tmp_path, capfd):
+    log = tmp_path / "log.csv"
+    log.write_bytes(gzip.compress(b"customer_id,date,amount\na,2024-01-01,5\n"))
+
+    code = main(["report", "--input", str(log)])
+
+    err = capfd.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "gzip" in err
+    assert "Exception ignored" not in err

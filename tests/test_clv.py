@@ -391,3 +391,12 @@ def test_an_unknown_name_is_an_attribute_error():
         custrel.clv.NoSuchModel  # noqa: B018
 
     assert math.isnan(BetaGeo.from_params(r=1, alpha=1, a=1, b=1).log_likelihood)
+
+
+def test_predict_gives_p_alive_and_expected_purchases_in_one_pass(cdnow: pd.DataFrame, bgnbd):
+    args = (cdnow["frequency"], cdnow["recency"], cdnow["T"])
+
+    alive, expected = bgnbd.predict(39.0, *args)
+
+    np.testing.assert_array_equal(alive, bgnbd.p_alive(*args))
+    np.testing.assert_array_equal(expected, bgnbd.expected_purchases(39.0, *args))

@@ -199,6 +199,17 @@ def test_json_of_the_wrong_type_is_refused(path: tuple[str | int, ...], value: o
         from_json(json.dumps(data))
 
 
+def test_a_wrongly_typed_json_value_is_named_by_its_place_in_the_document() -> None:
+    data = json.loads(to_json(complaint_in(S.INVESTIGATING)))
+    data["history"][1]["seq"] = "1"
+
+    with pytest.raises(InvalidValue) as raised:
+        from_json(json.dumps(data))
+
+    assert raised.value.field == "$.history[1].seq"
+    assert raised.value.value == "<str>"
+
+
 def test_an_amount_written_as_a_string_is_the_amount() -> None:
     c = apply_all(complaint_in(S.FOLLOW_UP), (A.RECORD_FOLLOW_UP,), timedelta(minutes=1))
     data = json.loads(to_json(c))

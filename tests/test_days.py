@@ -82,3 +82,16 @@ def test_derive_puts_a_zoned_purchase_on_its_local_day_unless_a_zone_is_named():
 
     assert as_written.stage is Stage.REPEAT
     assert in_utc.stage is Stage.FIRST_TIME
+
+
+def test_the_report_and_derive_put_a_zoned_purchase_on_the_same_local_day():
+    from custrel.report import Transaction, analyze
+
+    beijing = timezone(timedelta(hours=8))
+    early = datetime(2024, 3, 2, 1, 30, tzinfo=beijing)  # 1 March in UTC
+
+    report = analyze([Transaction("a", early, 10.0)], as_of=date(2024, 3, 5))  # type: ignore[arg-type]
+    derived = derive([early], as_of=date(2024, 3, 5))
+
+    assert report.customers.get("a").first_purchase == date(2024, 3, 2)
+    assert derived.events[0].at.date() == date(2024, 3, 2)

@@ -6,10 +6,12 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from custrel._validators import exact_finite, exact_non_negative, exact_or_unchanged
 from custrel.errors import CurrencyMismatch, InvalidValue
 from custrel.money import Money, decimal_from_float, to_decimal
 from strategies_retention import amounts, currencies, same_currency_pairs
@@ -203,3 +205,44 @@ def test_a_float64_result_crosses_into_decimal_only_by_name():
 def test_decimal_from_float_refuses_non_finite_and_non_float_values(value):
     with pytest.raises(InvalidValue):
         decimal_from_float("revenue", value)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class _Invoice:
+    total: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+
+
+def test_the_shared_converter_stores_exact_numbers_and_refuses_a_float_by_field_name():
+    assert _Invoice("12.50").total == Decimal("12.50")
+    assert _Invoice(Fraction(1, 2)).total == Decimal("0.5")
+    with pytest.raises(InvalidValue) as caught:
+        _Invoice(12.5)  # type: ignore[arg-type]
+
+    assert caught.value.field == "total"
+
+
+@pytest.mark.parametrize("value", [True, "abc", "NaN", "-1", None])
+def test_the_shared_converter_leaves_the_refusal_to_the_validator_by_field_name(value):
+    with pytest.raises(InvalidValue) as caught:
+        _Invoice(value)
+
+    assert caught.value.field == "total"
+
+
+@attrs.frozen
+class _Forecast:
+    value: Decimal | None = attrs.field(
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_finite),
+    )
+
+
+def test_a_signed_money_field_takes_any_exact_number_or_none_and_refuses_a_float():
+    assert _Forecast("-12.50").value == Decimal("-12.50")
+    assert _Forecast().value is None
+    with pytest.raises(InvalidValue) as caught:
+        _Forecast(-12.5)  # type: ignore[arg-type]
+
+    assert caught.value.field == "value"
+    assert "floats are not exact" in str(caught.value)

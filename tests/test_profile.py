@@ -713,3 +713,14 @@ def test_hostile_import_text_is_refused_without_echoing_it(text):
         import_json(text, IndividualProfile)
 
     assert_no_needle(str(caught.value), [ID_NUMBER])
+
+
+def test_a_value_passed_where_the_purpose_or_role_belongs_is_refused_without_echoing_it():
+    profile = sample_individual()
+
+    with pytest.raises(InvalidValue) as by_purpose:
+        profile.reveal("basic.name", ID_NUMBER)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue) as by_role:
+        profile.reveal("basic.name", Purpose.SERVICE, role=ID_NUMBER)  # type: ignore[arg-type]
+
+    assert_no_needle(f"{by_purpose.value} {by_role.value}", [ID_NUMBER])

@@ -101,7 +101,8 @@ def test_splitting_the_log_by_customer_gives_the_same_rows(log, left_ids):
         if part:
             parts.update(rows_of(analyze(part, as_of=AS_OF)))
 
-    assert_same(parts, whole)
+    # Sums are exact, so each customer's figures are equal to the last bit.
+    assert parts == whole
 
 
 @given(logs)

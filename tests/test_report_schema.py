@@ -59,7 +59,7 @@ def test_a_column_the_schema_does_not_declare_is_refused():
 
 def test_only_label_columns_name_an_enum():
     with pytest.raises(InvalidValue):
-        Column("x", Kind.MONEY, "x", "x", labels=Kind)  # type: ignore[arg-type]
+        Column("x", Kind.MONEY, "x", "x", labels="custrel.lifecycle:Stage")
 
 
 def test_column_names_are_unique_and_the_docs_reference_lists_them_all():
@@ -69,3 +69,10 @@ def test_column_names_are_unique_and_the_docs_reference_lists_them_all():
     assert len(names) == len(set(names))
     assert all(f"`{name}`" in columns_markdown() for name in names)
     assert "<!-- custrel:columns -->" in page.read_text(encoding="utf-8")
+
+
+def test_every_label_column_names_an_enum_that_loads():
+    for column in CUSTOMER_COLUMNS:
+        if column.kind is Kind.LABEL:
+            assert column.label_enum is not None
+            assert all(member.value for member in column.label_enum)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -541,3 +543,16 @@ def test_the_pooled_churn_rate_is_an_exact_share_that_feeds_the_what_if(lifecycl
         assert 0 <= rate <= 1
         what = churn_reduction_what_if(rate, 0, Money.of(1, USD), "0.1", timing=PaymentTiming.END)
         assert what.churn_before == Decimal(rate.numerator) / Decimal(rate.denominator)
+
+
+def test_the_retention_modules_load_no_heavy_library():
+    code = (
+        "import sys, custrel.retention, custrel.countermeasures, custrel.satisfaction,"
+        " custrel.winback, custrel.retention_audit, custrel.money, custrel.serialization;"
+        "print(sorted({'numpy', 'pyarrow', 'pandas', 'polars', 'scipy'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.strip() == "[]"

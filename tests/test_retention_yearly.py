@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from custrel.days import day_number
-from custrel.retention import yearly_value, yearly_value_columns
+from custrel.money import Money
+from custrel.retention import lost_customers_churn_cost, yearly_value, yearly_value_columns
 
 rows = st.lists(
     st.tuples(
@@ -42,3 +44,12 @@ def test_yearly_value_columns_agree_with_the_scalar_rule(values):
 def test_a_span_under_a_year_counts_as_a_year():
     assert yearly_value(120.0, date(2024, 1, 1), date(2024, 1, 1)) == 120.0
     assert yearly_value(1000.0, date(2020, 1, 1), date(2023, 12, 31)) == 250.0  # 1,461 days
+
+
+def test_the_lost_customers_cost_reads_the_engines_floats_to_the_cent_and_basis_point():
+    cost = lost_customers_churn_cost(3, 100.0, 0.1 + 0.2, "USD")
+
+    assert cost is not None
+    assert cost.revenue_per_customer == Money.of("33.33", "USD")
+    assert cost.margin == Decimal("0.0030")
+    assert cost.lost_customers == 3

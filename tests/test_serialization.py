@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from custrel.causes import ChurnCause
 from custrel.errors import CustrelError, InvalidValue, UnknownEvent
 from custrel.lifecycle import Defected, Lifecycle, Purchased, ShowedInterest
-from custrel.serialization import from_json, register_format, to_json
+from custrel.serialization import from_json, make_converter, register_format, to_json
 from custrel.winback import WinBackCase
 from strategies import legal_histories
 
@@ -246,3 +246,11 @@ def test_a_refused_text_is_never_quoted_in_the_error(text):
         from_json(text, WinBackCase)
 
     assert "13800138000" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "type_"), [("0", int), (0, str), (1, bool), ("1.5", float)])
+def test_converters_made_for_a_module_format_read_strictly_too(value, type_):
+    converter = make_converter(detailed_validation=False, forbid_extra_keys=False)
+
+    with pytest.raises(InvalidValue):
+        converter.structure(value, type_)

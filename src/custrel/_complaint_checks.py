@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -20,9 +20,9 @@ __all__ = [
     "count",
     "fraction",
     "non_empty",
-    "of",
     "private_text",
     "text",
+    "whole",
 ]
 
 
@@ -54,10 +54,18 @@ def fraction(_instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidValue(attribute.name, value, "a number between 0 and 1 inclusive")
 
 
-def count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Attrs validator: an integer >= 1 (a bool is not a count)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "an integer >= 1")
+def whole(minimum: int, what: str) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Attrs validator: a whole number of ``what`` >= ``minimum`` (a bool is not a number)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InvalidValue(attribute.name, value, f"a whole number of {what} >= {minimum}")
+
+    return check
+
+
+#: Attrs validator: an integer >= 1 (how often something happened).
+count: Final = whole(1, "occurrences")
 
 
 def compensation_amount(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -70,19 +78,3 @@ def compensation_amount(_instance: object, attribute: attrs.Attribute[Any], valu
         raise InvalidValue(
             attribute.name, value, "an amount >= 0", "compensation is never a negative amount"
         )
-
-
-def of(*kinds: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: an instance of one of ``kinds``, else `InvalidValue` (a bool is no int).
-
-    Like ``attrs.validators.instance_of``, but the error is custrel's and names the field;
-    the value is shown by its type only, as it may be personal data.
-    """
-    names = " or ".join(k.__name__ for k in kinds)
-
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        is_bool = isinstance(value, bool) and bool not in kinds
-        if is_bool or not isinstance(value, kinds):
-            raise InvalidValue(attribute.name, f"<{type(value).__name__}>", f"a {names}")
-
-    return check

@@ -127,7 +127,7 @@ def customers_html(table: CustomerTable, rows: int = TABLE_ROWS) -> str:
     numeric = [c.kind in (Kind.COUNT, Kind.MONEY, Kind.NUMBER) for c in CUSTOMER_COLUMNS]
     body = [
         [
-            escape(_plain(column.kind, row[column.name], column.labels))
+            escape(_plain(column.kind, row[column.name], column.label_enum))
             for column in CUSTOMER_COLUMNS
         ]
         for row in arrow

@@ -26,6 +26,9 @@ __all__ = [
     "customer_id",
     "decimal_non_negative",
     "decimal_rate",
+    "exact_finite",
+    "exact_non_negative",
+    "exact_or_unchanged",
     "finite",
     "instance_of",
     "money",
@@ -86,6 +89,19 @@ def require_aware(field: str, value: object) -> datetime:
     return value
 
 
+def exact_or_unchanged(value: object) -> object:
+    """Attrs converter: an exact number as a ``Decimal``; anything else unchanged.
+
+    Pair it with `exact_non_negative`, which refuses what is left (a float, a bool,
+    text that is not a number) naming the field, as `custrel.money.to_decimal` words it:
+    ``attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)``.
+    """
+    try:
+        return to_decimal("value", value)
+    except InvalidValue:
+        return value
+
+
 # --- attrs validators of fields ------------------------------------------------------------
 
 
@@ -125,6 +141,21 @@ def optional_decimal_rate(instance: object, attribute: attrs.Attribute[Any], val
     """Attrs validator: ``None`` (unknown) or a ``Decimal`` rate in [0, 1]."""
     if value is not None:
         decimal_rate(instance, attribute, value)
+
+
+def exact_finite(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: an exact, finite number of any sign (a float is refused by name)."""
+    if not isinstance(value, Decimal):
+        to_decimal(attribute.name, value)  # raises, in the policy's words
+    elif not value.is_finite():
+        raise InvalidValue(attribute.name, value, "a finite amount")
+
+
+def exact_non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: an exact, finite number >= 0 (a float is refused by name)."""
+    number = value if isinstance(value, Decimal) else to_decimal(attribute.name, value)
+    if not number.is_finite() or number < 0:
+        raise InvalidValue(attribute.name, value, "a finite amount >= 0")
 
 
 def decimal_non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from custrel import __version__
 from custrel.errors import CustrelError
@@ -40,15 +41,78 @@ def _diagram(args: argparse.Namespace) -> int:
 _PROGRESS_BYTES = 50 * 1024 * 1024  # inputs larger than this get a progress bar
 
 
-def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per output
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (after symlinks and ``..``), existing or not."""
+    if one.resolve() == other.resolve():
+        return True
+    try:
+        return one.exists() and other.exists() and one.samefile(other)
+    except OSError:
+        return False
+
+
+def _check_paths(source: Path, out: str | None, rejects: Path) -> None:
+    """Refuse outputs that would overwrite the input or each other, before any is written."""
+    from custrel.errors import InvalidValue
+
+    if _same_file(rejects, source):
+        raise InvalidValue("--rejects", str(rejects), "a path other than --input's file")
+    if out is not None:
+        if _same_file(Path(out), source):
+            raise InvalidValue("--out", out, "a path other than --input's file")
+        if _same_file(Path(out), rejects):
+            raise InvalidValue("--rejects", str(rejects), "a path other than --out's file")
+
+
+def _write_report(report: object, fmt: str, out: str | None, lang: str) -> None:
+    """Write the report in ``fmt`` to ``out`` (atomically) or standard output."""
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from custrel.report import Report
+    from custrel.report._csvsafe import atomic_path, write_csv
+    from custrel.report._document import check_lang
+    from custrel.report._render import print_report, render_table, rounded_money, write_rows
+
+    assert isinstance(report, Report)
+    if fmt == "csv":
+        # CSV is for people: formula-leading text is neutralised (see custrel.report._csvsafe),
+        # and money is rounded to the currency's minor unit.
+        table: pa.Table = rounded_money(report)
+        plain = pa.table({name: table[name] for name in table.column_names})
+        if out:
+            write_csv(plain, out)
+        else:
+            sys.stdout.flush()
+            write_csv(plain, sys.stdout.buffer)
+        return
+    if not out:
+        if fmt == "table":
+            print_report(report, check_lang(lang), sys.stdout)
+        else:
+            write_rows(report, "json", sys.stdout)
+        return
+    with atomic_path(out) as temporary:
+        if fmt == "table":
+            text = render_table(report, check_lang(lang))
+            Path(temporary).write_text(text, encoding="utf-8")
+        elif fmt == "json":
+            with Path(temporary).open("w", encoding="utf-8") as stream:
+                write_rows(report, "json", stream)
+        else:
+            write_rows(report, fmt, str(temporary))
+
+
+def _report(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
     from custrel._progress import display
-    from custrel.errors import InvalidValue
+    from custrel.errors import InvalidValue, NoRowsAccepted
     from custrel.periods import Period
     from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
-    from custrel.report._render import print_report, render_table, write_rows
+    from custrel.report._csvsafe import write_csv
     from custrel.sample import SAMPLE_AS_OF, sample_path
 
     source = Path(args.input) if args.input else sample_path()
@@ -62,6 +126,8 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
         as_of = SAMPLE_AS_OF
     if args.format == "parquet" and not args.out:
         raise InvalidValue("--out", None, "a file path: parquet output is binary")
+    rejects = Path(args.rejects)
+    _check_paths(source, args.out, rejects)
     columns = ColumnMap(
         customer_id=args.customer_col,
         date=args.date_col,
@@ -76,43 +142,41 @@ def _report(args: argparse.Namespace) -> int:  # noqa: PLR0912 - one branch per 
     show = args.progress
     if show is None:
         show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
-    # The command owns its process, so it switches on the allocator settings the
-    # engine runs fastest with; a library call never does. Progress shows only where
-    # someone watches (a terminal or a notebook), never in a pipe.
-    with allocator_settings(), display() as progress:
-        report = analyze(
-            source,
-            as_of=as_of,
-            policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
-            columns=columns,
-            date_format=args.date_format,
-            on_error=args.on_error,
-            currency=args.currency,
-            progress=progress if show else None,
+    try:
+        # The command owns its process, so it switches on the allocator settings the
+        # engine runs fastest with; a library call never does. Progress shows only where
+        # someone watches (a terminal or a notebook), never in a pipe.
+        with allocator_settings(), display() as progress:
+            report = analyze(
+                source,
+                as_of=as_of,
+                policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                columns=columns,
+                date_format=args.date_format,
+                on_error=args.on_error,
+                currency=args.currency,
+                progress=progress if show else None,
+            )
+    except NoRowsAccepted as error:
+        write_csv(error.rejects, rejects)
+        sys.stderr.write(
+            f"custrel: error: every one of the {error.rows_read:,} rows was rejected, so there "
+            f"is nothing to report; the reason for each row is in {rejects}\n"
         )
+        return EXIT_BAD_INPUT
     if report.counts.rows_rejected or args.on_error == OnError.SKIP.value:
-        rejects = Path(args.rejects)
         report.write_rejects(rejects)
         sys.stderr.write(
             f"custrel: {report.counts.rows_rejected:,} of {report.counts.rows_read:,} rows "
             f"rejected; reasons in {rejects}\n"
         )
-    if args.format == "table":
-        if args.out:
-            Path(args.out).write_text(render_table(report, args.lang), encoding="utf-8")
-        else:
-            print_report(report, args.lang, sys.stdout)
-    elif args.out:
-        if args.format == "json":
-            with Path(args.out).open("w", encoding="utf-8") as stream:
-                write_rows(report, "json", stream)
-        else:
-            write_rows(report, args.format, str(args.out))
-    elif args.format == "json":
-        write_rows(report, "json", sys.stdout)
-    else:
-        sys.stdout.flush()
-        write_rows(report, "csv", sys.stdout.buffer)
+    if report.counts.rows_read and not report.counts.rows_accepted:
+        sys.stderr.write(
+            f"custrel: error: every one of the {report.counts.rows_read:,} rows was rejected, "
+            f"so there is nothing to report; the reason for each row is in {rejects}\n"
+        )
+        return EXIT_BAD_INPUT
+    _write_report(report, args.format, args.out, args.lang)
     return EXIT_OK
 
 
@@ -150,7 +214,12 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="table: a readable summary (default); csv/json (JSON lines)/parquet: one row "
         "per customer",
     )
-    report.add_argument("--out", metavar="PATH", help="write here instead of standard output")
+    report.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write here instead of standard output (replaced whole: written beside it, "
+        "then renamed)",
+    )
     report.add_argument(
         "--period",
         choices=[p.value for p in Period],
@@ -191,8 +260,9 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--rejects",
         metavar="PATH",
         default="custrel-rejects.csv",
-        help="where --on-error=skip writes rejected rows with row, column, value and rule "
-        "(default: custrel-rejects.csv)",
+        help="where --on-error=skip writes rejected rows with row, column, the cell as written "
+        "and rule (default: custrel-rejects.csv; never --input's or --out's file). Cells "
+        "starting with = + - @ tab or CR get a leading ' so a spreadsheet shows, not runs, them",
     )
     report.add_argument(
         "--currency",

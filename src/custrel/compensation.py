@@ -23,8 +23,9 @@ from typing import Any
 
 import attrs
 
-from custrel._complaint_checks import compensation_amount, count, fraction, of
+from custrel._complaint_checks import compensation_amount, count, fraction
 from custrel._labels import Labelled
+from custrel._validators import instance_of
 from custrel.complaint_sla import SlaPolicy
 from custrel.complaints import (
     Actor,
@@ -81,23 +82,23 @@ class CompensationCase:
             negative ``purchase_value``.
     """
 
-    fault: Fault = attrs.field(validator=of(Fault))
+    fault: Fault = attrs.field(validator=instance_of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=fraction)
-    severity: Severity = attrs.field(validator=of(Severity))
+    severity: Severity = attrs.field(validator=instance_of(Severity))
     occurrences: int = attrs.field(default=1, validator=count)
-    tier: Tier = attrs.field(validator=of(Tier))
-    long_relationship: bool = attrs.field(default=False, validator=of(bool))
-    future_business: bool = attrs.field(default=True, validator=of(bool))
-    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=of(Risk))
-    demand_reasonable: bool = attrs.field(default=True, validator=of(bool))
+    tier: Tier = attrs.field(validator=instance_of(Tier))
+    long_relationship: bool = attrs.field(default=False, validator=instance_of(bool))
+    future_business: bool = attrs.field(default=True, validator=instance_of(bool))
+    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=instance_of(Risk))
+    demand_reasonable: bool = attrs.field(default=True, validator=instance_of(bool))
     cause: ComplaintCause = attrs.field(
-        default=ComplaintCause.QUALITY, validator=of(ComplaintCause)
+        default=ComplaintCause.QUALITY, validator=instance_of(ComplaintCause)
     )
     purchase_value: Money | None = attrs.field(default=None, validator=compensation_amount)
     requested: tuple[RemedyType, ...] = attrs.field(
         default=(),
         converter=_as_tuple,
-        validator=attrs.validators.deep_iterable(of(RemedyType)),
+        validator=attrs.validators.deep_iterable(instance_of(RemedyType)),
     )
 
     @classmethod

@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from custrel._complaint_checks import fraction, of
+from custrel._complaint_checks import fraction, whole
 from custrel._labels import Labelled
-from custrel._validators import require_aware
+from custrel._validators import instance_of, require_aware
 from custrel.business_calendar import BusinessCalendar, Clock
 from custrel.complaints import (
     HANDLING_PRIORITY,
@@ -45,12 +45,6 @@ __all__ = [
 A = ComplaintAction
 
 
-def _days(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    number: object = value
-    if isinstance(number, bool) or not isinstance(number, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "a whole number of working days >= 0")
-
-
 class SlaKind(Labelled):
     """The desk's service-level clocks（动作要快，最好当天给客户答复）."""
 
@@ -73,12 +67,6 @@ class SlaOutcome(Labelled):
     def is_breach(self) -> bool:
         """Whether the target was missed (running or finished)."""
         return self in (SlaOutcome.BREACHED, SlaOutcome.MET_LATE)
-
-
-def _steps(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    number: object = value
-    if isinstance(number, bool) or not isinstance(number, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "a whole number of seniority steps >= 0")
 
 
 def _check_hours(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -158,8 +146,8 @@ class SlaPolicy:
             and a complaint arriving after hours is due at the close of the next one.
     """
 
-    acknowledge_days: int = attrs.field(default=0, validator=_days)
-    first_reply_days: int = attrs.field(default=0, validator=_days)
+    acknowledge_days: int = attrs.field(default=0, validator=whole(0, "working days"))
+    first_reply_days: int = attrs.field(default=0, validator=whole(0, "working days"))
     resolution_hours: Mapping[Severity, Mapping[Tier, int]] = attrs.field(
         factory=_hours_table, validator=_check_hours
     )
@@ -167,10 +155,10 @@ class SlaPolicy:
     handler_by_severity: Mapping[Severity, Role] = attrs.field(
         factory=_level_table, validator=_check_handlers
     )
-    key_account_step: int = attrs.field(default=1, validator=_steps)
-    at_risk_step: int = attrs.field(default=1, validator=_steps)
-    breach_step: int = attrs.field(default=2, validator=_steps)
-    key_accounts_same_calendar_day: bool = attrs.field(default=False, validator=of(bool))
+    key_account_step: int = attrs.field(default=1, validator=whole(0, "seniority steps"))
+    at_risk_step: int = attrs.field(default=1, validator=whole(0, "seniority steps"))
+    breach_step: int = attrs.field(default=2, validator=whole(0, "seniority steps"))
+    key_accounts_same_calendar_day: bool = attrs.field(default=False, validator=instance_of(bool))
 
 
 @attrs.frozen(kw_only=True)

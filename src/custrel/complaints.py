@@ -60,13 +60,13 @@ from custrel._complaint_checks import (
     count,
     fraction,
     non_empty,
-    of,
     private_text,
     text,
+    whole,
 )
 from custrel._labels import Labelled
 from custrel._machine import TransitionTable
-from custrel._validators import aware, optional_aware
+from custrel._validators import aware, instance_of, optional_aware, optional_bool, optional_count
 from custrel.errors import (
     CustrelError,
     EventOutOfOrder,
@@ -76,8 +76,7 @@ from custrel.errors import (
 )
 from custrel.money import Money
 from custrel.pyramid import Tier
-from custrel.serialization import converter as shared_converter
-from custrel.serialization import make_converter
+from custrel.serialization import make_converter, parse_json, register_format
 
 __all__ = [
     "ACTIONS",
@@ -376,7 +375,7 @@ class Actor:
     """
 
     id: str = attrs.field(validator=non_empty)
-    role: Role = attrs.field(validator=of(Role))
+    role: Role = attrs.field(validator=instance_of(Role))
     display_name: str = attrs.field(default="", validator=private_text, repr=False, eq=False)
 
 
@@ -387,11 +386,11 @@ class ComplaintDetails:
     product: str = attrs.field(default="", validator=text)
     model: str = attrs.field(default="", validator=text)
     production_date: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(date))
+        default=None, validator=attrs.validators.optional(instance_of(date))
     )
     batch: str = attrs.field(default="", validator=text)
     first_used: date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(date))
+        default=None, validator=attrs.validators.optional(instance_of(date))
     )
     usage: str = attrs.field(default="", validator=text)
     symptoms: str = attrs.field(default="", validator=text)
@@ -407,13 +406,13 @@ class Analysis:
     often this failure has happened.
     """
 
-    severity: Severity = attrs.field(validator=of(Severity))
-    fault: Fault = attrs.field(validator=of(Fault))
+    severity: Severity = attrs.field(validator=instance_of(Severity))
+    fault: Fault = attrs.field(validator=instance_of(Fault))
     fault_degree: float = attrs.field(default=1.0, validator=fraction)
-    demand_reasonable: bool = attrs.field(default=True, validator=of(bool))
-    future_business: bool = attrs.field(default=True, validator=of(bool))
-    long_relationship: bool = attrs.field(default=False, validator=of(bool))
-    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=of(Risk))
+    demand_reasonable: bool = attrs.field(default=True, validator=instance_of(bool))
+    future_business: bool = attrs.field(default=True, validator=instance_of(bool))
+    long_relationship: bool = attrs.field(default=False, validator=instance_of(bool))
+    word_of_mouth: Risk = attrs.field(default=Risk.MEDIUM, validator=instance_of(Risk))
     occurrences: int = attrs.field(default=1, validator=count)
     summary: str = attrs.field(default="", validator=text)
 
@@ -427,7 +426,7 @@ class Analysis:
 class TaskSpec:
     """A department action an agreement needs (step 6: 通知仓管出货 …)."""
 
-    department: Department = attrs.field(validator=of(Department))
+    department: Department = attrs.field(validator=instance_of(Department))
     description: str = attrs.field(validator=non_empty)
 
 
@@ -448,13 +447,13 @@ def _remedies(
 class Override:
     """A recorded departure from the firm's compensation guideline (seed 004, mistake 8)."""
 
-    by: Actor = attrs.field(validator=of(Actor))
+    by: Actor = attrs.field(validator=instance_of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(validator=non_empty)
-    recommended_band: CompensationBand = attrs.field(validator=of(CompensationBand))
+    recommended_band: CompensationBand = attrs.field(validator=instance_of(CompensationBand))
     recommended_amount: Money | None = attrs.field(validator=compensation_amount)
     recommended_remedies: tuple[RemedyType, ...] = attrs.field(
-        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple))
+        validator=attrs.validators.deep_iterable(instance_of(RemedyType), instance_of(tuple))
     )
 
 
@@ -470,12 +469,12 @@ class Proposal:
     remedies: tuple[RemedyType, ...] = attrs.field(validator=_remedies)
     tasks: tuple[TaskSpec, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(of(TaskSpec), of(tuple)),
+        validator=attrs.validators.deep_iterable(instance_of(TaskSpec), instance_of(tuple)),
     )
     amount: Money | None = attrs.field(default=None, validator=compensation_amount)
     summary: str = attrs.field(default="", validator=text)
     override: Override | None = attrs.field(
-        default=None, validator=attrs.validators.optional(of(Override))
+        default=None, validator=attrs.validators.optional(instance_of(Override))
     )
 
 
@@ -487,30 +486,6 @@ def _check_level(_instance: object, attribute: attrs.Attribute[Any], value: obje
 def _check_next_handler(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (not isinstance(value, Actor) or not value.role.is_staff):
         raise InvalidValue(attribute.name, value, "a staff Actor (not the customer)")
-
-
-def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: ``None`` or exactly ``kind`` (a bool is not an int)."""
-
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise InvalidValue(attribute.name, value, f"None or a {kind.__name__}")
-
-    return check
-
-
-def _exactly(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """Attrs validator: exactly ``kind`` (a bool is not an int)."""
-    optional = _optional(kind)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            raise InvalidValue(attribute.name, value, f"a {kind.__name__}")
-        optional(instance, attribute, value)
-
-    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -527,20 +502,24 @@ class Command:
             an action that takes none.
     """
 
-    action: ComplaintAction = attrs.field(validator=of(ComplaintAction))
-    actor: Actor = attrs.field(validator=of(Actor))
+    action: ComplaintAction = attrs.field(validator=instance_of(ComplaintAction))
+    actor: Actor = attrs.field(validator=instance_of(Actor))
     at: datetime = attrs.field(validator=aware)
     reason: str = attrs.field(default="", validator=text)
     details: ComplaintDetails | None = attrs.field(
-        default=None, validator=_optional(ComplaintDetails)
+        default=None, validator=instance_of(ComplaintDetails, optional=True)
     )
-    analysis: Analysis | None = attrs.field(default=None, validator=_optional(Analysis))
-    proposal: Proposal | None = attrs.field(default=None, validator=_optional(Proposal))
-    signed_by: str | None = attrs.field(default=None, validator=_optional(str))
-    task: int | None = attrs.field(default=None, validator=_optional(int))
-    satisfied: bool | None = attrs.field(default=None, validator=_optional(bool))
+    analysis: Analysis | None = attrs.field(
+        default=None, validator=instance_of(Analysis, optional=True)
+    )
+    proposal: Proposal | None = attrs.field(
+        default=None, validator=instance_of(Proposal, optional=True)
+    )
+    signed_by: str | None = attrs.field(default=None, validator=instance_of(str, optional=True))
+    task: int | None = attrs.field(default=None, validator=optional_count)
+    satisfied: bool | None = attrs.field(default=None, validator=optional_bool)
     level: Role | None = attrs.field(default=None, validator=_check_level)
-    offer: str | None = attrs.field(default=None, validator=_optional(str))
+    offer: str | None = attrs.field(default=None, validator=instance_of(str, optional=True))
     next_handler: Actor | None = attrs.field(default=None, validator=_check_next_handler)
 
     def __attrs_post_init__(self) -> None:
@@ -635,10 +614,12 @@ _PAYLOAD_FIELDS: Final = tuple(
 class Entry:
     """One line of the audit history: the command and the states it moved between."""
 
-    seq: int = attrs.field(validator=_exactly(int))
-    command: Command = attrs.field(validator=of(Command))
-    source: ComplaintState | None = attrs.field(validator=_optional(ComplaintState))
-    target: ComplaintState = attrs.field(validator=of(ComplaintState))
+    seq: int = attrs.field(validator=whole(0, "entries"))
+    command: Command = attrs.field(validator=instance_of(Command))
+    source: ComplaintState | None = attrs.field(
+        validator=instance_of(ComplaintState, optional=True)
+    )
+    target: ComplaintState = attrs.field(validator=instance_of(ComplaintState))
 
     @property
     def at(self) -> datetime:
@@ -725,8 +706,8 @@ class WorkflowPolicy:
         ),
         converter=_frozen_approvers,
     )
-    key_account_approver: Role = attrs.field(default=Role.MANAGER, validator=of(Role))
-    four_eyes: bool = attrs.field(default=True, validator=of(bool))
+    key_account_approver: Role = attrs.field(default=Role.MANAGER, validator=instance_of(Role))
+    four_eyes: bool = attrs.field(default=True, validator=instance_of(bool))
 
     @approver_by_severity.validator
     def _check_approvers(self, attribute: attrs.Attribute[Any], value: Mapping[Any, Any]) -> None:
@@ -1248,21 +1229,23 @@ class Complaint:
 
     id: str = attrs.field(validator=non_empty)
     customer: str = attrs.field(validator=non_empty)
-    channel: Channel = attrs.field(validator=of(Channel))
-    cause: ComplaintCause = attrs.field(validator=of(ComplaintCause))
-    severity: Severity = attrs.field(validator=of(Severity))
-    tier: Tier = attrs.field(validator=of(Tier))
+    channel: Channel = attrs.field(validator=instance_of(Channel))
+    cause: ComplaintCause = attrs.field(validator=instance_of(ComplaintCause))
+    severity: Severity = attrs.field(validator=instance_of(Severity))
+    tier: Tier = attrs.field(validator=instance_of(Tier))
     reported: ComplaintDetails = attrs.field(
-        factory=ComplaintDetails, validator=of(ComplaintDetails)
+        factory=ComplaintDetails, validator=instance_of(ComplaintDetails)
     )
     requested: tuple[RemedyType, ...] = attrs.field(
         default=(),
-        validator=attrs.validators.deep_iterable(of(RemedyType), of(tuple)),
+        validator=attrs.validators.deep_iterable(instance_of(RemedyType), instance_of(tuple)),
     )
     request_note: str = attrs.field(default="", validator=private_text, repr=False)
     address: str = attrs.field(default="", validator=private_text, repr=False)
     phone: str = attrs.field(default="", validator=private_text, repr=False)
-    policy: WorkflowPolicy = attrs.field(factory=WorkflowPolicy, validator=of(WorkflowPolicy))
+    policy: WorkflowPolicy = attrs.field(
+        factory=WorkflowPolicy, validator=instance_of(WorkflowPolicy)
+    )
     history: tuple[Entry, ...]
     progress: Progress = attrs.field(init=False, repr=False)
 
@@ -1417,6 +1400,10 @@ def _replay(complaint: Complaint) -> Progress:
 # --- JSON ----------------------------------------------------------------------------
 
 
+class _WrongJsonType(InvalidValue):
+    """A JSON value of the wrong type; `from_json` names its place in the document."""
+
+
 def _strict(kind: type) -> Callable[[object, type], object]:
     """A structure hook that refuses a value of another JSON type instead of converting it."""
     expected = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}[kind]
@@ -1426,7 +1413,7 @@ def _strict(kind: type) -> Callable[[object, type], object]:
             return float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             # The type, not the value: a wrong value may be someone's phone number.
-            raise InvalidValue(f"json {kind.__name__}", f"<{type(value).__name__}>", expected)
+            raise _WrongJsonType(f"json {kind.__name__}", f"<{type(value).__name__}>", expected)
         return value
 
     return structure
@@ -1442,7 +1429,7 @@ def _make_converter() -> cattrs.Converter:
 
     def structure_decimal(value: object, kind: type) -> Decimal:
         if isinstance(value, bool):  # true is not an amount of 1
-            raise InvalidValue("json decimal", "<bool>", "a decimal number written as a string")
+            raise _WrongJsonType("json decimal", "<bool>", "a decimal number written as a string")
         result: Decimal = shared_decimal(value, kind)
         return result
 
@@ -1490,21 +1477,8 @@ def from_json(text: str | bytes) -> Complaint:
         NotAuthorized: the history contains a step its actor could not take.
         GuardNotMet: the history skips a precondition (e.g. closing without a satisfied follow-up).
     """
-    if not isinstance(text, (str, bytes)):
-        raise InvalidValue("json", type(text).__name__, "JSON text (str or bytes)")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers
-        raise InvalidValue(
-            "json",
-            f"<{len(text)} characters>",
-            "a JSON object written by to_json",
-            type(exc).__name__,
-        ) from None
-    return _structure(data)
-
-
-def _structure(data: object, _: type = Complaint) -> Complaint:
+    # The checks every custrel loader makes first: UTF-8, integer length, no NaN, nesting.
+    data = parse_json(text)
     if not isinstance(data, dict):
         raise InvalidValue("json", type(data).__name__, "a JSON object written by to_json")
     try:
@@ -1521,6 +1495,10 @@ def _structure(data: object, _: type = Complaint) -> Complaint:
         RecursionError,
     ) as exc:
         found = _first_custrel_error(exc)
+        if isinstance(found, _WrongJsonType) and isinstance(exc, cattrs.BaseValidationError):
+            # Name the field by its place in the document, e.g. $.history[1].seq.
+            where = [m.rpartition(" @ ")[2] for m in cattrs.transform_error(exc) if " @ " in m]
+            raise InvalidValue(where[0] if where else "json", found.value, found.allowed) from None
         if found is not None:
             raise found from None
         problems = (
@@ -1535,5 +1513,4 @@ def _structure(data: object, _: type = Complaint) -> Complaint:
 
 # The one JSON entry point: ``custrel.serialization.to_json`` / ``from_json(text, Complaint)``
 # read and write a complaint exactly as `to_json` / `from_json` here do.
-shared_converter.register_unstructure_hook(Complaint, _CONVERTER.unstructure)
-shared_converter.register_structure_hook(Complaint, _structure)
+register_format(Complaint, dump=to_json, load=from_json)

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidValue",
     "MissingColumn",
     "NaiveDatetime",
+    "NoRowsAccepted",
     "NotAuthorized",
     "PurposeNotPermitted",
     "UnknownEvent",
@@ -237,6 +238,25 @@ class MissingColumn(InputDataError):
             f"required column is missing; columns present: {', '.join(self.available) or 'none'}"
             " (map yours with the column options)",
             column=column,
+        )
+
+
+class NoRowsAccepted(InputDataError):
+    """Lenient reading rejected every row, so there is nothing to judge.
+
+    Attributes:
+        rows_read: how many data rows were read (all of them rejected).
+        rejects: the rejected rows (a pyarrow Table: row, column, value, rule), so a
+            caller can still write them out.
+    """
+
+    def __init__(self, rows_read: int, rejects: object) -> None:
+        """Record how many rows were read and why each was rejected."""
+        self.rows_read = rows_read
+        self.rejects = rejects
+        super().__init__(
+            f"every one of the {rows_read:,} rows was rejected; at least one row must pass "
+            "the checks (see the rejects for each row's reason)"
         )
 
 

@@ -28,6 +28,7 @@ from custrel._validators import aware
 from custrel.causes import ChurnCause
 from custrel.days import day_of
 from custrel.errors import (
+    CustrelError,
     EventOutOfOrder,
     IllegalTransition,
     InvalidValue,
@@ -843,6 +844,17 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
     def stamp(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=stamp_zone)
 
+    def lapse_deadline(last: date, gaps_before: int, gap_total_days: int) -> date:
+        # A deadline past the calendar's end (near year 9999) means: no lapse to judge.
+        try:
+            return policy.lapse_deadline(last, gaps_before, gap_total_days)
+        except OverflowError:
+            return date.max
+        except ValueError as error:
+            if isinstance(error, CustrelError):
+                raise
+            return date.max
+
     period = policy.loyalty_period
     first = days[0]
     events: list[LifecycleEvent] = [Purchased(stamp(first), reason="first purchase")]
@@ -855,7 +867,7 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
     for i in range(1, len(days)):
         previous, day = days[i - 1], days[i]
         gap = (day - previous).days
-        deadline = policy.lapse_deadline(previous, i - 1, (previous - first).days)
+        deadline = lapse_deadline(previous, i - 1, (previous - first).days)
         if day > deadline:
             events.append(
                 Defected(
@@ -894,7 +906,7 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
                 LoyaltyEstablished(stamp(day), reason="continuous, deliberate purchasing")
             )
         peak = max(peak, stage, key=_RANK.__getitem__)
-    deadline = policy.lapse_deadline(days[-1], len(days) - 1, (days[-1] - first).days)
+    deadline = lapse_deadline(days[-1], len(days) - 1, (days[-1] - first).days)
     if as_of_day > deadline:
         events.append(
             Defected(stamp(deadline + timedelta(days=1)), reason=f"no purchase after {days[-1]}")

@@ -30,10 +30,12 @@ import attrs
 
 from custrel.errors import CurrencyMismatch, InvalidValue
 
-__all__ = ["Amount", "Money", "Scalar", "decimal_from_float", "to_decimal"]
+__all__ = ["Amount", "Exact", "Money", "Scalar", "decimal_from_float", "to_decimal"]
 
+#: The exact numbers `to_decimal` takes: ``Decimal``, ``int``, ``Fraction``, numeric ``str``.
+Exact = Union[Decimal, int, Fraction, str]  # noqa: UP007 - runtime alias, also valid on 3.10
 #: What an amount may be given as: exact numbers only (a float is not exact money).
-Amount = Union[Decimal, int, Fraction, str]  # noqa: UP007 - runtime alias, also valid on 3.10
+Amount = Exact
 #: What money may be multiplied or divided by: exact numbers only.
 Scalar = Union[Decimal, int, Fraction]  # noqa: UP007 - runtime alias
 

@@ -182,6 +182,7 @@ MYTHS: Final[Mapping[Myth, MythEntry]] = MappingProxyType(
                 "first agent stays on the line and explains the case to the next",
                 "转接到专业的人能让客户安心，前提是“温暖的移交”：第一个接线员留在线上并说明来电原因",
             ),
+            "custrel.complaints.Command.hand_over",
         ),
         Myth.APOLOGY_NOT_ENOUGH: MythEntry(
             Myth.APOLOGY_NOT_ENOUGH,

@@ -319,7 +319,7 @@ class AccessPolicy:
                 for the sensitivity; the message says which grant is needed.
         """
         if not isinstance(role, Role):
-            raise InvalidValue("role", role, "a Role member or None")
+            raise InvalidValue("role", _kind_of(role), "a Role member or None")
         grant = self.grant(role)
         action = f"read {field} for {purpose.value}"
         if grant is None or purpose not in grant.purposes:
@@ -432,7 +432,7 @@ class Datum(Generic[T]):
             NotAuthorized: ``role`` may not read it for ``purpose``.
         """
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purpose", purpose, "a Purpose member")
+            raise InvalidValue("purpose", _kind_of(purpose), "a Purpose member")
         if purpose not in self.purposes:
             raise PurposeNotPermitted(field, purpose, _sorted(self.purposes))
         if role is not None:
@@ -946,7 +946,7 @@ class _Profile:
         """
         spec = self._spec(path)
         if not isinstance(purpose, Purpose):
-            raise InvalidValue("purpose", purpose, "a Purpose member")
+            raise InvalidValue("purpose", _kind_of(purpose), "a Purpose member")
         datum = self.datum(path)
         role_text = role.value if isinstance(role, Role) else None
         try:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -51,7 +51,7 @@ from custrel.lifecycle import (
     Lifecycle,
     Stage,
 )
-from custrel.money import Money, to_decimal
+from custrel.money import Exact, Money, decimal_from_float, to_decimal
 from custrel.periods import Period
 
 if TYPE_CHECKING:
@@ -87,9 +87,9 @@ __all__ = [
     "yearly_value_columns",
 ]
 
-#: A rate or share given to a rule: exact numbers only — ``Decimal``, ``Fraction``, ``int``
-#: or a numeric ``str`` (see `custrel.money.to_decimal`; a ``float`` is refused).
-Rate = Union[Decimal, Fraction, int, str]  # noqa: UP007 - runtime alias, valid on 3.10
+#: A rate or share given to a rule: an exact number (`custrel.money.Exact`; a float is
+#: refused by `custrel.money.to_decimal`).
+Rate = Exact
 
 
 # --- the seeds' numbers, each named once with its source ---------------------------------
@@ -656,13 +656,6 @@ def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[da
 # --- churn cost ------------------------------------------------------------------------------
 
 
-def _non_negative(field: str, value: object) -> Decimal:
-    number = _decimal(field, value)
-    if number < 0:
-        raise InvalidValue(field, value, "a number >= 0")
-    return number
-
-
 @attrs.frozen
 class ChurnCostPolicy:
     """The multipliers of churn-cost analysis, with the seeds' values as defaults.
@@ -835,10 +828,10 @@ def lost_customers_churn_cost(
     if not 0 <= margin <= 1:
         return None
     cent = Decimal("0.01")
-    per_customer = Money.of(Decimal(repr(yearly_revenue / lost)).quantize(cent), currency)
-    return churn_cost(
-        lost, Decimal(1), per_customer, Decimal(repr(margin)).quantize(cent / 100), policy
-    )
+    # The yearly figures come from the float64 engine: they cross into Decimal by name.
+    revenue_each = decimal_from_float("yearly_revenue", yearly_revenue / lost).quantize(cent)
+    share = decimal_from_float("margin", margin).quantize(cent / 100)
+    return churn_cost(lost, Decimal(1), Money.of(revenue_each, currency), share, policy)
 
 
 # --- lifetime value --------------------------------------------------------------------------

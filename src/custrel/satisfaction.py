@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Union
+from typing import Final
 
 import attrs
 
 from custrel._labels import Labelled
 from custrel._validators import count, optional_count, require_count, require_rate
 from custrel.errors import InvalidValue
-from custrel.money import to_decimal
+from custrel.money import Exact, to_decimal
 
 __all__ = [
     "COMPLAINING_SHARE",
@@ -31,6 +31,7 @@ __all__ = [
     "ComplaintIceberg",
     "NpsGroup",
     "SatisfactionLevel",
+    "Share",
     "SurveyResponse",
     "SurveySummary",
     "complaint_iceberg",
@@ -40,8 +41,8 @@ __all__ = [
     "summarize_survey",
 ]
 
-#: A share given to a rule: exact numbers only (see `custrel.money.to_decimal`).
-Share = Union[Decimal, Fraction, int, str]  # noqa: UP007 - runtime alias, valid on 3.10
+#: A share given to a rule: an exact number (`custrel.money.Exact`; floats are refused).
+Share = Exact
 
 #: seed 001 §3 (4): "95%的不满意客户是不会投诉的,仅仅是停止购买".
 SILENT_SHARE: Final = Decimal("0.95")

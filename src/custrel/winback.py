@@ -1,6 +1,6 @@
 """Win-back cases: contact a lost customer, learn why it left, act, and record the outcome.
 
-Seed 001 §3 (对于那些已停止购买或转向其他供应商的客户,企业应该与其接触一下以了解发生这种
+Seed 001 §3 (对于那些已停止购买或转向其他供应商的客户，企业应该与其接触一下以了解发生这种
 情况的原因): a case opens for a lost customer, learns the reason, takes countermeasures and
 closes as won back (the lifecycle's `custrel.lifecycle.WonBack`) or given up
 (`custrel.lifecycle.WrittenOff`). Its one transition table,
@@ -56,7 +56,7 @@ class WinBackAction(Labelled):
     GIVE_UP = ("give_up", "give up the customer", "放弃挽回")
 
 
-# The one transition table of a win-back case (seed 001 §3: 对于那些已停止购买…的客户,
+# The one transition table of a win-back case (seed 001 §3: 对于那些已停止购买…的客户，
 # 企业应该与其接触一下以了解发生这种情况的原因). A case wins the customer back only
 # after a countermeasure, so every success records what worked.
 _WIN_BACK_TABLE: Final[Mapping[tuple[WinBackStatus | None, WinBackAction], WinBackStatus]] = {

@@ -83,7 +83,7 @@ class BetaGeoBetaBinom(FittedModel):
     Example:
         >>> model = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
         >>> round(float(model.expected_purchases_new_customer(6)), 2)
-        2.74
+        2.22
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.BG_BB
@@ -126,7 +126,7 @@ class BetaGeoBetaBinom(FittedModel):
         def nll(theta: NDArray[np.float64]) -> float:
             alpha, beta, gamma, delta = (float(v) for v in np.exp(theta))
             ll = _row_log_likelihood((alpha, beta, gamma, delta), x, t_x, n)
-            return -float(np.dot(w, ll))
+            return -float((w * ll).sum())
 
         best = maximise(
             cls.KIND, cls.PARAMS, nll, _STARTS, total_weight=float(w.sum()), penalty=penalty

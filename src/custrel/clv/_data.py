@@ -153,17 +153,25 @@ def sufficient_statistic(
     if len(x) == 0:
         empty = np.zeros(0)
         return SufficientStatistic(empty, empty, empty, empty)
-    order = np.lexsort((age, t_x, x))
-    xs, ts, ages, ws = x[order], t_x[order], age[order], w[order]
-    new = np.ones(len(xs), dtype=bool)
-    new[1:] = (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1]) | (ages[1:] != ages[:-1])
-    starts = np.flatnonzero(new)
-    counts = np.add.reduceat(ws, starts)
-    return SufficientStatistic(xs[starts], ts[starts], ages[starts], counts)
+    # Hash each column to dense codes, then the code triples to one key per row: no
+    # sort of the whole base, only of its distinct rows.
+    cx = x.astype(np.int64)  # checked whole numbers: their own codes
+    ux = np.arange(int(cx.max()) + 1, dtype=np.float64)
+    ut, ct = factorize(t_x)
+    ua, ca = factorize(age)
+    key = (cx.astype(np.int64) * len(ut) + ct) * len(ua) + ca
+    keys, inverse = factorize(key.astype(np.float64))
+    counts = np.bincount(inverse, weights=w, minlength=len(keys)).astype(np.float64)
+    k = keys.astype(np.int64)
+    xs, ts, ages = ux[k // (len(ut) * len(ua))], ut[(k // len(ua)) % len(ut)], ua[k % len(ua)]
+    order = np.lexsort((ages, ts, xs))
+    return SufficientStatistic(xs[order], ts[order], ages[order], counts[order])
 
 
 #: From this many rows, distinct keys are found by hashing (pyarrow) rather than sorting.
 _HASH_ROWS = 65_536
+#: Pair tables of up to this many cells are indexed directly (a tuning knob).
+_DENSE = 1 << 24
 
 
 def factorize(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -186,12 +194,29 @@ def factorize(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray
 
 
 def factorize_pair(
-    first: NDArray[np.float64], second: NDArray[np.float64]
+    first: NDArray[np.float64], second: NDArray[np.float64], *, counts: bool = False
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
-    """Distinct (first, second) pairs, as two arrays, and each element's pair index."""
-    u1, c1 = factorize(first)
+    """Distinct (first, second) pairs, as two arrays, and each element's pair index.
+
+    ``counts=True`` promises that ``first`` holds whole numbers >= 0 (checked
+    frequencies), which saves a pass over it.
+    """
     u2, c2 = factorize(second)
-    key = c1.astype(np.float64) * len(u2) + c2
-    keys, codes = factorize(key)
+    whole = first.astype(np.int64)
+    top = int(whole.max()) + 1 if whole.size else 0
+    if not counts and whole.size:
+        counts = bool((whole == first).all() and whole.min() >= 0)
+    if counts and whole.size and top * len(u2) <= _DENSE:
+        # Whole numbers (purchase counts): pair keys index a table, no hashing.
+        cell = whole
+        cell *= len(u2)
+        cell += c2
+        present = np.zeros(top * len(u2), dtype=bool)
+        present[cell] = True
+        cells = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return (cells // len(u2)).astype(np.float64), u2[cells % len(u2)], lookup[cell]
+    u1, c1 = factorize(first)
+    keys, codes = factorize(c1.astype(np.float64) * len(u2) + c2)
     k = keys.astype(np.int64)
     return u1[k // len(u2)], u2[k % len(u2)], codes

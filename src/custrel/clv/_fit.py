@@ -3,8 +3,8 @@
 Parameters are optimised as logarithms (so they stay positive without constraints)
 on data whose time is rescaled to the largest ``T`` (so they are of order one).
 A fit is accepted when the optimiser converges or when the gradient is small
-anyway: L-BFGS-B often reports "precision loss" at a maximum it has found, because
-the likelihood is flat there to machine precision. Standard errors come from the
+anyway: BFGS often reports "precision loss" at a maximum it has found, because the
+likelihood is flat there to machine precision. Standard errors come from the
 observed information (the numerical Hessian of the negative log-likelihood in
 log-parameter space) and the delta method; intervals are Wald intervals in log
 space mapped back, so they stay positive.
@@ -97,8 +97,6 @@ PARAMETER_LABELS: Final[Mapping[ModelKind, Mapping[str, Bilingual]]] = {
     },
 }
 
-#: The edge of the log-parameter box the optimiser searches.
-LOG_BOUND: Final = 30.0
 #: A (time-rescaled) parameter beyond e^±18 (about 10^±8) at the optimum has run off
 #: towards 0 or infinity along a ridge: the data do not identify it.
 IDENTIFIED_LOG_LIMIT: Final = 18.0
@@ -317,6 +315,7 @@ def from_json(text: str) -> FittedModel:
 
 Objective = Callable[["NDArray[np.float64]"], float]
 Gradient = Callable[["NDArray[np.float64]"], "NDArray[np.float64]"]
+ValueAndGradient = Callable[["NDArray[np.float64]"], "tuple[float, NDArray[np.float64]]"]
 
 
 @attrs.frozen(eq=False)
@@ -372,17 +371,21 @@ def _hessian(f: Objective, theta: NDArray[np.float64]) -> NDArray[np.float64]:
     return hess
 
 
-def maximise(
+def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report in one place
     model: ModelKind,
     names: Sequence[str],
     neg_log_likelihood: Objective,
     starts: Sequence[Sequence[float]],
     *,
     total_weight: float,
-    gradient: Gradient | None = None,
+    value_and_gradient: ValueAndGradient | None = None,
     penalty: float = 0.0,
+    rough: tuple[Objective, float] | None = None,
 ) -> Maximum:
     """Minimise the negative log-likelihood over log-parameters from each start.
+
+    Several starts are searched roughly (on ``rough``, a subsample of the customers,
+    when given); the best is then polished to full precision on all the data.
 
     Args:
         model: which model (for messages).
@@ -390,60 +393,77 @@ def maximise(
         neg_log_likelihood: total negative log-likelihood of log-parameters.
         starts: starting points, as (rescaled) parameter values (not logs).
         total_weight: customers in the data, to judge the gradient per customer.
-        gradient: the gradient of ``neg_log_likelihood``, when known in closed form.
+        value_and_gradient: the negative log-likelihood and its gradient together,
+            when the gradient is known in closed form.
         penalty: L2 penalty coefficient on the (rescaled) parameters.
+        rough: the negative log-likelihood of a subsample and its customers, for the
+            search from several starts.
 
     Raises:
-        FitFailed: no start reached an accepted maximum, or a parameter ran to the
-            edge of the box (the data do not identify it).
+        FitFailed: no start reached an accepted maximum, or a parameter ran off
+            towards 0 or infinity (the data do not identify it).
     """
     import numpy as np
     from scipy.optimize import minimize
 
     if not penalty >= 0:
         raise InvalidValue("penalty", penalty, "a number >= 0 (0: no penalty)")
-    scale = 1.0 / total_weight
 
-    def objective(theta: NDArray[np.float64]) -> float:
-        value = neg_log_likelihood(theta) * scale
-        if penalty:
-            value += penalty * float(np.exp(2 * theta).sum())
-        return value if math.isfinite(value) else 1e300
+    def problem(nll: Objective, weight: float) -> tuple[Objective, ValueAndGradient]:
+        scale = 1.0 / weight
 
-    def jacobian(theta: NDArray[np.float64], *, central: bool = False) -> NDArray[np.float64]:
-        if gradient is None:
-            return _numeric_gradient(objective, theta, central=central)
-        grad = gradient(theta) * scale
-        if penalty:
-            grad = grad + 2 * penalty * np.exp(2 * theta)
-        return grad
+        def objective(theta: NDArray[np.float64]) -> float:
+            value = nll(theta) * scale
+            if penalty:
+                value += penalty * float(np.exp(2 * theta).sum())
+            return value if math.isfinite(value) else 1e300
 
+        def both(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            if value_and_gradient is None or nll is not neg_log_likelihood:
+                return objective(theta), _numeric_gradient(objective, theta, central=False)
+            value, grad = value_and_gradient(theta)
+            value, grad = value * scale, grad * scale
+            if penalty:
+                value += penalty * float(np.exp(2 * theta).sum())
+                grad = grad + 2 * penalty * np.exp(2 * theta)
+            return (value if math.isfinite(value) else 1e300), grad
+
+        return objective, both
+
+    objective, both = problem(neg_log_likelihood, total_weight)
+    search = both if rough is None else problem(*rough)[1]
     best: Any = None
     evaluations = 0
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(names)
-    # Several starts are searched roughly; the best is then polished to full precision.
-    rough = {"maxiter": 500, "ftol": 1e-9, "gtol": 1e-6, "maxcor": 20}
-    fine = {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
+    # BFGS, not L-BFGS-B: with four parameters the limited-memory bookkeeping buys
+    # nothing, and its BLAS calls cost more than the likelihood on a busy machine.
+    # Log-parameters need no bounds; a parameter that runs off is caught below.
+    # A finite-difference gradient is good to about 1e-8, so asking more of it only
+    # makes the line search fail over and over.
+    loose = {"maxiter": 500, "gtol": 1e-6}
+    fine = {"maxiter": 2000, "gtol": 1e-10 if value_and_gradient else 1e-7}
+    polish = len(starts) > 1 or rough is not None
     for start in starts:
         x0 = np.log(np.asarray(start, dtype=np.float64))
-        options = rough if len(starts) > 1 else fine
-        result = minimize(
-            objective, x0, jac=jacobian, method="L-BFGS-B", bounds=bounds, options=options
-        )
+        result = minimize(search, x0, jac=True, method="BFGS", options=loose if polish else fine)
         evaluations += int(result.nfev)
         if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
             best = result
     if best is None:
         raise FitFailed(model.value, None, math.nan, "the likelihood is not finite anywhere")
-    if len(starts) > 1:
-        polished = minimize(
-            objective, best.x, jac=jacobian, method="L-BFGS-B", bounds=bounds, options=fine
-        )
-        evaluations += int(polished.nfev)
-        if np.isfinite(polished.fun) and polished.fun <= best.fun:
-            best = polished
+    if polish:
+        # The search's curvature estimate carries over: both objectives are per customer.
+        curvature = getattr(best, "hess_inv", None)
+        options: dict[str, object] = dict(fine)
+        if isinstance(curvature, np.ndarray) and _positive_definite(curvature):
+            options["hess_inv0"] = (curvature + curvature.T) / 2
+        best = minimize(both, best.x, jac=True, method="BFGS", options=options)
+        evaluations += int(best.nfev)
     theta = np.asarray(best.x, dtype=np.float64)
-    grad_norm = float(np.abs(jacobian(theta, central=True)).max())
+    if value_and_gradient is None:
+        gradient = _numeric_gradient(objective, theta, central=True)
+    else:
+        gradient = both(theta)[1]
+    grad_norm = float(np.abs(gradient).max())
     accepted = bool(best.success) or grad_norm <= GRADIENT_TOLERANCE
     edge = np.flatnonzero(np.abs(theta) >= IDENTIFIED_LOG_LIMIT)
     if edge.size:
@@ -455,22 +475,34 @@ def maximise(
             "it ran off towards 0 or infinity, so the data do not identify it; more "
             "customers or a longer history would, or fit with a small penalty",
         )
-    if not accepted:
+    if not accepted or not math.isfinite(float(best.fun)):
         raise FitFailed(
             model.value,
             None,
             float(best.fun),
             f"{best.message} (largest gradient component {grad_norm:.3g})",
         )
-    hess = _hessian(lambda t: objective(t) / scale, theta)
+    if value_and_gradient is None:
+        hess = _hessian(objective, theta) * total_weight
+    else:
+        hess = _jacobian_of(lambda t: both(t)[1], theta) * total_weight
     try:
-        cov = np.linalg.inv(hess)
-        if not (np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)):
+        if not np.all(np.isfinite(hess)):
             raise np.linalg.LinAlgError
+        np.linalg.cholesky(hess)  # positive definite: a proper maximum
+        cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
-        cov = np.full_like(hess, np.nan)
+        i = int(np.argmax(np.abs(theta)))
+        raise FitFailed(
+            model.value,
+            names[i],
+            float(np.exp(theta[i])),
+            "the likelihood is flat along some direction at the maximum (the observed "
+            "information is singular), so the data do not identify the parameters; more "
+            "customers or a longer history would, or fit with a small penalty",
+        ) from None
     report = OptimiserReport(
-        method="L-BFGS-B",
+        method="BFGS",
         converged=accepted,
         message=str(best.message),
         iterations=int(best.nit),
@@ -482,6 +514,31 @@ def maximise(
     return Maximum(
         theta, np.asarray(cov, dtype=np.float64), float(neg_log_likelihood(theta)), report
     )
+
+
+def _positive_definite(matrix: object) -> bool:
+    import numpy as np
+
+    if not isinstance(matrix, np.ndarray) or not np.all(np.isfinite(matrix)):
+        return False
+    try:
+        np.linalg.cholesky((matrix + matrix.T) / 2)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _jacobian_of(gradient: Gradient, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Hessian as central differences of an exact gradient, symmetrised."""
+    import numpy as np
+
+    k = len(theta)
+    hess = np.empty((k, k))
+    for i in range(k):
+        step = np.zeros(k)
+        step[i] = _HESSIAN_STEP
+        hess[i] = (gradient(theta + step) - gradient(theta - step)) / (2 * _HESSIAN_STEP)
+    return np.asarray((hess + hess.T) / 2, dtype=np.float64)
 
 
 def estimates(

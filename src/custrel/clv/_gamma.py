@@ -55,8 +55,8 @@ class GammaGamma(FittedModel):
 
     Example:
         >>> model = GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
-        >>> [round(s, 2) for s in model.expected_spend([0, 1, 10], [0.0, 20.0, 20.0])]
-        [35.22, 24.23, 20.71]
+        >>> model.expected_spend([0, 1, 10], [0.0, 20.0, 20.0]).round(2).tolist()
+        [35.22, 24.64, 20.64]
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.GAMMA_GAMMA
@@ -111,7 +111,7 @@ class GammaGamma(FittedModel):
 
         def nll(theta: NDArray[np.float64]) -> float:
             p, q, v = (float(t) for t in np.exp(theta))
-            return -float(w @ _row_log_likelihood(p, q, v, x, ms))
+            return -float((w * _row_log_likelihood(p, q, v, x, ms)).sum())
 
         best = maximise(
             cls.KIND, cls.PARAMS, nll, _STARTS, total_weight=float(w.sum()), penalty=penalty

@@ -12,15 +12,16 @@ however many purchases a customer made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 import numpy as np
 
-from custrel.clv._data import factorize_pair
+from custrel.clv._data import factorize, factorize_pair
 from custrel.clv._fit import ModelKind, estimates, maximise
 from custrel.clv._special import hyp2f1
-from custrel.clv._transaction import TransactionModel, prepare
+from custrel.clv._transaction import Prepared, TransactionModel, prepare
 from custrel.errors import InvalidValue
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ __all__ = ["ParetoNBD"]
 
 #: Starting points (rescaled time): the likelihood has flat ridges, so several are tried.
 _STARTS: Final = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.25, 0.5, 0.25), (2.0, 1.0, 0.5, 2.0))
+#: Customers in the subsample the starts are searched on (a tuning knob, not a rule).
+_ROUGH_CUSTOMERS: Final = 20_000
 
 
 def _log_2f1_1bc(
@@ -106,8 +109,36 @@ def _row_log_likelihood(
 
     r, alpha, s, beta = (float(v) for v in np.exp(theta))
     alive, died = _log_parts(r, alpha, s, beta, x, t_x, age, pairs)
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    x_u, ix = factorize(x)  # lnΓ(r + x) once per distinct x
+    common = (gammaln(r + x_u) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[ix]
     return np.asarray(common + np.logaddexp(alive, died), dtype=np.float64)
+
+
+def _subsample(d: Prepared) -> tuple[Callable[[NDArray[np.float64]], float], float] | None:
+    """A random subsample of the customers, on which the several starts are searched.
+
+    Each row's count is thinned binomially (a fixed seed, so fits are reproducible),
+    which keeps the subsample a sample of customers; the best start found on it is
+    then polished on everyone. ``None`` when the base is small or the weights are
+    not whole counts.
+    """
+    if d.total <= _ROUGH_CUSTOMERS or not np.all(d.weight == np.floor(d.weight)):
+        return None
+    thinned = (
+        np.random.default_rng(0)
+        .binomial(d.weight.astype(np.int64), _ROUGH_CUSTOMERS / d.total)
+        .astype(np.float64)
+    )
+    keep = thinned > 0
+    x, t_x, age, w = d.x[keep], d.t_x[keep], d.age[keep], thinned[keep]
+    if not (x > 0).any():
+        return None
+    pairs = _pairs(x, t_x, age)
+
+    def nll(theta: NDArray[np.float64]) -> float:
+        return -float((w * _row_log_likelihood(theta, x, t_x, age, pairs)).sum())
+
+    return nll, float(w.sum())
 
 
 @attrs.frozen
@@ -151,9 +182,17 @@ class ParetoNBD(TransactionModel):
         pairs = _pairs(d.x, d.t_x, d.age)
 
         def nll(theta: NDArray[np.float64]) -> float:
-            return -float(d.weight @ _row_log_likelihood(theta, d.x, d.t_x, d.age, pairs))
+            return -float((d.weight * _row_log_likelihood(theta, d.x, d.t_x, d.age, pairs)).sum())
 
-        best = maximise(cls.KIND, cls.PARAMS, nll, _STARTS, total_weight=d.total, penalty=penalty)
+        best = maximise(
+            cls.KIND,
+            cls.PARAMS,
+            nll,
+            _STARTS,
+            total_weight=d.total,
+            penalty=penalty,
+            rough=_subsample(d),
+        )
         theta = best.log_params.copy()
         theta[[1, 3]] += np.log(d.scale)  # alpha and beta are time scales
         return cls(
@@ -181,6 +220,7 @@ class ParetoNBD(TransactionModel):
         x: NDArray[np.float64],
         t_x: NDArray[np.float64],
         age: NDArray[np.float64],
+        alive: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         # E[Y(t) | alive] = (r+x)/(α+T) · (β+T) · [1 − ((β+T)/(β+T+t))^(s−1)] / (s−1),
         # with the bracket as −expm1 so that s near 1 loses nothing.
@@ -188,8 +228,9 @@ class ParetoNBD(TransactionModel):
         spans = np.log1p(times[None, :] / (beta + age.reshape(-1, 1)))
         bracket = _power_bracket(s - 1.0, spans)
         rate = ((r + x) / (alpha + age) * (beta + age)).reshape(-1, 1)
-        alive = self._p_alive(x, t_x, age).reshape(-1, 1)
-        return (rate * bracket * alive).reshape((*x.shape, len(times)))
+        if alive is None:
+            alive = self._p_alive(x, t_x, age)
+        return (rate * bracket * alive.reshape(-1, 1)).reshape((*x.shape, len(times)))
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, s, beta = self._values()

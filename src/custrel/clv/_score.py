@@ -133,9 +133,10 @@ def score(
             period_length=period_length,
             discount_rate=discount_rate,
         )
+    alive, expected = fitted.predict(horizon, x, t_x, age)
     return Scores(
-        p_alive=fitted.p_alive(x, t_x, age),
-        expected_purchases=fitted.expected_purchases(horizon, x, t_x, age),
+        p_alive=alive,
+        expected_purchases=expected,
         clv=grid_clv,
         model=fitted,
         spend_model=spend,

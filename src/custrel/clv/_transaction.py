@@ -119,6 +119,21 @@ class TransactionModel(FittedModel):
         increments = np.diff(cumulative, axis=-1, prepend=0.0)
         return np.asarray(value * (increments @ factors), dtype=np.float64)
 
+    def predict(
+        self,
+        t: float,
+        frequency: object,
+        recency: object,
+        T: object,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """P(alive) and the expected purchases in the next ``t``, in one pass.
+
+        The same as `p_alive` and `expected_purchases`, but P(alive) is computed once.
+        """
+        x, t_x, age = check_rft(frequency, recency, T)
+        alive = self._p_alive(x, t_x, age)
+        return alive, self._expected_grid(_horizons(t), x, t_x, age, alive)[..., 0]
+
     def log_likelihood_of(
         self,
         frequency: object,
@@ -142,8 +157,12 @@ class TransactionModel(FittedModel):
         x: NDArray[np.float64],
         t_x: NDArray[np.float64],
         age: NDArray[np.float64],
+        alive: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
-        """Conditional expected purchases by each time of ``times``: shape ``x.shape + (k,)``."""
+        """Conditional expected purchases by each time of ``times``: shape ``x.shape + (k,)``.
+
+        ``alive`` is each customer's P(alive), when the caller has it already.
+        """
         raise NotImplementedError  # pragma: no cover
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -169,7 +188,7 @@ def on_pairs(
 
     Hypergeometric terms depend only on these, so they are evaluated once per pair.
     """
-    return factorize_pair(x, age)
+    return factorize_pair(x, age, counts=True)
 
 
 @attrs.frozen(eq=False)

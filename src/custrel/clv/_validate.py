@@ -6,7 +6,7 @@ period, and compare with the holdout — the cohort's cumulative repeat purchase
 period by period, and the holdout purchases of customers grouped by how often they
 bought in the calibration period. Repeat purchases are counted as distinct
 customer-days, as in the literature; the cohort is the customers whose first
-purchase falls in the calibration period.
+purchase falls in the calibration period, before its last day.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from custrel.days import EPOCH as _EPOCH
 from custrel.errors import InputDataError, InvalidValue
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ __all__ = ["FREQUENCY_GROUPS", "FrequencyRow", "TrackingRow", "Validation", "cal
 
 #: Calibration frequencies shown one by one; higher ones share the last group ("7+").
 FREQUENCY_GROUPS: Final = 7
-_EPOCH: Final = dt.date(1970, 1, 1)
 
 
 @attrs.frozen
@@ -175,10 +175,12 @@ def calibration_holdout(  # noqa: PLR0915 - one pass from the log to both tables
     names = columns or ColumnMap()
     cal_end = _day(calibration_end, "calibration_end")
     hold_end = None if holdout_end is None else _day(holdout_end, "holdout_end")
+    if hold_end is not None and hold_end <= cal_end:
+        raise InvalidValue("holdout_end", holdout_end, f"a day after {calibration_end}")
     table, malformed = read_source(source, names.names(), date_format, lenient=False)
-    as_of = None if hold_end is None else _EPOCH + dt.timedelta(days=hold_end)
+    # Purchases after the holdout are not errors here, only outside the comparison.
     data = validate(
-        table, names, date_format=date_format, as_of=as_of, strict=True, malformed=malformed
+        table, names, date_format=date_format, as_of=None, strict=True, malformed=malformed
     )
     day = np.concatenate(data.rows.day).astype(np.int64) if data.rows.day else np.zeros(0, np.int64)
     if not len(day):
@@ -198,10 +200,12 @@ def calibration_holdout(  # noqa: PLR0915 - one pass from the log to both tables
     first = day[starts]
     size = np.diff(np.r_[starts, len(day)])
     first_per_row = np.repeat(first, size)
-    cohort = first <= cal_end
+    # The cohort: customers whose first purchase came before the calibration end (a
+    # first purchase on that very day leaves no time to observe, T = 0).
+    cohort = first < cal_end
     if not cohort.any():
         raise InvalidValue(
-            "calibration_end", calibration_end, "a day on or after the first purchase"
+            "calibration_end", calibration_end, "a day after the first purchase in the log"
         )
     in_cal = day <= cal_end
     repeat = day > first_per_row

@@ -358,7 +358,7 @@ class CustomerTable:
         if kind is Kind.TEXT:
             return pa.array(self.ids, pa.string())
         if kind is Kind.LABEL:
-            members, codes = self.labels.get(key, (tuple(column.labels or ()), None))
+            members, codes = self.labels.get(key, (tuple(column.label_enum or ()), None))
             values = pa.array([m.value for m in members], pa.string())
             if codes is None:
                 return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), values)
@@ -565,10 +565,15 @@ class Report:
         return render_plain(document(self, check_lang(lang)), width)
 
     def write_rejects(self, path: str | Path) -> None:
-        """Write the rejected rows (row, column, value, rule) as CSV to ``path``."""
-        import pyarrow.csv as pcsv
+        """Write the rejected rows (row, column, value, rule) as CSV to ``path``, atomically.
 
-        pcsv.write_csv(self.rejects_table, str(path))
+        A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+        written with a leading ``'`` so a spreadsheet shows it rather than running it
+        (``rejects_table`` keeps it as read).
+        """
+        from custrel.report._csvsafe import write_csv
+
+        write_csv(self.rejects_table, path)
 
 
 def _check_on_error(on_error: OnError | str) -> OnError:
@@ -576,6 +581,20 @@ def _check_on_error(on_error: OnError | str) -> OnError:
         return on_error if isinstance(on_error, OnError) else OnError(on_error)  # type: ignore[call-arg]
     except ValueError:
         raise InvalidValue("on_error", on_error, "raise or skip") from None
+
+
+def _check_as_of(as_of: object) -> dt.date | None:
+    """``as_of`` as a date (a datetime counts on its own day as written), in the read range."""
+    from custrel.report._rules import FIRST_DATE, LAST_DATE
+
+    if as_of is None:
+        return None
+    if not isinstance(as_of, dt.date):
+        raise InvalidValue("as_of", as_of, "a datetime.date (or None: the log's last day)")
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InvalidValue("as_of", day, f"a date from {FIRST_DATE} to {LAST_DATE}")
+    return day
 
 
 def summarize(
@@ -605,7 +624,7 @@ def summarize(
 
     return run(
         source,
-        as_of=as_of,
+        as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
         columns=columns or ColumnMap(),
         date_format=date_format,
@@ -648,7 +667,7 @@ def analyze(
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     return run(
         source,
-        as_of=as_of,
+        as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
         columns=columns or ColumnMap(),
         date_format=date_format,

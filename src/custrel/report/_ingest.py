@@ -1,11 +1,18 @@
 """Ingestion: every source becomes one pyarrow table, checked by one set of vectorised rules.
 
 CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
-iterables of :class:`~custrel.report.Transaction` records all end up here as an
-arrow table of the mapped columns; :func:`validate` then applies the input
-rules to every row at once and returns the accepted rows as numpy columns and
-the rejected ones, each with its row, column, value and rule. Strict mode raises
-the first rejected row (the lowest row number); lenient mode keeps them all.
+iterables of :class:`~custrel.report.Transaction` records are read into an arrow
+table of the mapped columns (`custrel.report._sources`); :func:`validate` then
+applies the input rules (`custrel.report._rules`)
+(``docs/input.md`` states them for users) to every row at once and returns the
+accepted rows as numpy columns and the rejected ones, each with its row, column,
+the cell as written and the rule. Strict mode raises the first rejected row in
+file order (the lowest row number, malformed lines included); lenient mode keeps
+them all, and rows read = accepted + rejected whatever the input.
+
+Whatever a source holds, the reader only ever returns a table or raises a
+:class:`~custrel.errors.CustrelError`: a cell it cannot represent exactly is a
+rejected row, never a value changed in silence.
 """
 
 # pyarrow ships no type information, so its arrays are typed Any here (private module).
@@ -14,32 +21,47 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
-from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from custrel.days import EPOCH as _EPOCH
-from custrel.errors import InputDataError, MissingColumn
+from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._rows import Pieces
+from custrel.report._rules import (
+    EXACT_DIGITS,
+    FIRST_DATE,
+    FIRST_DAY,
+    LAST_DATE,
+    LAST_DAY,
+    MISSING_IDS,
+    RejectRule,
+    day_number,
+    missing_id,
+)
+from custrel.report._sources import ReadNotes, read_source, shown
 from custrel.report._units import RULE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from custrel.report import ColumnMap, Transaction
+    from custrel.report import ColumnMap
 
-__all__ = ["Ingested", "RejectRule", "read_source", "validate"]
+__all__ = [
+    "FIRST_DATE",
+    "LAST_DATE",
+    "MISSING_IDS",
+    "Ingested",
+    "RejectRule",
+    "missing_id",
+    "read_source",
+    "validate",
+]
 
 #: From this many rows, ids are hashed in two threads (a tuning knob, not a rule).
 _THREADED_ROWS = 1_000_000
-#: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).
-_CSV_BLOCK = 4 << 20
 #: Ids of at most this many bytes, all of one length, are hashed as integers.
 _PACKED_WIDTH = 8
 #: Fixed-width ids get codes from a lookup table instead of a hash table when their
@@ -60,244 +82,16 @@ OPTIONAL_NUMERIC: Final = CANONICAL_COLUMNS[3:]
 
 _NUMBER: Final = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _NON_FINITE: Final = r"^\s*[+-]?(nan|inf|infinity)\s*$"
+#: An ISO date or timestamp whose fields are in range (the calendar is checked apart):
+#: month 01-12, day 01-31, hour 00-23, minute and second 00-59, and a zone offset of
+#: less than a day (Python's rule for a fixed offset).
 _ISO: Final = (
-    r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?\s*$"
+    r"^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?"
+    r"(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?\s*$"
 )
-_NAN_IDS: Final = ("nan", "NaN", "NAN", "None", "null", "NULL")
-
-
-class RejectRule:
-    """The rules a row can break, as the text shown in errors and the rejects file."""
-
-    ID_MISSING: Final = "customer id must be present and not empty, blank or NaN"
-    DATE_MISSING: Final = "date must be present"
-    DATE_ISO: Final = "date must be an ISO date or timestamp (YYYY-MM-DD[THH:MM[:SS]][zone])"
-    DATE_FORMAT: Final = "date must match the date format {fmt!r}"
-    DATE_AFTER: Final = "date must be on or before as_of {as_of}"
-    NUMBER: Final = "must be a number"
-    FINITE: Final = "must be finite (not NaN or infinite)"
-    NON_NEGATIVE: Final = "must be zero or more"
-    FIELDS: Final = "each line must have the header's {n} fields"
-
-
-def _day_number(value: dt.date | dt.datetime) -> int:
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return (day - _EPOCH).days
-
-
-# --- sources -----------------------------------------------------------------
-
-
-class _Malformed:
-    """Collects CSV lines with the wrong number of fields (lenient mode)."""
-
-    def __init__(self) -> None:
-        self.rows: list[int] = []
-        self.texts: list[str] = []
-        self.expected = 0
-
-    def __call__(self, row: Any) -> str:
-        self.expected = row.expected_columns
-        # Line 1 is the header, so data row = line - 1 (no multi-line quoted fields).
-        self.rows.append(-1 if row.number is None else row.number - 1)
-        self.texts.append(row.text)
-        return "skip"
-
-
-def _skip_row(_row: Any) -> str:
-    return "skip"
-
-
-def _csv_error(error: Exception) -> InputDataError:
-    text = str(error)
-    if "Empty CSV file" in text:
-        return InputDataError("the input must have a header line and at least one row")
-    if "Expected" in text and "columns" in text:
-        return InputDataError(
-            "each line must have as many fields as the header; run with on_error=skip to "
-            f"see every such line ({text.splitlines()[0]})"
-        )
-    return InputDataError(f"the file must be readable CSV ({text.splitlines()[0]})")
-
-
-def _read_csv(
-    path: Path,
-    names: Sequence[str],
-    date_format: str | None,
-    *,
-    lenient: bool,
-) -> tuple[pa.Table, _Malformed | None]:
-    import pyarrow.csv as pcsv
-
-    try:
-        # A malformed line in the first block must not stop lenient mode here: the
-        # reads below report it (strict) or collect it (lenient).
-        with pcsv.open_csv(
-            path,
-            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
-            convert_options=pcsv.ConvertOptions(column_types={}, include_columns=[]),
-        ) as head:
-            header = list(head.schema.names)
-    except pa.ArrowInvalid as error:
-        raise _csv_error(error) from None
-    present = set(header)
-    if not all(n in present for n in names[:3]):
-        # Read nothing more: the checks name the missing column and the ones present.
-        return pa.table({n: pa.array([], pa.string()) for n in header}), None
-    date_name, numeric = names[1], set(names[2:])
-    names = [n for n in names if n in present]
-
-    def convert(date_type: Any) -> Any:
-        types: dict[str, Any] = {name: pa.string() for name in names}
-        if date_type is not None:
-            types.update({name: pa.float64() for name in names if name in numeric})
-            types[date_name] = date_type
-        return pcsv.ConvertOptions(
-            column_types=types,
-            include_columns=list(names),
-            timestamp_parsers=[date_format] if date_format else None,
-            null_values=[""],  # "nan" must reach the finite-number rule, not become null
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        )
-
-    # Blocks of a few MB: the engine works on the chunks as they come (not too small),
-    # and two cores still share many blocks.
-    blocks = pcsv.ReadOptions(block_size=_CSV_BLOCK)
-    # Fast path: typed, multithreaded; any parse problem falls back to strings. Plain
-    # ISO dates (as in the first block) parse straight to date32, else as timestamps.
-    date_types = [pa.timestamp("s")]
-    if date_format is None and _plain_dates(path, date_name):
-        date_types.insert(0, pa.date32())
-    for date_type in date_types:
-        try:
-            return pcsv.read_csv(
-                path, read_options=blocks, convert_options=convert(date_type)
-            ), None
-        except pa.ArrowInvalid as error:  # noqa: PERF203 - at most two attempts
-            if "Empty CSV file" in str(error):
-                raise _csv_error(error) from None
-    malformed = _Malformed() if lenient else None
-    try:
-        table = pcsv.read_csv(
-            path,
-            read_options=pcsv.ReadOptions(use_threads=False),
-            parse_options=pcsv.ParseOptions(invalid_row_handler=malformed),
-            convert_options=convert(None),
-        )
-    except pa.ArrowInvalid as error:
-        raise _csv_error(error) from None
-    return table, malformed
-
-
-def _plain_dates(path: Path, column: str) -> bool:
-    """Whether the first block's dates are all plain ``YYYY-MM-DD`` (maybe padded)."""
-    import pyarrow.csv as pcsv
-
-    try:
-        with pcsv.open_csv(
-            path,
-            parse_options=pcsv.ParseOptions(invalid_row_handler=_skip_row),
-            convert_options=pcsv.ConvertOptions(
-                column_types={column: pa.string()}, include_columns=[column]
-            ),
-        ) as reader:
-            dates = reader.read_next_batch().column(0)
-    except (pa.ArrowInvalid, StopIteration):
-        return False
-    plain = pc.match_substring_regex(dates, r"^\s*\d{4}-\d{2}-\d{2}\s*$")
-    return len(dates) > 0 and bool(pc.all(plain).as_py())
-
-
-def _records_table(records: Iterable[Transaction], names: Sequence[str]) -> pa.Table:
-    from custrel.report import Transaction
-
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    attribute = dict(zip(names, CANONICAL_COLUMNS, strict=False))
-    for record in records:
-        if not isinstance(record, Transaction):
-            raise InputDataError(
-                "an iterable source must yield custrel.report.Transaction records",
-                value=type(record).__name__,
-            )
-        for name in names:
-            value = getattr(record, attribute[name])
-            if name == names[1] and isinstance(value, dt.date):
-                value = _day_number(value)
-            columns[name].append(value)
-    # An optional field left as None in every record was not recorded at all.
-    columns = {
-        name: values
-        for index, (name, values) in enumerate(columns.items())
-        if index < 3 or any(v is not None for v in values)
-    }
-    arrays = {
-        name: pa.array(
-            values,
-            type=pa.string()
-            if name == names[0]
-            else pa.int32()
-            if name == names[1]
-            else pa.float64(),
-        )
-        for name, values in columns.items()
-    }
-    table = pa.table(arrays)
-    return table.set_column(1, names[1], table[names[1]].cast(pa.date32()))
-
-
-def _pandas_column(series: Any) -> pa.Array:
-    try:
-        return pa.array(series, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # A mixed-type object column: keep each cell as text so the rules can name it.
-        return pa.array(
-            [
-                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                for v in series
-            ],
-            type=pa.string(),
-        )
-
-
-def _pandas_table(frame: Any) -> pa.Table:
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.table({str(name): _pandas_column(frame[name]) for name in frame.columns})
-
-
-def read_source(  # noqa: PLR0911 - one return per kind of source
-    source: object, names: Sequence[str], date_format: str | None, *, lenient: bool
-) -> tuple[pa.Table, _Malformed | None]:
-    """Read ``source`` into an arrow table holding (at most) the columns ``names``."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputDataError("the input must be an existing file", value=str(path))
-        suffixes = [s.lower() for s in path.suffixes]
-        if suffixes and suffixes[-1] in {".parquet", ".pq"}:
-            import pyarrow.parquet as pq
-
-            present = set(pq.read_schema(path).names)
-            return pq.read_table(path, columns=[n for n in names if n in present]), None
-        return _read_csv(path, names, date_format, lenient=lenient)
-    if isinstance(source, pa.Table):
-        return source, None
-    if isinstance(source, pa.RecordBatch):
-        return pa.Table.from_batches([source]), None
-    module = type(source).__module__.split(".")[0]
-    if module == "pandas":
-        return _pandas_table(source), None
-    if module == "polars":
-        return source.to_arrow(), None  # type: ignore[attr-defined]
-    if isinstance(source, Iterable) and not isinstance(source, (bytes, dict)):
-        return _records_table(source, names), None
-    raise InputDataError(
-        "the source must be a CSV or Parquet path, a pandas or polars DataFrame, a pyarrow "
-        "Table, or an iterable of Transaction records",
-        value=type(source).__name__,
-    )
+#: Formats whose parse arrow may roll into a later day: only these are re-checked.
+_ROLL_DAY_LIMIT: Final = 3
 
 
 # --- validation --------------------------------------------------------------
@@ -316,22 +110,35 @@ def _bool(array: Any) -> NDArray[np.bool_]:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _numeric(array: Any, column: str, checks: list[tuple[str, Any, str]], *, required: bool) -> Any:
-    """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``."""
+Checks = list[tuple[str, Any, str]]
+
+
+def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
+    """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``.
+
+    Booleans, decimals and large integers are first put in the shape the number rules
+    read (see :func:`_amount_cells`); then text is parsed, missing optional cells count
+    as 0, and every value must be finite and not negative.
+    """
+    array = _amount_cells(array, column, checks)
     kind = array.type
-    if pa.types.is_dictionary(kind):
-        array = array.cast(kind.value_type)
-        kind = array.type
     missing = array.is_null() if array.null_count else None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        blank = pc.match_substring_regex(array, r"^\s*$")
-        missing = blank if missing is None else pc.or_(missing, blank)
-        number = pc.match_substring_regex(array, _NUMBER)
-        non_finite = pc.match_substring_regex(array, _NON_FINITE, ignore_case=True)
+        # A null cell is a missing one: every mask here is true or false, never null.
+        blank = pc.fill_null(pc.match_substring_regex(array, r"^\s*$"), True)
+        missing = blank
+        number = pc.fill_null(pc.match_substring_regex(array, _NUMBER), False)
+        non_finite = pc.fill_null(
+            pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False
+        )
         bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
         checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
         usable = pc.or_(number, non_finite)
         array = pc.if_else(usable, pc.utf8_trim_whitespace(array), "0")
+    elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        raise InputDataError(
+            f"{column} must hold numbers or text", column=column, value=f"a column of {kind}"
+        )
     if missing is not None:
         if required:
             checks.append((column, missing, f"{column} must be present"))
@@ -352,46 +159,165 @@ def _numeric(array: Any, column: str, checks: list[tuple[str, Any, str]], *, req
     return values
 
 
-def _days(
-    array: Any, column: str, date_format: str | None, checks: list[tuple[str, Any, str]]
-) -> Any:
-    """Day numbers of ``array`` as chunked int32 (no nulls); broken rules go to ``checks``."""
+# The amount cells' own rules live apart from the number rules above, so that the
+# engine's representation of money can change without touching the reading.
+
+
+def _amount_cells(array: Any, column: str, checks: Checks) -> Any:
+    """A numeric column in a shape the number rules read: text, integers or floats.
+
+    - booleans are refused row by row (true/false is not an amount);
+    - decimals become their exact text, and those with more significant digits than a
+      float64 keeps are refused (never rounded in silence);
+    - integers beyond 2**53 (where a float64 starts skipping integers) are refused.
+    """
     kind = array.type
-    if date_format is not None and not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
-        text = _text(array)
-        parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
-        present = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\s*$"), True))
-        checks.append((column, pc.invert(present), RejectRule.DATE_MISSING))
-        bad = pc.and_(present, parsed.is_null())
-        checks.append((column, bad, RejectRule.DATE_FORMAT.format(fmt=date_format)))
-        array = parsed
+    if pa.types.is_dictionary(kind):
+        array = array.cast(kind.value_type)
         kind = array.type
-    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
-        text = _text(array)
-        present = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\s*$"), True))
-        checks.append((column, pc.invert(present), RejectRule.DATE_MISSING))
-        shaped = pc.match_substring_regex(text, _ISO)
-        head = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(text), 0, 10)
+    if pa.types.is_null(kind):  # nothing recorded (pandas' all-None column)
+        return array.cast(pa.float64())
+    if pa.types.is_boolean(kind):
+        checks.append((column, array.is_valid(), f"{column} {RejectRule.BOOLEAN}"))
+        return pc.cast(array, pa.float64())
+    if pa.types.is_decimal(kind):
+        text = pc.cast(array, pa.string())
+        digits = pc.utf8_rtrim(
+            pc.utf8_ltrim(pc.replace_substring_regex(text, r"[-+.]", ""), characters="0"),
+            characters="0",
+        )
+        too_long = pc.greater(pc.utf8_length(digits), EXACT_DIGITS)
+        checks.append((column, pc.fill_null(too_long, False), f"{column} {RejectRule.DIGITS}"))
+        return pc.if_else(pc.fill_null(too_long, False), "0", text)
+    if pa.types.is_integer(kind) and kind.bit_width == 64:
+        limit = 1 << 53
+        wide = (
+            pc.greater(pc.abs_checked(array), limit)
+            if pa.types.is_signed_integer(kind)
+            else pc.greater(array, limit)
+        )
+        if pc.any(wide).as_py():
+            checks.append((column, pc.fill_null(wide, False), f"{column} {RejectRule.DIGITS}"))
+            return pc.if_else(wide, pa.scalar(0, kind), array)
+    return array
+
+
+def _calendar(text: Any, column: str, date_format: str | None, checks: Checks) -> Any:
+    """Timestamps of date text; a day rolled by the parser (30 February) is a broken rule."""
+    present = pc.invert(pc.fill_null(pc.match_substring_regex(text, r"^\s*$"), True))
+    checks.append((column, pc.invert(present), RejectRule.DATE_MISSING))
+    if date_format is None:
+        shaped = pc.fill_null(pc.match_substring_regex(text, _ISO), False)
+        head = pc.if_else(
+            shaped, pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(text), 0, 10), "1970-01-01"
+        )
         parsed = pc.strptime(head, format="%Y-%m-%d", unit="s", error_is_null=True)
-        bad = pc.and_(present, pc.or_(pc.invert(shaped), parsed.is_null()))
-        checks.append((column, bad, RejectRule.DATE_ISO))
-        array = parsed
+        # strptime rolls 30 February into March: the day written must be the day parsed.
+        written = pc.cast(pc.utf8_slice_codeunits(head, 8, 10), pa.int64())
+        real = pc.and_(shaped, pc.fill_null(pc.equal(pc.day(parsed), written), False))
+        checks.append((column, pc.and_(present, pc.invert(real)), RejectRule.DATE_ISO))
+        return parsed
+    rule = RejectRule.DATE_FORMAT.format(fmt=date_format)
+    if "%z" in date_format:
+        # Arrow would move a zoned time to UTC; the day as written is the rule.
+        parsed = _python_dates(text, date_format)
+    else:
+        parsed = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
+        parsed = _unroll(text, parsed, date_format)
+    checks.append((column, pc.and_(present, parsed.is_null()), rule))
+    return parsed
+
+
+def _unroll(text: Any, parsed: Any, date_format: str) -> Any:
+    """``parsed`` with nulls where arrow's strptime rolled an impossible date or second.
+
+    Arrow checks the fields' ranges but rolls a day the month lacks (30 February ->
+    1 March) and a 60th second into the next day, so only parses landing on days 1-3
+    (or on midnight, when the format has seconds) can be wrong. Their distinct texts
+    are checked with Python's strptime, which refuses impossible dates and times.
+    """
+    valid = pc.fill_null(parsed.is_valid(), False)
+    suspect = pc.less_equal(pc.day(parsed), _ROLL_DAY_LIMIT)
+    if any(code in date_format for code in ("%S", "%T", "%c", "%X")):
+        midnight = pc.and_(
+            pc.and_(pc.equal(pc.hour(parsed), 0), pc.equal(pc.minute(parsed), 0)),
+            pc.equal(pc.second(parsed), 0),
+        )
+        suspect = pc.or_(suspect, midnight)
+    suspect = pc.and_(valid, pc.fill_null(suspect, False))
+    if not pc.any(suspect).as_py():
+        return parsed
+    distinct = pc.unique(text.filter(suspect)).to_pylist()
+    wrong = [cell for cell in distinct if _impossible(cell, date_format)]
+    if not wrong:
+        return parsed
+    rolled = pc.is_in(text, value_set=pa.array(wrong, pa.string()))
+    return pc.if_else(rolled, pa.scalar(None, parsed.type), parsed)
+
+
+def _impossible(cell: str, date_format: str) -> bool:
+    """Whether Python's strptime finds the cell's day or time impossible (30 February, :60).
+
+    Only that verdict counts: a format Python reads differently from arrow (or not at
+    all) leaves arrow's parse as it is.
+    """
+    try:
+        dt.datetime.strptime(cell.strip(), date_format)
+    except ValueError as error:
+        return "out of range" in str(error) or "must be in" in str(error)
+    return False
+
+
+def _strptime(cell: str | None, date_format: str) -> dt.datetime | None:
+    """The cell parsed by Python's strptime (the day and time as written), or None."""
+    if cell is None:
+        return None
+    try:
+        when = dt.datetime.strptime(cell.strip(), date_format)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=None)
+
+
+def _python_dates(text: Any, date_format: str) -> Any:
+    """Timestamps (the day and time as written) of text parsed by Python's strptime."""
+    distinct = pc.unique(text)
+    values = [_strptime(cell, date_format) for cell in distinct.to_pylist()]
+    lookup = pa.array(values, pa.timestamp("s"))
+    return pc.take(lookup, pc.index_in(text, value_set=distinct))
+
+
+def _days(array: Any, column: str, date_format: str | None, checks: Checks) -> Any:
+    """Day numbers of ``array`` as chunked int32 (no nulls); broken rules go to ``checks``.
+
+    A timestamp counts on its own calendar day as written: a zoned one on its local
+    day (the zone's offset is not applied), the rule `custrel.lifecycle.derive` follows.
+    """
+    kind = array.type
+    if pa.types.is_null(kind):  # no date at all (pandas' all-None column)
+        array = array.cast(pa.date32())
+        kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
+        array = _calendar(_text(array), column, date_format, checks)
         kind = array.type
     elif not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
-        raise InputDataError(
-            "the date column must hold dates, timestamps or text", column=column, value=str(kind)
-        )
+        raise InputDataError(RejectRule.DATE_TYPE, column=column, value=f"a column of {kind}")
     elif array.null_count:
         checks.append((column, array.is_null(), RejectRule.DATE_MISSING))
     if pa.types.is_timestamp(kind) and kind.tz is not None:
-        # Decision: a zoned timestamp counts on its own local calendar day.
         array = pc.local_timestamp(array)
-    days = (
+    days = pa.chunked_array(
         pc.fill_null(pc.cast(array, pa.date32()), 0)
         if array.null_count
         else pc.cast(array, pa.date32())
-    )
-    return pa.chunked_array(days).cast(pa.int32())
+    ).cast(pa.int32())
+    span = pc.min_max(days)
+    low, high = span["min"].as_py(), span["max"].as_py()
+    if low is not None and (low < FIRST_DAY or high > LAST_DAY):
+        outside = pc.or_(pc.less(days, FIRST_DAY), pc.greater(days, LAST_DAY))
+        checks.append((column, outside, RejectRule.DATE_RANGE))
+        days = pc.if_else(outside, 0, days)
+    return days
 
 
 class Ingested:
@@ -697,36 +623,52 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     date_format: str | None,
     as_of: dt.date | None,
     strict: bool,
-    malformed: _Malformed | None = None,
+    malformed: ReadNotes | None = None,
 ) -> Ingested:
     """Apply every rule to every row; return accepted columns and rejects.
 
     Raises:
         MissingColumn: a required column is absent.
-        InputDataError: the input has no rows, or (strict) the first broken rule.
+        InputDataError: the input has no rows, or (strict) the first broken rule in
+            file order.
     """
     available = table.column_names
     for required in (names.customer_id, names.date, names.amount):
         if required not in available:
             raise MissingColumn(required, available)
     n = table.num_rows
-    n_malformed = len(malformed.rows) if malformed else 0
+    notes = malformed
+    n_malformed = len(notes.rows) if notes else 0
     if n + n_malformed == 0:
         raise InputDataError("the input must have at least one data row")
-    checks: list[tuple[str, Any, str]] = []
+    checks: Checks = []
+    # Cells the reader found broken come first: their rule is the reason for the row.
+    given: dict[int, dict[int, str]] = {}
+    for flag in notes.flags.values() if notes else ():
+        mask = np.zeros(n, dtype=bool)
+        mask[flag.rows] = True
+        given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
+        checks.append((flag.column, mask, flag.rule))
 
     # Customer ids: factorise first, then check the (much smaller) dictionary.
     raw_id = table[names.customer_id]
-    if pa.types.is_floating(raw_id.type):
+    if pa.types.is_null(raw_id.type):  # no id at all (pandas' all-None column)
+        raw_id = raw_id.cast(pa.string())
+    id_kind = raw_id.type.value_type if pa.types.is_dictionary(raw_id.type) else raw_id.type
+    if not (
+        pa.types.is_string(id_kind)
+        or pa.types.is_large_string(id_kind)
+        or pa.types.is_integer(id_kind)
+        or pa.types.is_floating(id_kind)
+    ):
+        # A column of lists, booleans, ...: every row names its customer wrongly.
+        checks.append((names.customer_id, np.ones(n, dtype=bool), RejectRule.ID_TYPE))
+        raw_id = pa.chunked_array([pa.array(["?"] * n, pa.string())])
+    elif pa.types.is_floating(id_kind):
         nan_id = pc.is_nan(pc.fill_null(raw_id, 0.0))
         checks.append((names.customer_id, nan_id, RejectRule.ID_MISSING))
     dictionary, code, null_id, ids_sorted = _factorize(_text(raw_id))
-    bad_entry = _bool(
-        pc.or_(
-            pc.match_substring_regex(dictionary, r"^\s*$"),
-            pc.is_in(dictionary, value_set=pa.array(_NAN_IDS)),
-        )
-    )
+    bad_entry = _bool(_missing_ids(dictionary))
     if null_id is not None:
         checks.append((names.customer_id, null_id, RejectRule.ID_MISSING))
     if bad_entry.any():
@@ -734,60 +676,75 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
 
     day = _days(table[names.date], names.date, date_format, checks)
     if as_of is not None:
-        late = pc.greater(day, _day_number(as_of))
+        late = pc.greater(day, day_number(as_of))
         checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
     amount = _units(
         _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
     )
-    extra: dict[str, Any] = {}
+    extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
             values = _numeric(table[column], column, checks, required=False)
             extra[field] = _units(values, column, checks)
 
-    # The first broken rule per row, in check order (-1: none); built only when needed.
-    reason: NDArray[np.int16] | None = None
-    for index, (_, mask, _) in enumerate(checks):
-        if not isinstance(mask, np.ndarray) and not pc.any(mask).as_py():
-            continue
-        hit = mask if isinstance(mask, np.ndarray) else _bool(mask)
-        if hit.any():
-            if reason is None:
-                reason = np.full(n, -1, dtype=np.int16)
-            reason[(reason < 0) & hit] = index
+    reason = _first_reasons(checks, n)
+    sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
+    overflow = _overflowing(sums, code, reason, dictionary)
+    if overflow is not None:
+        column, hit, rule, at = overflow
+        if strict:
+            raise InputDataError(
+                rule,
+                row=int(_row_numbers(np.array([at]), n, notes)[0]),
+                column=column,
+                value=_cells(table, column, np.array([at]), notes)[0],
+            )
+        if reason is None:
+            reason = np.full(n, -1, dtype=np.int16)
+        reason[(reason < 0) & hit] = len(checks)
+        checks.append((column, hit, rule))
     bad_rows = np.flatnonzero(reason >= 0) if reason is not None else np.zeros(0, np.int64)
 
     rejects = _empty_rejects()
     if len(bad_rows) or n_malformed:
         parts = []
+        if strict:
+            # Only the first in file order is reported: the first bad row, or a
+            # malformed line before it; read no other cell (a typed read reads again).
+            bad_rows = bad_rows[:1]
         if len(bad_rows) and reason is not None:
             which = reason[bad_rows]
-            columns = [checks[i][0] for i in range(len(checks))]
-            rules = [checks[i][2] for i in range(len(checks))]
-            values = []
-            for r, i in zip(bad_rows.tolist(), which.tolist(), strict=True):
-                cell = table[columns[i]][r].as_py()
-                values.append(None if cell is None else str(cell))
+            cells: list[str | None] = [None] * len(bad_rows)
+            for index in np.unique(which).tolist():
+                places = np.flatnonzero(which == index)
+                at_rows = bad_rows[places]
+                column = checks[index][0]
+                if index in given:
+                    texts: list[str | None] = [given[index][r] for r in at_rows.tolist()]
+                else:
+                    texts = _cells(table, column, at_rows, notes)
+                for i, text in zip(places.tolist(), texts, strict=True):
+                    cells[i] = text
             parts.append(
                 pa.table(
                     {
-                        "row": pa.array(_row_numbers(bad_rows, n, malformed), pa.int64()),
-                        "column": pa.array([columns[i] for i in which.tolist()], pa.string()),
-                        "value": pa.array(values, pa.string()),
-                        "rule": pa.array([rules[i] for i in which.tolist()], pa.string()),
+                        "row": pa.array(_row_numbers(bad_rows, n, notes), pa.int64()),
+                        "column": pa.array([checks[i][0] for i in which.tolist()], pa.string()),
+                        "value": pa.array(cells, pa.string()),
+                        "rule": pa.array([checks[i][2] for i in which.tolist()], pa.string()),
                     }
                 )
             )
-        if n_malformed and malformed is not None:
+        if n_malformed and notes is not None:
             parts.append(
                 pa.table(
                     {
-                        "row": pa.array(malformed.rows, pa.int64()),
+                        "row": pa.array(notes.rows, pa.int64()),
                         "column": pa.array([None] * n_malformed, pa.string()),
-                        "value": pa.array(malformed.texts, pa.string()),
+                        "value": pa.array(notes.texts, pa.string()),
                         "rule": pa.array(
-                            [RejectRule.FIELDS.format(n=malformed.expected)] * n_malformed,
+                            [RejectRule.FIELDS.format(n=notes.expected)] * n_malformed,
                             pa.string(),
                         ),
                     }
@@ -795,10 +752,16 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             )
         rejects = pa.concat_tables(parts).sort_by("row")
         if strict:
-            first = rejects.slice(0, 1).to_pylist()[0]
+            first_reject = rejects.slice(0, 1).to_pylist()[0]
             raise InputDataError(
-                first["rule"], row=first["row"], column=first["column"], value=first["value"]
+                first_reject["rule"],
+                row=first_reject["row"],
+                column=first_reject["column"],
+                value=first_reject["value"],
             )
+        if as_of is None and len(bad_rows) == n:
+            # Nothing left to infer as_of from: say so, handing the rejects on.
+            raise NoRowsAccepted(n + n_malformed, rejects)
 
     ids = dictionary
     if len(bad_rows) and reason is not None:
@@ -817,9 +780,95 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     return Ingested(ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted)
 
 
-def _units(values: Any, column: str, checks: list[tuple[str, Any, str]]) -> list[NDArray[np.int64]]:
+def _missing_ids(ids: Any) -> Any:
+    """Which ids mean "no id": blank, or a null marker of `MISSING_IDS` in any case.
+
+    The columnar form of :func:`missing_id`
+    (``test_missing_ids_are_one_rule_on_every_path`` holds the two together).
+    """
+    # Blank as Python's str.strip sees it: arrow trims the same (Unicode) whitespace.
+    marker = pc.utf8_lower(pc.utf8_trim_whitespace(ids))
+    return pc.or_(
+        pc.equal(marker, ""),
+        pc.is_in(marker, value_set=pa.array(sorted(MISSING_IDS), pa.string())),
+    )
+
+
+def _first_reasons(checks: Checks, n: int) -> NDArray[np.int16] | None:
+    """The first broken rule per row, in check order (-1: none); None when none is broken."""
+    reason: NDArray[np.int16] | None = None
+    for index, (_, mask, _) in enumerate(checks):
+        if not isinstance(mask, np.ndarray) and not pc.any(mask).as_py():
+            continue
+        hit = mask if isinstance(mask, np.ndarray) else _bool(mask)
+        if hit.any():
+            if reason is None:
+                reason = np.full(n, -1, dtype=np.int16)
+            reason[(reason < 0) & hit] = index
+    return reason
+
+
+def _overflowing(
+    columns: dict[str, list[NDArray[np.int64]]],
+    code: NDArray[np.int32],
+    reason: NDArray[np.int16] | None,
+    ids: Any,
+) -> tuple[str, NDArray[np.bool_], str, int] | None:
+    """A column whose sum over one customer's accepted rows does not fit the sums' integers.
+
+    Amounts are summed per customer as 64-bit integers of units
+    (:mod:`custrel.report._units`), which would wrap around in silence past their
+    limit. Returns the column, the rows of the customers concerned, the rule naming
+    the first of them, and the row at which that customer's running total first
+    passes the limit. Only logs whose largest value times their rows could pass it
+    pay for the sums (float sums find the suspects, exact integer sums decide).
+    """
+    limit = int(np.iinfo(np.int64).max)
+    for column, chunks in columns.items():
+        top = max((int(np.abs(c).max()) for c in chunks if len(c)), default=0)
+        if top * len(code) <= limit:
+            continue
+        flat = np.concatenate(chunks)
+        ok = reason < 0 if reason is not None else np.ones(len(code), dtype=bool)
+        approx = np.bincount(code[ok], weights=flat[ok].astype(np.float64), minlength=len(ids))
+        suspects = np.flatnonzero(np.abs(approx) > limit / 2)
+        broken = [
+            int(c) for c in suspects if sum(flat[ok & (code == c)].tolist()) > limit
+        ]  # the rules leave only values >= 0: a running total only grows
+        if not broken:
+            continue
+        mask = ok & np.isin(code, broken)
+        rows = np.flatnonzero(ok & (code == broken[0]))
+        running = itertools.accumulate(flat[rows].tolist())
+        at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
+        rule = RejectRule.SUM_FINITE.format(customer=str(ids[broken[0]]))
+        return column, mask, rule, at
+    return None
+
+
+def _cells(
+    table: pa.Table, column: str, rows: NDArray[Any], notes: ReadNotes | None
+) -> list[str | None]:
+    """The cells of ``column`` at table ``rows`` as written (as text), for the rejects."""
+    array = table[column]
+    if (
+        notes is not None
+        and notes.cell_text is not None
+        and not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
+    ):
+        return notes.cell_text(column, rows)
+    taken = array.take(pa.array(rows, pa.int64()))
+    try:
+        return pc.cast(taken, pa.string()).to_pylist()  # type: ignore[no-any-return]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return [None if v is None else shown(v) for v in taken.to_pylist()]
+
+
+def _units(values: Any, column: str, checks: Checks) -> list[NDArray[np.int64]]:
     """The values as exact units (:mod:`custrel.report._units`); inexact rows go to ``checks``."""
-    units, inexact = to_units(_views(values))
+    # A value past the float range scales to inf: a broken row, not a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        units, inexact = to_units(_views(values))
     checks.append((column, inexact, f"{column} {RULE}"))
     return units
 
@@ -829,7 +878,7 @@ def _views(column: Any) -> list[NDArray[Any]]:
     return [chunk.to_numpy(zero_copy_only=True) for chunk in column.chunks]
 
 
-def _row_numbers(at: NDArray[np.intp], n: int, malformed: _Malformed | None) -> NDArray[np.int64]:
+def _row_numbers(at: NDArray[np.intp], n: int, malformed: ReadNotes | None) -> NDArray[np.int64]:
     """Data row numbers (header = row 0) of table rows ``at``, past skipped malformed lines."""
     if malformed is not None and malformed.rows:
         total = n + len(malformed.rows)

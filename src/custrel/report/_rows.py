@@ -24,8 +24,9 @@ class Pieces:
 
     Arrow reads a file in chunks; copying each column into one array would cost a
     pass and fresh memory per column. The summary works block by block anyway, so it
-    takes the chunks as they are (views, no copy), cut where any column's chunks
-    end and at least every ``_BLOCK`` rows.
+    takes the chunks as they are (views of the reader's day chunks, and of the unit
+    columns the checks made chunk by chunk), cut where any column's chunks end and
+    at least every ``_BLOCK`` rows.
 
     Attributes:
         bounds: the row ranges ``(start, end)``, in order, covering every row.

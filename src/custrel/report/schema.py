@@ -20,15 +20,13 @@ pyarrow when called.
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from custrel.errors import InvalidValue
-from custrel.lifecycle import Stage
-from custrel.pyramid import Tier, Treatment
-from custrel.scoring import Standing, Verdict
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -69,7 +67,9 @@ class Column:
         kind: what it holds (fixes the arrow type and the rendering).
         en: what it means, in English.
         zh: what it means, in Chinese.
-        labels: the enum of a ``LABEL`` column, else ``None``.
+        labels: where the enum of a ``LABEL`` column lives, as ``module:Name`` (loaded
+            on use by :attr:`label_enum`, so reading the schema imports no judging
+            module), else ``None``.
         source: where :class:`custrel.report.CustomerTable` keeps it (its ``numbers``,
             ``labels`` or ``texts`` key), when that differs from ``name``.
     """
@@ -78,13 +78,22 @@ class Column:
     kind: Kind
     en: str
     zh: str
-    labels: type[Labelled] | None = None
+    labels: str | None = None
     source: str = attrs.field(default="")
 
     def __attrs_post_init__(self) -> None:
         """A label column names its enum; no other column does."""
         if (self.kind is Kind.LABEL) != (self.labels is not None):
             raise InvalidValue("labels", self.labels, "an enum exactly for a LABEL column")
+
+    @property
+    def label_enum(self) -> type[Labelled] | None:
+        """The enum of a ``LABEL`` column (imported on first use), else ``None``."""
+        if self.labels is None:
+            return None
+        module, name = self.labels.split(":")
+        found: type[Labelled] = getattr(importlib.import_module(module), name)
+        return found
 
     @property
     def key(self) -> str:
@@ -127,6 +136,7 @@ class Column:
 
 
 _C = Column
+_STAGE = "custrel.lifecycle:Stage"
 #: Every column of the customer table, in output order.
 CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
     _C("customer_id", Kind.TEXT, "who bought", "客户编号"),
@@ -145,8 +155,8 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
     ),
     _C("revenue", Kind.MONEY, "revenue, net of discount", "收入（折后）"),
     _C("profit", Kind.MONEY, "profit (custrel.profit); null without cost columns", "利润"),
-    _C("stage", Kind.LABEL, "lifecycle stage on the day judged", "生命周期阶段", Stage),
-    _C("peak", Kind.LABEL, "furthest lifecycle stage reached", "曾达到的最高阶段", Stage),
+    _C("stage", Kind.LABEL, "lifecycle stage on the day judged", "生命周期阶段", _STAGE),
+    _C("peak", Kind.LABEL, "furthest lifecycle stage reached", "曾达到的最高阶段", _STAGE),
     _C(
         "at_risk",
         Kind.FLAG,
@@ -158,21 +168,21 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
         Kind.LABEL,
         "customer-pyramid tier by profit (by revenue without costs)",
         "金字塔层级",
-        Tier,
+        "custrel.pyramid:Tier",
     ),
     _C(
         "verdict",
         Kind.LABEL,
         "good or bad customer; null without cost columns",
         "好坏客户判定",
-        Verdict,
+        "custrel.scoring:Verdict",
     ),
     _C(
         "standing",
         Kind.LABEL,
         "provisional (one window) or settled (hard evidence); null without cost columns",
         "判定是否已确认",
-        Standing,
+        "custrel.scoring:Standing",
     ),
     _C(
         "reasons",
@@ -186,7 +196,7 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
         Kind.LABEL,
         "next action: the tier's treatment, or win back / let go for a lost customer",
         "下一步措施",
-        Treatment,
+        "custrel.pyramid:Treatment",
     ),
     _C("score", Kind.NUMBER, "the verdict's score", "评分"),
     _C("lifetime_value", Kind.MONEY, "projected discounted profit", "客户终身价值"),
@@ -205,7 +215,7 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
     _C("max_days_late", Kind.NUMBER, "longest late payment, in days", "最长逾期天数"),
     _C("quantity", Kind.NUMBER, "total units bought", "购买数量合计"),
 )
-del _C
+del _C, _STAGE
 
 #: The columns by name.
 COLUMNS_BY_NAME: Final[Mapping[str, Column]] = {c.name: c for c in CUSTOMER_COLUMNS}
@@ -218,9 +228,8 @@ def columns_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for column in CUSTOMER_COLUMNS:
-        values = (
-            ", ".join(f"`{m.value}`" for m in column.labels) if column.labels is not None else ""
-        )
+        members = column.label_enum
+        values = ", ".join(f"`{m.value}`" for m in members) if members is not None else ""
         lines.append(
             f"| `{column.name}` | {column.kind.value} | {column.en} | {column.zh} | {values} |"
         )

@@ -1,0 +1,93 @@
+"""The input rules of the report's reader: what each cell must be, as constants and text.
+
+The reader (`custrel.report._sources`) and the checks (`custrel.report._ingest`)
+share these; ``docs/input.md`` states them for users. The rule texts are what errors
+and the rejects file show, each stated as what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from custrel.days import EPOCH as _EPOCH
+
+__all__ = [
+    "EXACT_DIGITS",
+    "FIRST_DATE",
+    "FIRST_DAY",
+    "LAST_DATE",
+    "LAST_DAY",
+    "MISSING_IDS",
+    "RejectRule",
+    "day_number",
+    "missing_id",
+]
+
+#: The dates the report accepts. Python's own dates start at year 1; the last year
+#: is left free because the rules look ahead of a date (a lapse deadline a year on,
+#: the end of a quarter) and those days must exist too.
+FIRST_DATE: Final = dt.date(1, 1, 1)
+LAST_DATE: Final = dt.date(9998, 12, 31)
+FIRST_DAY: Final = (FIRST_DATE - _EPOCH).days
+LAST_DAY: Final = (LAST_DATE - _EPOCH).days
+#: Ids that mean "no id" in the exports people feed in (compared trimmed and
+#: case-insensitively; an empty or blank cell is missing too). Each is what some
+#: tool writes for a missing value: pandas (nan, NaN, None, <NA>, N/A, NA),
+#: databases (NULL), spreadsheets (#N/A).
+MISSING_IDS: Final = frozenset({"nan", "none", "null", "na", "n/a", "<na>", "#n/a"})
+#: Significant decimal digits a float64 keeps exactly (C's DBL_DIG): a decimal of at
+#: most this many digits comes back unchanged from the nearest float64.
+EXACT_DIGITS: Final = 15
+
+
+class RejectRule:
+    """The rules a row can break, as the text shown in errors and the rejects file."""
+
+    ID_MISSING: Final = (
+        "customer id must be present and not empty, blank, NaN or a null marker "
+        "(none, null, na, n/a, <na>, #n/a in any case)"
+    )
+    ID_TYPE: Final = "customer id must be text or an integer"
+    DATE_MISSING: Final = "date must be present"
+    DATE_ISO: Final = (
+        "date must be a real ISO date or timestamp (YYYY-MM-DD[THH:MM[:SS]][zone]: a day "
+        "the month has, hours 00-23, minutes and seconds 00-59, a zone offset under 24:00)"
+    )
+    DATE_FORMAT: Final = "date must be a real date in the date format {fmt!r}"
+    DATE_TYPE: Final = "date must be a date, a datetime or text"
+    DATE_RECORD: Final = "date must be a datetime.date or datetime.datetime"
+    DATE_RANGE: Final = f"date must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
+    DATE_AFTER: Final = "date must be on or before as_of {as_of}"
+    NUMBER: Final = "must be a number"
+    BOOLEAN: Final = "must be a number (true/false is not an amount)"
+    DIGITS: Final = (
+        f"must have at most {EXACT_DIGITS} significant digits (more cannot be kept exactly; "
+        "round it first)"
+    )
+    FINITE: Final = "must be finite (not NaN or infinite)"
+    NON_NEGATIVE: Final = "must be zero or more"
+    SUM_FINITE: Final = (
+        "the amounts of customer {customer!r} must add up to a total custrel can hold "
+        "exactly (below 922,337,203,685,477 with 4 decimal places)"
+    )
+    FIELDS: Final = "each line must have the header's {n} fields"
+    UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
+
+
+def day_number(value: dt.date | dt.datetime) -> int:
+    """Days since 1970-01-01 of a date, or of a datetime's own day as written."""
+    # A datetime counts on its own calendar day, as written (with or without a zone).
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return (day - _EPOCH).days
+
+
+def missing_id(value: str) -> bool:
+    """Whether a customer-id cell means "no id" (the scalar form of the rule in `validate`).
+
+    Empty or blank cells, and the null markers of :data:`MISSING_IDS` compared trimmed
+    and case-insensitively, are missing. ``test_missing_ids_are_one_rule_on_every_path``
+    holds this and the columnar form (`custrel.report._ingest`) together.
+    """
+    stripped = value.strip()
+    return not stripped or stripped.lower() in MISSING_IDS
