@@ -53,3 +53,20 @@ def test_the_command_draws_no_progress_into_a_captured_stream(capsys):
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out.startswith('"customer_id"')
+
+
+def test_analyze_with_progress_true_draws_on_a_terminal_and_nothing_in_a_pipe(monkeypatch):
+    from custrel.report import analyze
+    from custrel.sample import SAMPLE_AS_OF, sample_path
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    on_terminal = analyze(sample_path(), as_of=SAMPLE_AS_OF, progress=True)
+    drawn = screen.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    in_pipe = analyze(sample_path(), as_of=SAMPLE_AS_OF, progress=True)
+
+    assert "100%" in drawn
+    assert piped.getvalue() == ""
+    assert len(on_terminal.customers) == len(in_pipe.customers) == 3000

@@ -656,7 +656,8 @@ def analyze(
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
-            about each step (the CLI draws a progress bar on stderr with it).
+            about each step, or ``True`` for a bar where someone watches: tqdm's or
+            rich's in a Jupyter notebook, rich's on a terminal, none in a pipe.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -665,6 +666,20 @@ def analyze(
 
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
+    if progress is True:
+        from custrel._progress import display
+
+        with display() as shown:
+            return analyze(
+                source,
+                as_of=as_of,
+                policy=policy,
+                columns=columns,
+                date_format=date_format,
+                on_error=on_error,
+                currency=currency,
+                progress=shown,
+            )
     return run(
         source,
         as_of=_check_as_of(as_of),
