@@ -328,3 +328,33 @@ def test_the_summary_text_holds_the_key_figures(sample):
     assert "rows read 40,289" in text
     assert sample.summary(lang="zh").count("流失成本") == 1
     assert widest(sample.summary(width=100)) <= 100
+
+
+def test_each_customer_worth_a_call_shows_its_own_standing(sample):
+    import pyarrow.compute as pc
+
+    table = document(sample, "en").blocks[-1]
+    members, codes = sample.customers.labels["standing"]
+
+    column = table.headers.index("standing")
+    assert len(table.rows) == len(sample.overview.worth_a_call)
+    for row, customer in zip(table.rows, sample.overview.worth_a_call, strict=True):
+        where = pc.index(sample.customers.ids, customer.customer_id).as_py()
+        assert row[0] == customer.customer_id
+        assert row[column] == members[int(codes[where])].en.split(":")[0]
+
+
+def test_the_standing_lookup_finds_every_customer_settled_or_not(sample):
+    from custrel.report._document import _standing_lookup
+
+    lookup = _standing_lookup(sample.customers)
+    members, codes = sample.customers.labels["standing"]
+
+    assert lookup is not None
+    seen = set()
+    for i in range(0, len(sample.customers), 7):
+        expected = members[int(codes[i])] if codes[i] >= 0 else None
+        assert lookup(str(sample.customers.ids[i])) is expected
+        seen.add(expected)
+    assert len(seen) >= 2  # settled and provisional (and no verdict) all looked up
+    assert lookup("nobody") is None
