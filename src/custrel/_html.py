@@ -117,7 +117,7 @@ def customers_html(table: CustomerTable, rows: int = TABLE_ROWS) -> str:
 
     n = len(table)
     shown = min(rows, n)
-    arrow = table.to_arrow().slice(0, shown).to_pylist()  # type: ignore[attr-defined]
+    arrow = _head(table, shown).to_arrow().to_pylist()  # type: ignore[attr-defined]
     headers = [
         f'<span title="{escape(c.en)}">{escape(c.name)}</span><br><small>{escape(c.zh)}</small>'
         for c in CUSTOMER_COLUMNS
@@ -138,6 +138,19 @@ def customers_html(table: CustomerTable, rows: int = TABLE_ROWS) -> str:
     )
     return _wrap(
         _both("Customer table", "客户表"), f"<p>{counts}</p>" + _table(headers, body, numeric)
+    )
+
+
+def _head(table: CustomerTable, rows: int) -> CustomerTable:
+    """The first ``rows`` customers as a table of their own (no copy of the rest)."""
+    import attrs
+
+    return attrs.evolve(
+        table,
+        ids=table.ids[:rows],  # type: ignore[index]
+        numbers={k: v[:rows] for k, v in table.numbers.items()},
+        labels={k: (members, codes[:rows]) for k, (members, codes) in table.labels.items()},
+        texts={k: (codes[:rows], distinct) for k, (codes, distinct) in table.texts.items()},
     )
 
 

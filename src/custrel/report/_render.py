@@ -263,14 +263,14 @@ def render_rich(doc: Document, console: object, width: int) -> None:
         )
         for header, numeric, size in zip(block.headers, block.numeric, widths, strict=True):
             grid.add_column(
-                header,
+                Text(header),
                 justify="right" if numeric else "left",
                 overflow="fold",
                 style="green" if numeric else None,
                 width=size,
             )
         for row in block.rows:
-            grid.add_row(*row)
+            grid.add_row(*(Text(cell) for cell in row))  # Text: an id is never markup
         console.print(grid)
         for note in block.notes:
             console.print(Text(note, style="dim"), overflow="fold")
