@@ -281,7 +281,10 @@ def render_table(report: Report, lang: Lang = "both", width: int = 80) -> str:
 
     Drawn with ``rich`` when it is installed, as plain text otherwise.
     """
-    doc = document(report, lang)
+    return _uncoloured(document(report, lang), width)
+
+
+def _uncoloured(doc: Document, width: int) -> str:
     if not rich_available():
         return render_plain(doc, width)
     import io
@@ -302,7 +305,10 @@ def print_report(report: Report, lang: Lang, stream: TextIO) -> None:
         from rich.console import Console
 
         console = Console(file=stream, highlight=False)
-        render_rich(doc, console, console.width)
+        if console.is_terminal:
+            render_rich(doc, console, console.width)
+        else:  # a pipe or a file: the same text, without trailing blanks
+            stream.write(_uncoloured(doc, console.width))
         return
     width = shutil.get_terminal_size().columns if stream.isatty() else 80
     stream.write(render_plain(doc, width))
