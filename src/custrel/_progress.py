@@ -1,6 +1,6 @@
 """Progress of a long report, shown where a person watches: a terminal or a notebook.
 
-The engine tells a callback ``(step, done, total)`` at each step. :func:`display`
+The engine tells a callback ``(step, done, total)`` at each step. `display`
 picks how to show it: tqdm's notebook bar in Jupyter (``tqdm.auto``) when tqdm is
 installed, else rich's progress bar (the ``rich`` extra) on a terminal or in
 Jupyter; a pipe or a file gets nothing, so progress never mixes into output that

@@ -6,7 +6,7 @@ they hold text (left-aligned) or numbers (right-aligned). Every label and senten
 exists in English and Chinese; ``lang`` picks one or both.
 
 Amounts are written ``CNY 300,289.07`` everywhere (code first, then the amount to
-the currency's minor unit, as :class:`custrel.money.Money` prints); an unstated
+the currency's minor unit, as `custrel.money.Money` prints); an unstated
 currency (ISO 4217 ``XXX``) is said once, in words, and the amounts stand alone.
 """
 

@@ -1,6 +1,6 @@
 """Rendering a report: per-customer rows (arrow, CSV, JSON, Parquet) and the terminal report.
 
-The terminal report draws :func:`custrel.report._document.document` with ``rich``
+The terminal report draws `custrel.report._document.document` with ``rich``
 when it is installed (the ``rich`` extra: tables, wrapping, colour on a terminal
 only, ``NO_COLOR`` respected) and as plain text otherwise, so ``pip install .``
 alone still prints a readable report. Both fit the width they are given: every
