@@ -241,7 +241,7 @@ def overview_blocks(
                 _title(
                     lang,
                     "Leaky bucket" + (f" by {bucket.en}" if bucket else ""),
-                    "漏桶" + (f"（按{bucket.zh}）" if bucket else ""),
+                    f"按{bucket.zh}统计的漏桶" if bucket else "漏桶",
                 ),
                 _header(
                     lang,
@@ -315,7 +315,7 @@ def _standing_counts(
 _UNKNOWN_VERDICT = (
     (
         "verdict unknown: the log has no cost column (cost, service_cost or bad_debt), so "
-        "no profit, which judges a customer good or bad"
+        "there is no profit to judge a customer good or bad by"
     ),
     (
         "好坏客户判定未知：交易记录没有成本列（成本、服务成本或坏账），无法计算利润，"
@@ -327,7 +327,8 @@ _UNKNOWN_VERDICT = (
 def _verdicts(ov: Overview, lang: Lang, customers: CustomerTable | None) -> list[Block]:
     title = _title(lang, "Good and bad customers", "好客户与坏客户")
     if not ov.by_verdict:
-        return [Paragraph(f"{title}: {_say(lang, *_UNKNOWN_VERDICT)}")]
+        dash = "——" if lang == "zh" else " — "
+        return [Paragraph(f"{title}{dash}{_say(lang, *_UNKNOWN_VERDICT)}")]
     rows = _standing_counts(customers)
     if rows is None:
         return [
