@@ -369,3 +369,24 @@ def test_an_id_that_looks_like_markup_is_printed_as_written():
 
     assert "[/bold]" in text
     assert "[red]x" in text
+
+
+def test_the_command_csv_rounds_money_to_the_currency_minor_unit(tmp_path):
+    path, out = tmp_path / "log.csv", tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,date,amount,cost\n"
+        "big,2024-01-01,254742.38,0.1\nbig,2024-01-04,0.1,0.2\nbig,2024-01-10,0.2,0.1\n"
+        "yen,2024-01-02,0.1,0.07\nyen,2024-01-31,0.2,0.01\n",
+        encoding="utf-8",
+    )
+
+    code = main(
+        ["report", "--input", str(path), "--currency", "JPY", "--format", "csv", "--out", str(out)]
+    )
+
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert code == EXIT_OK
+    assert {r["customer_id"]: r["revenue"] for r in rows} == {"big": "254743", "yen": "0"}
+    for row in rows:
+        for name in MONEY:
+            assert re.fullmatch(r"-?\d+(\.0)?|", row[name]), (name, row[name])

@@ -33,7 +33,17 @@ if TYPE_CHECKING:
 
     from custrel.report import Report
 
-__all__ = ["cell_width", "render_plain", "render_table", "rich_available", "write_rows"]
+__all__ = [
+    "cell_width",
+    "layout",
+    "print_report",
+    "render_plain",
+    "render_rich",
+    "render_table",
+    "rich_available",
+    "rounded_money",
+    "write_rows",
+]
 
 #: Columns between two table columns.
 _GAP = 2
