@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custrel.clv import BetaGeo
+from custrel.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from custrel.complaints import (
     Channel,
     Complaint,
@@ -208,8 +208,23 @@ def test_a_pyramid_shows_customers_and_value_per_tier():
     for tier in Tier:
         assert tier.en in html
         assert tier.zh in html
-    assert "CNY 4,950.00" not in html  # value per tier, not the total
-    assert "CNY " in html
+    assert "CNY 99.00" in html  # the top 1%: the one customer worth 99
+    assert "CNY 1,691.00" in html  # the next 19%: 80 + 81 + … + 98
+
+
+@pytest.mark.parametrize(
+    "model_class", [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, BetaGeoBetaBinom]
+)
+def test_every_kind_of_model_shows_each_parameter_bilingually(model_class):
+    model = model_class.from_params(**dict.fromkeys(model_class.PARAMS, 1.5))
+
+    html = model._repr_html_()
+
+    assert len(html) < 6 * KB
+    for name in model_class.PARAMS:
+        assert f"<td>{name}</td>" in html
+    assert model.kind.zh in html
+    assert_bilingual(html)
 
 
 def test_a_fitted_model_shows_its_estimates_and_their_meaning():
