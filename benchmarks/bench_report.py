@@ -1,6 +1,12 @@
 """Benchmark: custrel's summary and full report against lifetimes, pandas and polars.
 
-Usage: ``python benchmarks/bench_report.py [--sizes 1m,10m] [--skip lifetimes] [--repeat 3]``.
+Usage: ``python benchmarks/bench_report.py [--sizes 1m,10m] [--skip lifetimes] [--repeat 3]
+[--baseline PATH]``.
+
+``--baseline PATH`` adds ``baseline-summary`` and ``baseline-report``: the same two
+custrel engines imported from another checkout's ``src`` (e.g. a ``git worktree`` of an
+earlier commit), interleaved with the others in the same run, so a change is measured
+against where it started on the same machine at the same time.
 
 Generates (once, under ``benchmarks/data/``, git-ignored) synthetic logs of 1M rows /
 100k customers and 10M rows / 1M customers — gamma-heterogeneous purchase rates,
@@ -70,18 +76,24 @@ def generate(n_rows: int, n_customers: int, path: Path) -> None:
 def run_engine(engine: str, csv: str, out: str) -> None:
     """In a fresh process: compute the summary, save it, print time and peak memory."""
     t0 = time.perf_counter()
-    if engine in ("custrel-summary", "custrel-report"):
+    if engine.endswith(("-summary", "-report")):
+        import contextlib
         import datetime as dt
 
-        from custrel.report import allocator_settings, analyze, summarize
+        from custrel.report import analyze, summarize
 
         as_of = dt.date.fromisoformat(AS_OF)
         # As `custrel report` runs: the command switches on the allocator settings for
-        # its own process (a library call leaves them alone).
+        # its own process (a library call leaves them alone). An older checkout given
+        # as --baseline switched them inside every call instead.
+        try:
+            from custrel.report import allocator_settings
+        except ImportError:
+            allocator_settings = contextlib.nullcontext
         with allocator_settings():
             report = (
                 summarize(csv, as_of=as_of)
-                if engine == "custrel-summary"
+                if engine.endswith("-summary")
                 else analyze(csv, as_of=as_of)
             )
         elapsed = time.perf_counter() - t0
@@ -172,6 +184,15 @@ def _child(*args: str) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
+def _child_env(engine: str, baseline: str | None) -> dict[str, str] | None:
+    """The environment of an engine's process: a baseline engine imports the other checkout."""
+    if not engine.startswith("baseline-") or baseline is None:
+        return None
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(Path(baseline).resolve())}
+
+
 def agree(reference: str, other: str) -> str:
     import numpy as np
     import pandas as pd
@@ -207,6 +228,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1m,10m")
     parser.add_argument("--skip", default="")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--baseline", help="another checkout's src directory to compare with")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -225,7 +247,8 @@ def main() -> None:
         mib = csv.stat().st_size / 2**20
         runs_note = f", median of {args.repeat} runs" if args.repeat > 1 else ""
         print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV{runs_note})")
-        runs: dict[str, list[dict[str, float]]] = {e: [] for e in ENGINES if e not in skip}
+        engines = ENGINES + (("baseline-summary", "baseline-report") if args.baseline else ())
+        runs: dict[str, list[dict[str, float]]] = {e: [] for e in engines if e not in skip}
         failed: set[str] = set()
         for _ in range(args.repeat):
             for engine, done in runs.items():
@@ -246,6 +269,7 @@ def main() -> None:
                     capture_output=True,
                     text=True,
                     check=False,
+                    env=_child_env(engine, args.baseline),
                 )
                 if proc.returncode:
                     last = (proc.stderr.strip().splitlines() or ["?"])[-1]
