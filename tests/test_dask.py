@@ -143,3 +143,36 @@ def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster():
     local = BetaGeo.fit(customers["frequency"], customers["recency"], customers["T"])
     assert result.model is not None
     assert result.model.params == pytest.approx(local.params, rel=1e-6)
+
+
+def test_the_command_on_dask_writes_what_the_local_command_writes(tmp_path):
+    from custrel.cli import main
+
+    assert main(["report", "--format", "csv", "--out", str(tmp_path / "local.csv")]) == 0
+    assert main(["report", "--engine", "dask", "--out", str(tmp_path / "dask.txt")]) == 0
+    assert (
+        main(["report", "--format", "csv", "--out", str(tmp_path / "dask.csv"), "--engine", "dask"])
+        == 0
+    )
+    assert main(["report", "--out", str(tmp_path / "local.txt")]) == 0
+
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert (tmp_path / "dask.txt").read_text() == (tmp_path / "local.txt").read_text()
+
+
+def test_the_command_on_dask_reads_a_directory_of_parquet_parts(tmp_path):
+    import pyarrow.parquet as pq
+
+    from custrel.cli import main
+
+    table = pacsv.read_csv(sample_path())
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, at in enumerate(range(0, table.num_rows, 15_000)):
+        pq.write_table(table.slice(at, 15_000), parts / f"part-{i}.parquet")
+    out = tmp_path / "dask.parquet"
+    args = ["report", "--engine", "dask", "--input", str(parts), "--as-of", "2024-12-31"]
+    assert main([*args, "--format", "parquet", "--out", str(out)]) == 0
+
+    expected = analyze(table, as_of=SAMPLE_AS_OF).customers.to_arrow()
+    assert _decoded(pq.read_table(out)).equals(_decoded(expected))

@@ -170,3 +170,19 @@ def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster(spark):
         assert result.model.params == pytest.approx(local.params, rel=1e-6)
     finally:
         result.unpersist()
+
+
+@pytest.mark.usefixtures("spark")  # the command reuses the running session
+def test_the_command_on_spark_reads_a_directory_of_csv_parts(tmp_path):
+    from custrel.cli import main
+
+    table = pacsv.read_csv(sample_path())
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, at in enumerate(range(0, table.num_rows, 15_000)):
+        pacsv.write_csv(table.slice(at, 15_000), parts / f"part-{i}.csv")
+    args = ["report", "--engine", "spark", "--input", str(parts), "--as-of", "2024-12-31"]
+    assert main([*args, "--format", "csv", "--out", str(tmp_path / "spark.csv")]) == 0
+    assert main(["report", "--format", "csv", "--out", str(tmp_path / "local.csv")]) == 0
+
+    assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()

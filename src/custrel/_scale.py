@@ -266,3 +266,144 @@ def payload_column() -> str:
 def reject_renames() -> dict[str, str]:
     """The wide output's reject columns by their names in the rejects table."""
     return {f"__reject_{name}": name for name in REJECT_COLUMNS}
+
+
+def customer_table(table: pa.Table) -> Any:  # noqa: ANN401 - a custrel.report.CustomerTable
+    """A :class:`custrel.report.CustomerTable` from an engine's customer rows (any order).
+
+    The rows are sorted by id; a column that is null throughout is a fact the log did
+    not give (absent, as in the one-machine table); reasons and risks come back split
+    at their ``"; "`` joins.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from custrel.report import CustomerTable
+    from custrel.report.schema import CUSTOMER_COLUMNS, Kind
+
+    table = table.take(pc.sort_indices(table, [("customer_id", "ascending")]))
+    numbers: dict[str, Any] = {}
+    labels: dict[str, Any] = {}
+    texts: dict[str, Any] = {}
+    for column in CUSTOMER_COLUMNS:
+        values = table.column(column.name).combine_chunks()
+        if column.kind is Kind.TEXT or (values.null_count == len(values) and len(values)):
+            continue
+        if column.kind is Kind.LABEL:
+            members = tuple(column.label_enum or ())
+            index = {m.value: i for i, m in enumerate(members)}
+            codes = [index.get(v, -1) if v is not None else -1 for v in values.to_pylist()]
+            labels[column.key] = (members, np.array(codes, dtype=np.int8))
+        elif column.kind is Kind.TEXTS:
+            distinct = sorted(set(values.to_pylist()), key=lambda v: (v is None, v or ""))
+            where = {v: i for i, v in enumerate(distinct)}
+            codes64 = np.array([where[v] for v in values.to_pylist()], dtype=np.int64)
+            texts[column.key] = (
+                codes64,
+                tuple(tuple(v.split("; ")) if v else () for v in distinct),
+            )
+        elif column.kind is Kind.DATE:
+            numbers[column.key] = values.cast(pa.int32()).to_numpy().astype(np.int64)
+        elif column.kind is Kind.FLAG:
+            numbers[column.key] = values.to_numpy(zero_copy_only=False).astype(bool)
+        else:
+            numbers[column.key] = values.to_numpy(zero_copy_only=False)
+    return CustomerTable(table.column("customer_id").combine_chunks(), numbers, labels, texts)
+
+
+def run_report(
+    engine: str,
+    path: Any,  # noqa: ANN401 - a pathlib.Path
+    *,
+    as_of: dt.date | None,
+    policy: ReportPolicy,
+    columns: ColumnMap,
+    date_format: str | None,
+    on_error: str,
+    currency: str,
+) -> Any:  # noqa: ANN401 - a custrel.report.Report
+    """``custrel report --engine spark|dask``: the report of a local file or directory of parts.
+
+    Parquet is read as typed; CSV with every column as text (so ids such as ``007``
+    stay as written, and the engine's checks read the cells). Spark runs in the
+    session configured for this process, else a local one; Dask on the current
+    distributed client, else its local threads. The customers come back to this
+    process for the report's output; the rejects' ``row`` is the engine's row identity.
+
+    Raises:
+        InvalidValue: no ``as_of``, or an unknown engine.
+    """
+    from pathlib import Path
+
+    from custrel.errors import InvalidValue
+    from custrel.report import InputCounts, Report
+
+    if as_of is None:
+        raise InvalidValue("--as-of", None, "a date: an engine run does not infer it")
+    where = Path(path)
+    files = sorted(where.rglob("*")) if where.is_dir() else [where]
+    parquet = any(f.suffix == ".parquet" for f in files)
+    options = {
+        "as_of": as_of,
+        "policy": policy,
+        "columns": columns,
+        "date_format": date_format,
+        "on_error": on_error,
+        "currency": currency,
+    }
+    if engine == "spark":
+        result: Any = _spark_run(where, parquet=parquet, options=options)
+        customers = result.customers.toArrow()
+        rejects = result.rejects.toArrow()
+        result.unpersist()
+    elif engine == "dask":
+        result = _dask_run(where, parquet=parquet, options=options)
+        import pyarrow as pa
+
+        customers = pa.Table.from_pandas(result.customers.compute(), preserve_index=False)
+        rejects = pa.Table.from_pandas(result.rejects.compute(), preserve_index=False)
+    else:
+        raise InvalidValue("--engine", engine, "local, spark or dask")
+    counts = InputCounts(*(getattr(result.counts, f.name) for f in attrs.fields(InputCounts)))
+    return Report(
+        as_of, policy, counts, customer_table(customers), result.overview, rejects.sort_by("row")
+    )
+
+
+def _spark_run(where: Any, *, parquet: bool, options: dict[str, Any]) -> Any:  # noqa: ANN401
+    import os
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    import custrel.spark
+
+    # Workers run this interpreter (which has custrel) unless the session says otherwise.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = SparkSession.builder.appName("custrel").getOrCreate()
+    reader = session.read
+    frame = reader.parquet(str(where)) if parquet else reader.csv(str(where), header=True)
+    return custrel.spark.analyze(frame, **options)
+
+
+def _dask_run(where: Any, *, parquet: bool, options: dict[str, Any]) -> Any:  # noqa: ANN401
+    import dask.dataframe as dd
+
+    import custrel.dask
+
+    if parquet:
+        files = sorted(where.rglob("*.parquet")) if where.is_dir() else [where]
+        frame = dd.from_map(_parquet_frame, [str(f) for f in files])  # type: ignore[no-untyped-call]
+    else:
+        pattern = str(where / "*.csv*") if where.is_dir() else str(where)
+        frame = dd.read_csv(pattern, dtype=str, keep_default_na=False, blocksize=None)
+    return custrel.dask.analyze(frame, **options)
+
+
+def _parquet_frame(path: str) -> Any:  # noqa: ANN401 - a pandas DataFrame
+    """One Parquet file as a pandas DataFrame of Arrow-backed columns (types kept)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas(types_mapper=pd.ArrowDtype)

@@ -148,8 +148,11 @@ def _report(args: argparse.Namespace) -> int:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
         # someone watches (a terminal or a notebook), never in a pipe.
-        with allocator_settings(), display() as progress:
-            report = analyze(
+        if args.engine != "local":
+            from custrel._scale import run_report
+
+            report = run_report(
+                args.engine,
                 source,
                 as_of=as_of,
                 policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
@@ -157,8 +160,19 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
-                progress=progress if show else None,
             )
+        else:
+            with allocator_settings(), display() as progress:
+                report = analyze(
+                    source,
+                    as_of=as_of,
+                    policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                    columns=columns,
+                    date_format=args.date_format,
+                    on_error=args.on_error,
+                    currency=args.currency,
+                    progress=progress if show else None,
+                )
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
         sys.stderr.write(
@@ -278,6 +292,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=None,
         help="progress bar on stderr, shown on a terminal or in a notebook only (default: on "
         "for inputs over 50 MB)",
+    )
+    report.add_argument(
+        "--engine",
+        choices=["local", "spark", "dask"],
+        default="local",
+        help="where the report runs: this process (default), Spark (the configured "
+        "session, else a local one; needs the spark extra) or Dask (the current client, "
+        "else local threads; needs the dask extra). --input may be a directory of parts",
     )
     report.add_argument(
         "--lang",
