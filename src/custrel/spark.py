@@ -201,21 +201,25 @@ def analyze(
         if partitions
         else source.repartition(columns.customer_id)
     )
+    from pyspark import StorageLevel
+
+    # Both passes read the shuffled log: kept after the first, not read and shuffled twice.
+    shuffled = shuffled.persist(StorageLevel.MEMORY_AND_DISK)
     payload = _scale.payload_column()
     stats = shuffled.mapInArrow(
         functools.partial(_stats, settings=settings), f"{payload} binary"
     ).collect()
     merged = _scale.merge_stats([bytes(r[0]) for r in stats])
     if mode is OnError.RAISE and merged.first_reject is not None:
+        shuffled.unpersist()
         _scale.raise_first_reject(merged.first_reject)
-    from pyspark import StorageLevel
-
     output = shuffled.mapInArrow(
         functools.partial(_finish, settings=settings, cutoffs=merged.cutoffs), _output_schema()
     ).persist(StorageLevel.MEMORY_AND_DISK)
     kind = F.col(_scale.KIND)
     parts = output.where(kind == _scale.OVERVIEW).select(payload).collect()
     overview = _scale.merge_output_overviews([bytes(r[0]) for r in parts], settings)
+    shuffled.unpersist()
     customers = output.where(kind == _scale.CUSTOMER).select(*spark_schema().fieldNames())
     rejects = output.where(kind == _scale.REJECT).select(
         *[F.col(k).alias(v) for k, v in _scale.reject_renames().items()]
