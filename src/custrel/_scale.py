@@ -1,14 +1,14 @@
 """What the Spark and Dask engines share: the per-partition work, in Arrow, and the driver's merge.
 
 A partition arrives as an Arrow table of whole customers with one more column,
-:data:`ROW`, each row's identity in the caller's data. Two passes run the core of
-:mod:`custrel.report.partition` on it:
+`ROW`, each row's identity in the caller's data. Two passes run the core of
+`custrel.report.partition` on it:
 
-1. :func:`partition_stats` — the partition's value counts (for the whole base's
+1. `partition_stats` — the partition's value counts (for the whole base's
    cut-offs), its rejects count and its first reject, as one row of bytes.
-2. :func:`partition_output` — the partition finished against the whole base's
+2. `partition_output` — the partition finished against the whole base's
    cut-offs: its customers, its rejects (each with its row identity) and its
-   overview part, as one wide table told apart by :data:`KIND`.
+   overview part, as one wide table told apart by `KIND`.
 
 The engines run the analysis once per pass (it is cheap next to the shuffle) and
 keep nothing in the driver but the value counts and the overview parts.
@@ -85,7 +85,7 @@ def customer_schema() -> pa.Schema:
 
 
 def output_schema() -> pa.Schema:
-    """The wide output of :func:`partition_output`: customers, rejects and overview parts."""
+    """The wide output of `partition_output`: customers, rejects and overview parts."""
     import pyarrow as pa
 
     fields = list(customer_schema())
@@ -101,7 +101,7 @@ def output_schema() -> pa.Schema:
 
 
 def stats_schema() -> pa.Schema:
-    """The output of :func:`partition_stats`: one row of bytes per partition."""
+    """The output of `partition_stats`: one row of bytes per partition."""
     import pyarrow as pa
 
     return pa.schema([pa.field(_PAYLOAD, pa.binary())])
@@ -269,7 +269,7 @@ def reject_renames() -> dict[str, str]:
 
 
 def customer_table(table: pa.Table) -> Any:  # noqa: ANN401 - a custrel.report.CustomerTable
-    """A :class:`custrel.report.CustomerTable` from an engine's customer rows (any order).
+    """A `custrel.report.CustomerTable` from an engine's customer rows (any order).
 
     The rows are sorted by id; a column that is null throughout is a fact the log did
     not give (absent, as in the one-machine table); reasons and risks come back split

@@ -1,14 +1,14 @@
-"""The report on Dask: the same rows as :func:`custrel.analyze`, on a Dask DataFrame.
+"""The report on Dask: the same rows as `custrel.analyze`, on a Dask DataFrame.
 
 Needs the ``dask`` extra (``pip install 'custrel[dask]'``: ``dask[dataframe]`` and
 ``distributed``). The log is shuffled on the customer id, so each partition holds
 whole customers; ``map_partitions`` runs the engine-neutral core
-(:mod:`custrel.report.partition`) on each partition in two passes, exactly as
-:mod:`custrel.spark` does: value counts to the client for the whole base's exact
+(`custrel.report.partition`) on each partition in two passes, exactly as
+`custrel.spark` does: value counts to the client for the whole base's exact
 cut-offs, then each partition finished into its customers, rejects and overview
 part. The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over the
 persisted second pass, with Arrow-backed pandas columns of the types of
-:data:`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings).
+`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings).
 
 Example (``ddf`` a Dask DataFrame of the log):
 
@@ -44,7 +44,7 @@ _POSITION_BITS = 40
 
 @attrs.frozen(eq=False)
 class DaskReport:
-    """The result of :func:`analyze`.
+    """The result of `analyze`.
 
     Attributes:
         as_of: the day judged.
@@ -112,7 +112,7 @@ def analyze(
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
 ) -> DaskReport:
-    """Run the full report on a Dask DataFrame; the same rows as :func:`custrel.analyze`.
+    """Run the full report on a Dask DataFrame; the same rows as `custrel.analyze`.
 
     Args:
         ddf: the transaction log; dates as strings, dates or timestamps.
@@ -126,7 +126,7 @@ def analyze(
         row_id: an integer column identifying each row, reported with a rejected row
             (default: the input partition's number times 2**40 plus the row's position).
         partitions: partitions of the customer shuffle (default: the input's).
-        fit: a model class of :mod:`custrel.clv` (e.g. ``BetaGeo``): fitted on the
+        fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
             client from the (frequency, recency, T) counts aggregated on the cluster.
 
     Raises:

@@ -1,8 +1,8 @@
-"""The report on Spark: the same rows as :func:`custrel.analyze`, where the data already is.
+"""The report on Spark: the same rows as `custrel.analyze`, where the data already is.
 
 Needs the ``spark`` extra (``pip install 'custrel[spark]'``: PySpark 4 and pandas).
 The log is repartitioned by customer id, so each partition holds whole customers;
-``mapInArrow`` runs the engine-neutral core (:mod:`custrel.report.partition`) on each
+``mapInArrow`` runs the engine-neutral core (`custrel.report.partition`) on each
 partition — many customers per call — in two passes:
 
 1. each partition's value counts, row counts and first reject go to the driver,
@@ -12,7 +12,7 @@ partition — many customers per call — in two passes:
    rejects and its overview part; the driver merges the overview parts.
 
 The customer table is a Spark DataFrame with the columns of
-:data:`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings), persisted;
+`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings), persisted;
 call ``unpersist()`` on the result when done with it.
 
 Example (``df`` a Spark DataFrame of the log):
@@ -50,7 +50,7 @@ __all__ = ["SparkReport", "analyze", "spark_schema"]
 
 @attrs.frozen(eq=False)
 class SparkReport:
-    """The result of :func:`analyze`.
+    """The result of `analyze`.
 
     Attributes:
         as_of: the day judged.
@@ -76,7 +76,7 @@ class SparkReport:
 
 
 def spark_schema() -> Any:  # noqa: ANN401 - a pyspark StructType
-    """The customer table's Spark schema, from :data:`custrel.report.schema.CUSTOMER_COLUMNS`."""
+    """The customer table's Spark schema, from `custrel.report.schema.CUSTOMER_COLUMNS`."""
     from pyspark.sql import types as T  # noqa: N812 - the usual name
 
     from custrel.report.schema import CUSTOMER_COLUMNS, Kind
@@ -147,7 +147,7 @@ def analyze(
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
 ) -> SparkReport:
-    """Run the full report on a Spark DataFrame; the same rows as :func:`custrel.analyze`.
+    """Run the full report on a Spark DataFrame; the same rows as `custrel.analyze`.
 
     Args:
         df: the transaction log; dates as strings, dates or timestamps (a timestamp
@@ -163,7 +163,7 @@ def analyze(
             ``monotonically_increasing_id()`` of the DataFrame as given).
         partitions: partitions of the customer shuffle (default: the session's
             ``spark.sql.shuffle.partitions``).
-        fit: a model class of :mod:`custrel.clv` (e.g. ``BetaGeo``): fitted on the
+        fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
             driver from the (frequency, recency, T) counts aggregated on the cluster.
 
     Raises:

@@ -1,6 +1,6 @@
 """The report pipeline: read, check, summarise, judge, overview — each step columnar.
 
-The engine orchestrates (the per-partition steps live in :mod:`custrel.report.partition`):
+The engine orchestrates (the per-partition steps live in `custrel.report.partition`):
 every rule it applies lives in the module of its concept
 (the stage in :mod:`custrel.lifecycle_batch`, at risk in :mod:`custrel.lifecycle`,
 profit in :mod:`custrel.profit`, the bucket, yearly value and churn cost in
@@ -50,7 +50,7 @@ def run(
 ) -> Report:
     """Run the pipeline; see :func:`custrel.report.analyze`.
 
-    The whole log is one partition of :mod:`custrel.report.partition`: analysed,
+    The whole log is one partition of `custrel.report.partition`: analysed,
     finished against its own cut-offs, and its overview part made the overview —
     the code every engine runs, partition by partition.
     """

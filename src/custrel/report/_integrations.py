@@ -56,7 +56,7 @@ def judge(
 
     ``tiers`` and ``revenue_percentile``, when given, are the customers' tiers and
     revenue percentiles in a whole base larger than these customers
-    (:mod:`custrel.report.partition`); otherwise these customers are the whole base.
+    (`custrel.report.partition`); otherwise these customers are the whole base.
     """
     from custrel.pyramid import Tier, Treatment, tier_codes, treatment_codes
     from custrel.scoring import Standing, Verdict, assess_columns, reasons_for_mask, risks_in

@@ -5,24 +5,24 @@ one partition: Spark's ``repartition(customer_id)``, Dask's shuffle on
 ``customer_id``). Everything about a customer except what needs the whole base is
 computed where its rows are; the rest comes from small, mergeable summaries:
 
-1. :func:`analyze_partition` reads and checks one partition and computes each
+1. `analyze_partition` reads and checks one partition and computes each
    customer's summary, profit, stage, peak and at-risk flag, plus an
-   :class:`OverviewPart` (counts, leaky-bucket flows, exact sums) and the
-   :class:`ValueCounts` the whole-base cut-offs need.
-2. :func:`tier_cutoffs` turns the merged value counts into :class:`Cutoffs`: the
+   `OverviewPart` (counts, leaky-bucket flows, exact sums) and the
+   `ValueCounts` the whole-base cut-offs need.
+2. `tier_cutoffs` turns the merged value counts into `Cutoffs`: the
    exact pyramid cut-offs (quotas of the whole base) and the revenue distribution
    behind each customer's revenue percentile.
-3. :func:`finish_partition` adds tiers, verdicts, reasons, risks and treatments.
-4. :func:`merge_overviews` merges the finished parts' overview parts into the
-   :class:`custrel.report.Overview`.
+3. `finish_partition` adds tiers, verdicts, reasons, risks and treatments.
+4. `merge_overviews` merges the finished parts' overview parts into the
+   `custrel.report.Overview`.
 
 Every merge is associative and commutative, and every sum is exact (integers, or
-floats summed exactly by :class:`ExactSum` and rounded once), so any split of the
+floats summed exactly by `ExactSum` and rounded once), so any split of the
 customers, any order of partitions and any order of rows within them gives the
-bit-identical result. :func:`custrel.report.analyze` is this core run on one
+bit-identical result. `custrel.report.analyze` is this core run on one
 partition: there is one code path.
 
-The whole-base cut-offs come from :class:`ValueCounts` — each distinct value with
+The whole-base cut-offs come from `ValueCounts` — each distinct value with
 its number of customers — merged across partitions. That is exact and needs memory
 in the number of *distinct* values, not of customers (money values repeat: at
 scale, see ``docs/scale.md``).
@@ -79,7 +79,7 @@ class ExactSum:
 
     Every float64 is an integer times a power of two, so a sum of them is too:
     holding it as a Python integer loses nothing, and rounding once at the end
-    (:meth:`value`) gives the double nearest the true sum, whatever the order or
+    (`value`) gives the double nearest the true sum, whatever the order or
     grouping of the terms.
 
     Attributes:
@@ -200,10 +200,10 @@ def merge_value_counts(parts: Iterable[ValueCounts]) -> ValueCounts:
 
 @attrs.frozen(eq=False)
 class OverviewPart:
-    """The overview of some customers, mergeable with others by :func:`merge_overviews`.
+    """The overview of some customers, mergeable with others by `merge_overviews`.
 
-    Counts are integers and sums are :class:`ExactSum`, so merging is associative and
-    exact. :meth:`to_bytes` / :meth:`from_bytes` carry a part between processes.
+    Counts are integers and sums are `ExactSum`, so merging is associative and
+    exact. `to_bytes` / `from_bytes` carry a part between processes.
 
     Attributes:
         customers: how many customers.
@@ -211,7 +211,7 @@ class OverviewPart:
         profit: their profit (``None`` without cost columns).
         by_stage: customers per stage (index into ``tuple(Stage)``).
         bucket_start: first day of the leaky bucket's first period (``None``: no customers).
-        bucket: the leaky bucket's counts (:func:`custrel.retention.bucket_counts`),
+        bucket: the leaky bucket's counts (`custrel.retention.bucket_counts`),
             as nested lists.
         lost: how many lost customers.
         lost_revenue: yearly revenue of the lost customers.
@@ -244,7 +244,7 @@ class OverviewPart:
 
     @staticmethod
     def from_bytes(data: bytes) -> OverviewPart:
-        """A part from :meth:`to_bytes` (never from untrusted data)."""
+        """A part from `to_bytes` (never from untrusted data)."""
         part = pickle.loads(data)  # noqa: S301 - the engine's own output
         assert isinstance(part, OverviewPart)
         return part
@@ -299,7 +299,7 @@ class Cutoffs:
             above 0) to be in the tier; ``None`` when the tier's quota covers everyone.
         revenue_values: the whole base's gross revenue counts (the percentiles).
         whole: the partition to finish is the whole base, so its own values give the
-            same cut-offs and percentiles (:meth:`of_whole`; faster, no value counts).
+            same cut-offs and percentiles (`of_whole`; faster, no value counts).
     """
 
     customers: int
@@ -339,7 +339,7 @@ def analyze_partition(
     """Analyse one partition of whole customers (all rows of each of its customers).
 
     Args:
-        source: any source :func:`custrel.report.analyze` reads.
+        source: any source `custrel.report.analyze` reads.
         as_of: the day judged; ``None`` takes the partition's last purchase day
             (right only when the partition is the whole log).
         policy: the report policy.
@@ -397,9 +397,9 @@ def _analyze_checked(
     *,
     full: bool = True,
 ) -> Part:
-    """:func:`analyze_partition` from checked rows (the engine's ``validate`` result).
+    """`analyze_partition` from checked rows (the engine's ``validate`` result).
 
-    Without ``full``, only the purchase summary and profit (:func:`custrel.report.summarize`).
+    Without ``full``, only the purchase summary and profit (`custrel.report.summarize`).
     """
     import numpy as np
 
@@ -459,14 +459,14 @@ def tier_cutoffs(
 ) -> Cutoffs:
     """The whole base's exact cut-offs from every partition's value counts.
 
-    The pyramid's quotas (:meth:`custrel.pyramid.TierCutoffs.quotas`) are counted in
+    The pyramid's quotas (`custrel.pyramid.TierCutoffs.quotas`) are counted in
     the whole base; a customer is within quota ``q`` exactly when its value is
     greater than the ``(q+1)``-th largest value (ties never split), as in
-    :func:`custrel.pyramid.tier_codes`.
+    `custrel.pyramid.tier_codes`.
 
     Args:
-        tier_values: each partition's :meth:`Part.tier_values`.
-        revenue_values: each partition's :meth:`Part.revenue_values`.
+        tier_values: each partition's `Part.tier_values`.
+        revenue_values: each partition's `Part.revenue_values`.
     """
     import numpy as np
 
@@ -507,7 +507,7 @@ def _tiers(values: NDArray[np.float64], cutoffs: Cutoffs) -> NDArray[np.int8]:
 
 
 def _percentiles(revenue: NDArray[np.float64], counts: ValueCounts) -> NDArray[np.float64]:
-    """Each revenue's share of the whole base buying no more (:func:`revenue_percentiles`)."""
+    """Each revenue's share of the whole base buying no more (`revenue_percentiles`)."""
     import numpy as np
 
     cumulative = np.cumsum(counts.counts)
@@ -520,10 +520,10 @@ def finish_partition(part: Part, cutoffs: Cutoffs, *, worth_a_call: int = 20) ->
     """Add tiers, verdicts, reasons, risks and treatments to one analysed partition.
 
     Args:
-        part: the partition, from :func:`analyze_partition`.
-        cutoffs: the whole base's cut-offs, from :func:`tier_cutoffs`.
+        part: the partition, from `analyze_partition`.
+        cutoffs: the whole base's cut-offs, from `tier_cutoffs`.
         worth_a_call: how many at-risk customers the partition offers to the overview
-            (:attr:`custrel.report.ReportPolicy.worth_a_call`).
+            (`custrel.report.ReportPolicy.worth_a_call`).
     """
     import numpy as np
 
@@ -557,10 +557,10 @@ def finish_partition(part: Part, cutoffs: Cutoffs, *, worth_a_call: int = 20) ->
 def merge_overviews(
     parts: Iterable[OverviewPart], *, policy: ReportPolicy, as_of: dt.date, currency: str
 ) -> Overview:
-    """The :class:`custrel.report.Overview` of the union of finished parts' customers.
+    """The `custrel.report.Overview` of the union of finished parts' customers.
 
     Args:
-        parts: the finished partitions' overview parts (:attr:`Finished.overview`).
+        parts: the finished partitions' overview parts (`Finished.overview`).
         policy: the report policy (bucket period, how many are worth a call).
         as_of: the day judged.
         currency: ISO 4217 code of the amounts.
@@ -756,9 +756,9 @@ def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -
 
 
 def _profit(numbers: dict[str, NDArray[np.generic]]) -> NDArray[np.float64]:
-    """Each customer's profit by :func:`custrel.profit.profit_columns`.
+    """Each customer's profit by `custrel.profit.profit_columns`.
 
-    The amounts are net of discount (:mod:`custrel.profit`), so the gross revenue is
+    The amounts are net of discount (`custrel.profit`), so the gross revenue is
     amount + discount and the discount is subtracted once. Decision: among several
     cost columns, a missing one counts as 0.
     """
@@ -791,8 +791,8 @@ def _stages_and_bucket(
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], dt.date, NDArray[np.int64]]:
     """Stage and peak per customer, and the leaky bucket's (漏桶) counts per period.
 
-    The stages come from :func:`custrel.lifecycle_batch.derive_stage_blocks`; the
-    bucket counts each block's stage-changing events (:func:`custrel.retention.bucket_counts`,
+    The stages come from `custrel.lifecycle_batch.derive_stage_blocks`; the
+    bucket counts each block's stage-changing events (`custrel.retention.bucket_counts`,
     in the worker thread, while they are in cache) and sums the counts, so it counts
     exactly the gains, defections and win-backs the stages were derived from. The
     counts start at the period of the partition's first purchase (no event comes
