@@ -53,6 +53,7 @@ from custrel.lifecycle import (
     Stage,
     Targeted,
 )
+from custrel.money import decimal_from_float
 
 __all__ = [
     "CONTACT_TYPES",
@@ -407,9 +408,9 @@ class YieldForecast:
 
 
 def _exact(rate: float) -> Decimal:
-    # A rate written 0.06 is meant as six hundredths; repr gives those digits exactly,
-    # so 1,500 × 0.06 is 90, not 90.00000000000001.
-    return Decimal(repr(rate))
+    # A rate written 0.06 is meant as six hundredths; its shortest repr gives those digits
+    # exactly, so 1,500 × 0.06 is 90, not 90.00000000000001. A rate of 0 or 1 may be an int.
+    return decimal_from_float("success_rate", float(rate))
 
 
 def _to_lines(lines: Iterable[PlanLine]) -> tuple[PlanLine, ...]:

@@ -42,7 +42,7 @@ from custrel.complaints import (
     TaskSpec,
 )
 from custrel.errors import InvalidValue, NotAuthorized
-from custrel.money import Money
+from custrel.money import Money, decimal_from_float
 from custrel.pyramid import Tier
 
 __all__ = [
@@ -366,7 +366,7 @@ def recommend_compensation(
         elif band is CompensationBand.NONE:
             amount = Money(Decimal(0), claim.currency)
         else:
-            share = Decimal(repr(round(generosity * policy.max_share, 6)))
+            share = decimal_from_float("share", round(generosity * policy.max_share, 6))
             amount = Money(
                 (claim.amount * share).quantize(Decimal("0.01"), ROUND_HALF_UP), claim.currency
             )

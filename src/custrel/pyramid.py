@@ -22,7 +22,6 @@ Decisions where the seed is silent (see ``docs/pyramid.md``):
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,6 +35,7 @@ from custrel._labels import Bilingual, Labelled
 from custrel._validators import unit_interval
 from custrel.errors import InputDataError, InvalidValue
 from custrel.lifecycle import STAGE_GUIDANCE, Stage
+from custrel.money import decimal_from_float, to_decimal
 from custrel.periods import Period
 from custrel.scoring import (
     Assessment,
@@ -112,6 +112,12 @@ _TIERS: Final = tuple(Tier)
 _TIER_INDEX: Final = {t: i for i, t in enumerate(_TIERS)}
 
 
+def _share(value: float, field: str = "share") -> Decimal:
+    # A policy share is a float (``unit_interval`` has already checked it, and 0 or 1 may
+    # come as ints): the digits written, 0.19, are the share meant.
+    return decimal_from_float(field, float(value))
+
+
 @attrs.frozen
 class TierCutoffs:
     """The share of customers in each tier above SMALL (SMALL takes the rest).
@@ -126,7 +132,7 @@ class TierCutoffs:
 
     def __attrs_post_init__(self) -> None:
         """Check the three shares leave a non-negative share for SMALL."""
-        total = sum(Decimal(repr(x)) for x in (self.key, self.major, self.ordinary))
+        total = sum(_share(x) for x in (self.key, self.major, self.ordinary))
         if total > 1:
             raise InvalidValue(
                 "cutoffs", (self.key, self.major, self.ordinary), "shares summing to at most 1"
@@ -144,7 +150,7 @@ class TierCutoffs:
         out: list[int] = []
         cumulative = Decimal(0)
         for share in (self.key, self.major, self.ordinary):
-            cumulative += Decimal(repr(share))
+            cumulative += _share(share)
             out.append(int((cumulative * population).to_integral_value(ROUND_HALF_UP)))
         return out[0], out[1], out[2]
 
@@ -210,19 +216,16 @@ class TierSummary:
 
 
 def _value(customer_id: str, value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+    # A float is a float64 result handed over from an engine or a DataFrame column: it
+    # crosses by its shortest repr. Anything else is taken as exact money or refused.
+    try:
+        if isinstance(value, float):
+            return decimal_from_float("value", value)
+        return to_decimal("value", value)
+    except InvalidValue as error:
         raise InputDataError(
-            "value must be an int, float or Decimal", column=customer_id, value=value
-        )
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InputDataError("value must be finite", column=customer_id, value=value)
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputDataError("value must be finite", column=customer_id, value=value)
-        return Decimal(repr(value))
-    return Decimal(value)
+            f"value must be {error.allowed}", column=customer_id, value=value
+        ) from None
 
 
 @attrs.frozen
@@ -482,7 +485,7 @@ def stabilise(
         raise InvalidValue("hysteresis", hysteresis, "a share of the population in [0, 1]")
     prior = previous.tiers if isinstance(previous, Pyramid) else previous
     n = len(current)
-    band = int((Decimal(repr(hysteresis)) * n).to_integral_value(ROUND_HALF_UP))
+    band = int((_share(hysteresis, "hysteresis") * n).to_integral_value(ROUND_HALF_UP))
     quotas = current.cutoffs.quotas(n)
     ends = (*quotas, n)
     starts = (0, *quotas)
@@ -1203,7 +1206,7 @@ class EffortShares:
 
     def decimals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """The shares as exact decimals, in ``tuple(Tier)`` order."""
-        k, m, o, s = (Decimal(repr(x)) for x in (self.key, self.major, self.ordinary, self.small))
+        k, m, o, s = (_share(x) for x in (self.key, self.major, self.ordinary, self.small))
         return k, m, o, s
 
 

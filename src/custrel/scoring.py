@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from custrel._labels import Labelled
-from custrel._validators import finite, non_negative, positive, unit_interval
+from custrel._validators import (
+    exact_finite,
+    exact_non_negative,
+    exact_or_unchanged,
+    finite,
+    non_negative,
+    positive,
+    unit_interval,
+)
 from custrel.errors import InputDataError, InvalidValue, MissingColumn
 from custrel.profit import profit as _profit
 from custrel.profit import profit_columns as _profit_columns
@@ -386,49 +394,6 @@ _VERDICTS: Final = tuple(Verdict)
 # --- input -------------------------------------------------------------------------
 
 
-def _to_decimal(value: object) -> object:
-    """Convert ints and numeric strings to Decimal; leave anything else for the validator."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            return value
-    return value
-
-
-def _money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        raise InvalidValue(
-            attribute.name,
-            value,
-            "a Decimal or int amount (floats lose cents; write Decimal('12.34'))",
-        )
-    if not value.is_finite() or value < 0:
-        raise InvalidValue(attribute.name, value, "a finite amount >= 0")
-
-
-def _optional_money(
-    instance: object, attribute: attrs.Attribute[Decimal | None], value: object
-) -> None:
-    if value is not None:
-        _money(instance, attribute, value)
-
-
-def _optional_signed_money(
-    _instance: object, attribute: attrs.Attribute[Decimal | None], value: object
-) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidValue(
-            attribute.name, value, "None (unknown) or a finite Decimal or int amount (may be < 0)"
-        )
-
-
 _Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
@@ -501,13 +466,15 @@ class CustomerMetrics:
     """
 
     currency: str = attrs.field()
-    revenue: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    cost_of_goods: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    cost_to_serve: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    discounts: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    bad_debt: Decimal = attrs.field(converter=_to_decimal, validator=_money)
+    revenue: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    cost_of_goods: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    cost_to_serve: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    discounts: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    bad_debt: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
     receivables: Decimal | None = attrs.field(
-        default=None, converter=_to_decimal, validator=_optional_money
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_non_negative),
     )
     mean_days_late: float | None = attrs.field(default=None, validator=_opt_number(0, _INF))
     max_days_late: float | None = attrs.field(default=None, validator=_opt_number(0, _INF))
@@ -527,7 +494,9 @@ class CustomerMetrics:
     revenue_percentile: float | None = attrs.field(default=None, validator=_opt_number(0, 1))
     stated_potential: bool | None = attrs.field(default=None, validator=_opt_flag)
     expected_lifetime_value: Decimal | None = attrs.field(
-        default=None, converter=_to_decimal, validator=_optional_signed_money
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_finite),
     )
     group_buyer: bool | None = attrs.field(default=None, validator=_opt_flag)
 
