@@ -529,7 +529,7 @@ class Prospect:
         >>> p = Prospect.targeted("p1", t, method=ProspectingMethod.TELEPHONE)
         >>> lc = p.also(Origin.INBOUND).open_lifecycle()
         >>> lc.stage.zh, lc.origin.zh
-        ('目标客户', '相互欣赏(潜在且目标)')
+        ('目标客户', '相互欣赏（潜在且目标）')
     """
 
     prospect_id: str = attrs.field(validator=_required_id)

@@ -140,9 +140,9 @@ class EventKind(Labelled):
 class Origin(Labelled):
     """How a prospect came to the firm; potential and target customers may overlap (seed 001 §1)."""
 
-    INBOUND = ("inbound", "approached the firm (potential)", "主动瞄上企业(潜在客户)")
-    TARGETED = ("targeted", "chosen by the firm (target)", "企业主动瞄上(目标客户)")
-    BOTH = ("both", "both: approached and chosen", "相互欣赏(潜在且目标)")
+    INBOUND = ("inbound", "approached the firm (potential)", "主动瞄上企业（潜在客户）")
+    TARGETED = ("targeted", "chosen by the firm (target)", "企业主动瞄上（目标客户）")
+    BOTH = ("both", "both: approached and chosen", "相互欣赏（潜在且目标）")
 
     def combine(self, other: Origin | None) -> Origin:
         """The origin after also learning ``other``: different origins make BOTH."""
@@ -568,12 +568,12 @@ _PROSPECT_GUIDANCE: Final = StageGuidance(
     (
         Bilingual(
             "explain the offer, answer questions patiently, build confidence",
-            "详细介绍产品或服务,耐心解答问题,建立信心和认同",
+            "详细介绍产品或服务，耐心解答问题，建立信心和认同",
         ),
         Bilingual(
             "collect attribute data (age, sex, income, education, marital status) "
             "to judge potential value",
-            "收集年龄、性别、收入、教育程度、婚姻状况等属性数据,分析潜在价值",
+            "收集年龄、性别、收入、教育程度、婚姻状况等属性数据，分析潜在价值",
         ),
     ),
 )
@@ -581,14 +581,14 @@ _LOYAL_GUIDANCE: Final = StageGuidance(
     REPEAT_SUCCESS_RATE,
     Bilingual("keep them and deepen loyalty", "保持并加深其信任和忠诚"),
     (
-        Bilingual("listen to them and improve the offer promptly", "听取意见,及时改进产品或服务"),
+        Bilingual("listen to them and improve the offer promptly", "听取意见，及时改进产品或服务"),
         Bilingual(
             "give special care, possibly through a dedicated unit",
-            "提供特殊关照,甚至成立专门部门负责",
+            "提供特殊关照，甚至成立专门部门负责",
         ),
         Bilingual(
             "never neglect them: neglect leads to lost and then non-customer",
-            "不能放松关注,否则会流失甚至成为非客户",
+            "不能放松关注，否则会流失甚至成为非客户",
         ),
     ),
 )
@@ -597,14 +597,14 @@ _LOYAL_GUIDANCE: Final = StageGuidance(
 STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
     Stage.NON_CUSTOMER: StageGuidance(
         None,
-        Bilingual("none unless re-qualified", "除非重新认定为潜在或目标客户,否则不投入"),
+        Bilingual("none unless re-qualified", "除非重新认定为潜在或目标客户，否则不投入"),
         (Bilingual("re-qualify only on new evidence of need", "有新的需求证据时才重新认定"),),
     ),
     Stage.POTENTIAL: _PROSPECT_GUIDANCE,
     Stage.TARGET: _PROSPECT_GUIDANCE,
     Stage.FIRST_TIME: StageGuidance(
         FIRST_TIME_SUCCESS_RATE,
-        Bilingual("make them repeat, then loyal", "将其发展为重复购买客户,乃至忠诚客户"),
+        Bilingual("make them repeat, then loyal", "将其发展为重复购买客户，乃至忠诚客户"),
         (
             Bilingual(
                 "make the first deal meet or beat expectations",
@@ -612,7 +612,7 @@ STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
             ),
             Bilingual(
                 "personal contact instead of mass-media advertising",
-                "跳开大众媒体广告,进行个性化交流",
+                "跳开大众媒体广告，进行个性化交流",
             ),
             Bilingual(
                 "record every later transaction to judge their value",
@@ -624,11 +624,11 @@ STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
     Stage.LOYAL: _LOYAL_GUIDANCE,
     Stage.LOST: StageGuidance(
         None,
-        Bilingual("win them back, or learn why they left", "挽回流失客户,或了解其流失原因"),
+        Bilingual("win them back, or learn why they left", "挽回流失客户，或了解其流失原因"),
         (
             Bilingual(
                 "contact the customer to learn the reason and its cost",
-                "与流失客户接触,了解流失原因及其代价",
+                "与流失客户接触，了解流失原因及其代价",
             ),
             Bilingual(
                 "separate causes the firm can fix from those it cannot",

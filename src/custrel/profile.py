@@ -676,10 +676,10 @@ class Lifestyle(_Group):
     medical_history: Datum[str] | None = _f(_SEN, str, "medical history", "过去的医疗病史")
     health: Datum[str] | None = _f(_SEN, str, "current health", "目前的健康状况")
     drinking: Datum[str] | None = _f(
-        _SEN, str, "drinking: kind, amount, views", "是否喝酒(种类、数量)、对喝酒的看法"
+        _SEN, str, "drinking: kind, amount, views", "是否喝酒（种类、数量）、对喝酒的看法"
     )
     smoking: Datum[str] | None = _f(
-        _SEN, str, "smoking: kind, amount, views", "是否吸烟(种类、数量)、对吸烟的看法"
+        _SEN, str, "smoking: kind, amount, views", "是否吸烟（种类、数量）、对吸烟的看法"
     )
     dining: Datum[str] | None = _f(
         _PER, str, "favourite places to eat and dishes", "喜欢在何处用餐、喜欢吃什么菜"
