@@ -1,7 +1,7 @@
 """The acquisition catalogues: prospecting methods, routes, contacts, meeting rules, incentives.
 
-Data, apart from the planning code in `custrel.acquisition`: seed 001 §1 (寻找客户)
-names thirteen prospecting methods; seed 002 (企业如何与客户进行“约会”) names four routes
+Data, apart from the planning code in `custrel.acquisition`: the CRM chapter §1 (寻找客户)
+names thirteen prospecting methods; *Dating customers* (企业如何与客户进行“约会”) names four routes
 to new customers, nine contact types, nine rules for the first meeting and the
 incentives that bring a customer back. Each is a typed, bilingual catalogue keyed by
 its enum, in the text's order, each entry with its pros and cons; every pro or con
@@ -40,7 +40,7 @@ __all__ = [
 
 
 class ProspectingMethod(Labelled):
-    """The thirteen ways to find customers (seed 001 §1, 寻找客户)."""
+    """The thirteen ways to find customers (the CRM chapter §1, 寻找客户)."""
 
     DOOR_TO_DOOR = ("door_to_door", "door-to-door visits", "逐户访问")
     MEETINGS = ("meetings", "meetings and fairs", "会议寻找法")
@@ -67,7 +67,7 @@ class ProspectingMethod(Labelled):
 
 
 class AcquisitionRoute(Labelled):
-    """The four routes from potential to actual customers (seed 002, 潜在客户“变现”)."""
+    """The four routes from potential to actual customers (*Dating customers*, 潜在客户“变现”)."""
 
     OLD_BRING_NEW = ("old_bring_new", "old customers bring new ones", "以旧带新")
     SPEED_CONVERSION = (
@@ -89,7 +89,7 @@ class AcquisitionRoute(Labelled):
 
 
 class ContactType(Labelled):
-    """The nine ways to create a contact — a "date" — with a customer (seed 002, 接触)."""
+    """The nine ways to create a contact — a "date" — with a customer (*Dating customers*, 接触)."""
 
     ADVERTISING = ("advertising", "advertising", "广告接触")
     PUBLIC_RELATIONS = ("public_relations", "public relations", "公关接触")
@@ -108,7 +108,7 @@ class ContactType(Labelled):
 
 
 class MeetingRule(Labelled):
-    """The nine rules of the first meeting (seed 002, 初次“约会”的“游戏规则”)."""
+    """The nine rules of the first meeting (*Dating customers*, 初次“约会”的“游戏规则”)."""
 
     ON_TIME = ("on_time", "be on time", "守时")
     KEEP_PROMISES = ("keep_promises", "keep promises", "守诺")
@@ -127,7 +127,7 @@ class MeetingRule(Labelled):
 
 
 class RepeatVisitIncentive(Labelled):
-    """Incentives that give a first-time customer a reason to come back (seed 002, 回头客)."""
+    """Incentives that bring a first-time customer back (*Dating customers*, 回头客)."""
 
     COUPON = ("coupon", "coupons", "代金券")
     DISCOUNT_CARD = ("discount_card", "discount cards", "打折卡")
@@ -140,7 +140,7 @@ class RepeatVisitIncentive(Labelled):
 
 
 class Provenance(Labelled):
-    """Where a pro or con comes from: the seed text, or practice where the seed is silent."""
+    """Where a pro or con comes from: the source text, or practice where the text is silent."""
 
     SEED = ("seed", "stated in the source text", "原文所述")
     PRACTICE = ("practice", "practitioner's note (the text is silent)", "实践补充（原文未述）")
@@ -170,7 +170,7 @@ class CatalogueEntry(Generic[K]):
 
     Attributes:
         key: the enum member this entry describes.
-        description: what it is, after the seed.
+        description: what it is, after the text.
         pros: its advantages.
         cons: its drawbacks and prerequisites.
     """
@@ -205,7 +205,7 @@ def _catalogue(
 
 _PM = ProspectingMethod
 
-#: The thirteen prospecting methods with their pros and cons (seed 001 §1, 寻找客户).
+#: The thirteen prospecting methods with their pros and cons (the CRM chapter §1, 寻找客户).
 PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[ProspectingMethod]]] = (
     _catalogue(
         [
@@ -498,7 +498,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
 
 _R = AcquisitionRoute
 
-#: The four routes to new customers (seed 002).
+#: The four routes to new customers (*Dating customers*).
 ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _catalogue(
     [
         CatalogueEntry(
@@ -585,7 +585,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
 
 _C = ContactType
 
-#: The nine contact types with their pros and cons (seed 002, 创造与客户“约会”的机会).
+#: The nine contact types with their pros and cons (*Dating customers*, 创造与客户“约会”的机会).
 CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catalogue(
     [
         CatalogueEntry(
@@ -760,7 +760,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
 
 _M = MeetingRule
 
-#: The nine first-meeting rules; breaking any one may spoil the meeting (seed 002).
+#: The nine first-meeting rules; breaking any one may spoil the meeting (*Dating customers*).
 FIRST_MEETING_RULES: Final[Mapping[MeetingRule, CatalogueEntry[MeetingRule]]] = _catalogue(
     [
         CatalogueEntry(
@@ -831,7 +831,7 @@ FIRST_MEETING_RULES: Final[Mapping[MeetingRule, CatalogueEntry[MeetingRule]]] = 
 
 _I = RepeatVisitIncentive
 
-#: Incentives to come back after the first visit (seed 002, 初次“约会”不是结束是开始).
+#: Incentives to come back after the first visit (*Dating customers*, 初次“约会”不是结束是开始).
 REPEAT_VISIT_INCENTIVES: Final[
     Mapping[RepeatVisitIncentive, CatalogueEntry[RepeatVisitIncentive]]
 ] = _catalogue(

@@ -1,7 +1,7 @@
 """The customer pyramid (客户金字塔) and tiered management (分级管理).
 
-Encodes ``shared/DOMAIN.md`` §3, from seed 001 §2: rank customers by the value they
-create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
+It encodes tiered management as the CRM chapter §2 teaches it: rank customers by the
+value they create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
 ORDINARY (普通客户), the bottom 50% SMALL (小客户, including the bad 劣质客户). KEY and
 MAJOR are the key accounts (关键客户). Each tier has its own policy; SMALL customers go
 through the text's four steps in its order (can it be upgraded, must it really go, phase
@@ -9,7 +9,7 @@ it out tactfully, end it decisively only for poor credit and no prospects); a lo
 customer's next action is a win-back or let-go decision, not its tier's treatment;
 customers move between tiers over time.
 
-Decisions where the seed is silent (see ``docs/pyramid.md``):
+Decisions where the text is silent (see ``docs/pyramid.md``):
 
 - a customer's *position* is the number of customers whose value is at least its own
   (itself included); it is KEY when its position is within the KEY quota, and so on. So
@@ -122,13 +122,13 @@ def _share(value: float, field: str = "share") -> Decimal:
 class TierCutoffs:
     """The share of customers in each tier above SMALL (SMALL takes the rest).
 
-    Defaults are the seed's 1% / 19% / 30% (so 50% are SMALL); other schemes use other
+    Defaults are the text's 1% / 19% / 30% (so 50% are SMALL); other schemes use other
     percentiles.
     """
 
-    key: float = attrs.field(default=0.01, validator=unit_interval)  # seed 001: 重要客户 1%
-    major: float = attrs.field(default=0.19, validator=unit_interval)  # seed 001: 主要客户 19%
-    ordinary: float = attrs.field(default=0.30, validator=unit_interval)  # seed 001: 普通客户 30%
+    key: float = attrs.field(default=0.01, validator=unit_interval)  # CRM §2: 重要客户 1%
+    major: float = attrs.field(default=0.19, validator=unit_interval)  # CRM §2: 主要客户 19%
+    ordinary: float = attrs.field(default=0.30, validator=unit_interval)  # CRM §2: 普通客户 30%
 
     def __attrs_post_init__(self) -> None:
         """Check the three shares leave a non-negative share for SMALL."""
@@ -310,7 +310,7 @@ class Pyramid:
     def key_account_value_share(self) -> float | None:
         """The observed share of value held by the key accounts (KEY + MAJOR).
 
-        The seed says "about 50%" in one place and "about 80%" in another; custrel reports
+        The text says "about 50%" in one place and "about 80%" in another; custrel reports
         what your data shows. ``None`` when the total value is not positive.
         """
         rows = self.summary()
@@ -333,7 +333,7 @@ def build_pyramid(
 
     Args:
         values: customer id -> value (profit by default; any "more is better" number).
-        cutoffs: tier shares (default the seed's 1/19/30/50).
+        cutoffs: tier shares (default the text's 1/19/30/50).
         bad: ids of bad customers, flagged in their placement (劣质客户 when SMALL).
         currency: the currency of the values, when they are amounts.
 
@@ -342,7 +342,7 @@ def build_pyramid(
         InvalidValue: a ``bad`` id is not among the customers.
 
     Examples:
-        The seed's split on 1,000 customers:
+        The text's split on 1,000 customers:
         >>> p = build_pyramid({f"c{i}": i + 1 for i in range(1000)})
         >>> [row.count for row in p.summary()]
         [10, 190, 300, 500]
@@ -517,7 +517,7 @@ class ServiceLevel(Labelled):
 
 
 class DiscountType(Labelled):
-    """Discounts offered to key accounts (seed 001 §2)."""
+    """Discounts offered to key accounts (the CRM chapter §2)."""
 
     ONE_OFF_QUANTITY = ("one_off_quantity", "one-off quantity discount", "一次性数量折扣")
     PERIODIC_CUMULATIVE = (
@@ -543,7 +543,7 @@ class PaymentTerms(Labelled):
 
 
 class KeyAccountDuty(Labelled):
-    """What the firm owes its key accounts, in the text's order (seed 001 §2, 关键客户管理法)."""
+    """What the firm owes its key accounts, in the order of the CRM chapter §2 (关键客户管理法)."""
 
     DEDICATED_UNIT = ("dedicated_unit", "a dedicated service unit", "成立为关键客户服务的专门机构")
     ACCOUNT_MANAGER = (
@@ -605,7 +605,7 @@ class KeyAccountDuty(Labelled):
 
 
 #: Good sales managers spend about a third of their year visiting customers, key accounts
-#: first (seed 001 §2: 每年大约有1/3的时间是在拜访客户中度过的).
+#: first (the CRM chapter §2: 每年大约有1/3的时间是在拜访客户中度过的).
 VISITING_SHARE_OF_YEAR: Final = Fraction(1, 3)
 
 
@@ -627,7 +627,7 @@ def visiting_days(working_days: int) -> Fraction:
 
 @attrs.frozen
 class TierPolicy:
-    """How a tier is served (seed 001 §2, 分级管理).
+    """How a tier is served (the CRM chapter §2, 分级管理).
 
     Attributes:
         tier: the tier.
@@ -688,7 +688,7 @@ class AccountManagerExample:
     currency: str
 
 
-#: Barclays' personal banking (seed 001 §2): 42 centres, 700+ managers with one assistant
+#: Barclays' personal banking (the CRM chapter §2): 42 centres, 700+ managers with one assistant
 #: each, about 300 key clients per manager; £50k for a manager (要客), £250k for private
 #: banking. An example from one bank's personal customers, not the rule for every MAJOR tier.
 BARCLAYS_PERSONAL_BANKING: Final = AccountManagerExample(
@@ -809,7 +809,7 @@ class BalanceFee:
     """A fee charged below a balance threshold: a tactful price rise for small customers.
 
     Examples:
-        HSBC Hong Kong: HK$40 a month below HK$5,000, seed 001 §2:
+        HSBC Hong Kong: HK$40 a month below HK$5,000, the CRM chapter §2:
         >>> HSBC_BALANCE_FEE.fee_for(Decimal("4999.99")), HSBC_BALANCE_FEE.fee_for(Decimal(5000))
         (Decimal('40'), Decimal('0'))
         >>> print(HSBC_BALANCE_FEE.text("en"))
@@ -885,12 +885,12 @@ class Treatment(Labelled):
 
 _TREATMENTS: Final = tuple(Treatment)
 
-#: Winning a new customer costs as much as keeping five to six (seed 001 §2).
+#: Winning a new customer costs as much as keeping five to six (the CRM chapter §2).
 NEW_CUSTOMER_COST_IN_KEPT: Final = (5, 6)
 
 
 class SmallCustomerStep(Labelled):
-    """The four steps for small customers, in the text's order (seed 001 §2, 小客户管理法)."""
+    """The four steps for small customers, in the order of the CRM chapter §2 (小客户管理法)."""
 
     CAN_UPGRADE = ("can_upgrade", "can it be upgraded?", "判断有没有升级的可能")
     MUST_IT_GO = ("must_it_go", "must it really go?", "考虑是不是非淘汰不可")
@@ -1189,9 +1189,9 @@ def treatment_codes(
 
 @attrs.frozen
 class EffortShares:
-    """Share of the service budget per tier. "Spend 80% of effort on the top 20%" (seed 001 §2).
+    """Share of the service budget per tier: 80% of effort on the top 20% (the CRM chapter §2).
 
-    The seed gives 80% to the key accounts; the split inside them and below is custrel's.
+    The text gives 80% to the key accounts; the split inside them and below is custrel's.
     """
 
     key: float = attrs.field(default=0.30, validator=unit_interval)

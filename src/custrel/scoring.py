@@ -1,6 +1,6 @@
 """Good versus bad customers: six good marks, three bad marks, five big-customer risks.
 
-Encodes ``shared/DOMAIN.md`` §2, from seed 001 §1 ("什么样的客户是好客户",
+It encodes the CRM chapter §1 on good and bad customers ("什么样的客户是好客户",
 "大客户不等于好客户", "小客户有可能是好客户"). A good customer brings more revenue than
 it costs to attract, sell to and serve (Kotler); service cost is judged *relative* to
 the net income the customer brings (200 against 100,000 is negligible, 10 against 20
@@ -103,7 +103,7 @@ class Verdict(Labelled):
 class Standing(Labelled):
     """How firm a verdict is: one window is provisional; persistence or hard evidence settles it.
 
-    Seed 001 §1: 不能根据某一时点的表现就轻易否定; 好客户与坏客户…有可能相互转化.
+    The CRM chapter §1: 不能根据某一时点的表现就轻易否定; 好客户与坏客户…有可能相互转化.
     """
 
     PROVISIONAL = (
@@ -119,7 +119,7 @@ class Standing(Labelled):
 
 
 class Mark(Labelled):
-    """The six marks of a good customer and the three of a bad one (seed 001 §1)."""
+    """The six marks of a good customer and the three of a bad one (the CRM chapter §1)."""
 
     BUYS_MUCH = (
         "buys_much",
@@ -194,7 +194,7 @@ class Judgement(Labelled):
 
 
 class Risk(Labelled):
-    """The five risks of a big customer (seed 001 §1, "大客户不等于好客户")."""
+    """The five risks of a big customer (the CRM chapter §1, "大客户不等于好客户")."""
 
     FINANCIAL = ("financial", "financial risk: large receivables, arrears", "财务风险")
     PROFIT = ("profit", "profit risk: extracts discounts, rebates and fees", "利润风险")
@@ -272,14 +272,14 @@ class Measure(Labelled):
 
 @attrs.frozen
 class ScoringPolicy:
-    """Every threshold and weight of the assessment. The seeds give the rules, not the numbers.
+    """Every threshold and weight of the assessment. The texts give the rules, not the numbers.
 
-    Seed 001 names the marks but no thresholds; the defaults below are custrel's
+    The CRM chapter names the marks but no thresholds; the defaults below are custrel's
     documented choices (see ``docs/scoring.md``), each a parameter.
 
     Attributes:
         low_service_cost_ratio: good mark 3 fires when cost to serve is at most this share of
-            net income (the seed's 200 / 100,000 = 0.2% passes; 10 / 20 = 50% fails).
+            net income (the text's 200 / 100,000 = 0.2% passes; 10 / 20 = 50% fails).
         price_sensitive_discount_rate: discounts above this share of revenue mean the
             customer is price-sensitive (good mark 2 fails).
         on_time_days: mean days past due still counted as paying on time (good mark 2).
@@ -760,7 +760,7 @@ class Assessment:
 
 def _rank_marks(fired: Iterable[Mark], weights: Sequence[float]) -> tuple[Mark, ...]:
     # Bad marks explain a verdict first (they can veto GOOD), then heavier before lighter,
-    # then the seed's order.
+    # then the text's order.
     return tuple(sorted(fired, key=lambda m: (m.good, -weights[_MARK_INDEX[m]], _MARK_INDEX[m])))
 
 
@@ -833,7 +833,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     settles it; `settle` settles a verdict that holds across windows.
 
     Examples:
-        The seed's relative service cost:
+        The text's relative service cost:
         >>> big = CustomerMetrics("CNY", revenue=100_000, cost_of_goods=0, cost_to_serve=200,
         ...                       discounts=0, bad_debt=0)
         >>> small = CustomerMetrics("CNY", revenue=20, cost_of_goods=0, cost_to_serve=10,
