@@ -237,6 +237,15 @@ def _finding(mistake: Mistake, bad: bool | None, en: str, zh: str) -> AuditFindi
     return AuditFinding(mistake, Verdict.MISTAKE if bad else Verdict.OK, Bilingual(en, zh))
 
 
+def _practice(
+    mistake: Mistake, kept: bool | None, if_kept: tuple[str, str], if_not: tuple[str, str]
+) -> AuditFinding:
+    # A practice the firm keeps or not: the mistake is not keeping it. An unknown setting
+    # is reported with the "not kept" wording, as what would have to be checked.
+    en, zh = if_kept if kept else if_not
+    return _finding(mistake, None if kept is None else not kept, en, zh)
+
+
 def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None) -> PolicyAudit:
     """Check a firm's retention settings against the eight mistakes of *Why customers leave*.
 
@@ -304,26 +313,20 @@ def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None)
             f"营销精力用于价格的比例 {price}，上限 {p.max_price_effort_share}",
         )
     )
-    needs = s.needs_assessed_before_upselling
     findings.append(
-        _finding(
+        _practice(
             Mistake.PUSHY_SELLING,
-            None if needs is None else not needs,
-            "staff must know a need before selling more"
-            if needs
-            else "staff sell more without first learning the customer's needs",
-            "先了解客户需求再推销" if needs else "未了解客户需求就推销",
+            s.needs_assessed_before_upselling,
+            ("staff must know a need before selling more", "先了解客户需求再推销"),
+            ("staff sell more without first learning the customer's needs", "未了解客户需求就推销"),
         )
     )
-    listed = s.key_customer_list
     findings.append(
-        _finding(
+        _practice(
             Mistake.CORE_TAKEN_FOR_GRANTED,
-            None if listed is None else not listed,
-            "a list of customers the firm cannot lose is kept"
-            if listed
-            else "no list of the customers the firm cannot lose",
-            "有不能失去的客户名单" if listed else "没有不能失去的客户名单",
+            s.key_customer_list,
+            ("a list of customers the firm cannot lose is kept", "有不能失去的客户名单"),
+            ("no list of the customers the firm cannot lose", "没有不能失去的客户名单"),
         )
     )
     cn, ce = s.commission_new, s.commission_existing
@@ -337,15 +340,12 @@ def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None)
             f"开发新客户提成 {cn}{'高于' if higher else '不高于'}维持现有客户提成 {ce}",
         )
     )
-    discretion = s.staff_discretion_on_complaints
     findings.append(
-        _finding(
+        _practice(
             Mistake.HARD_TO_SOLVE_PROBLEMS,
-            None if discretion is None else not discretion,
-            "staff may adjust complaint rules"
-            if discretion
-            else "complaint rules leave staff no discretion",
-            "员工可灵活调整投诉处理规则" if discretion else "投诉处理规则不允许员工灵活调整",
+            s.staff_discretion_on_complaints,
+            ("staff may adjust complaint rules", "员工可灵活调整投诉处理规则"),
+            ("complaint rules leave staff no discretion", "投诉处理规则不允许员工灵活调整"),
         )
     )
     return PolicyAudit(tuple(findings))
