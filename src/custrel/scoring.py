@@ -43,6 +43,7 @@ from custrel._validators import (
     unit_interval,
 )
 from custrel.errors import InputDataError, InvalidValue, MissingColumn
+from custrel.money import decimal_from_float, to_decimal
 from custrel.profit import profit as _profit
 from custrel.profit import profit_columns as _profit_columns
 
@@ -800,7 +801,13 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def _num(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    # Evidence shows a measure as given: a float (a policy number or a rate) by its
+    # shortest repr, a count exactly.
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return decimal_from_float("evidence", value)
+    return to_decimal("evidence", value)
 
 
 def _lifetime_value(
