@@ -800,7 +800,7 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     return None if whole <= 0 else (part / whole).quantize(Decimal("0.0001"))
 
 
-def _num(value: float | None) -> Decimal | None:
+def _num(value: float | int | None) -> Decimal | None:
     # Evidence shows a measure as given: a float (a policy number or a rate) by its
     # shortest repr, a count exactly.
     if value is None:
