@@ -153,7 +153,9 @@ def _report(args: argparse.Namespace) -> int:
             report = analyze(
                 source,
                 as_of=as_of,
-                policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                policy=ReportPolicy(
+                    period=next(p for p in Period if p.value == args.period), model=args.model
+                ),
                 columns=columns,
                 date_format=args.date_format,
                 on_error=args.on_error,
@@ -246,6 +248,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             default=default,
             help=f"input column holding {default} (default: {default})",
         )
+    report.add_argument(
+        "--model",
+        choices=["bgnbd", "mbgnbd", "pareto", "none"],
+        default="bgnbd",
+        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv "
+        "(default: bgnbd; none: leave those columns empty); a log it cannot be fitted on "
+        "gets a note in the report",
+    )
     report.add_argument(
         "--date-format",
         metavar="FMT",

@@ -21,11 +21,13 @@ from custrel.report import (
     ColumnMap,
     CustomerTable,
     InputCounts,
+    ModelSummary,
     OnError,
     Overview,
     Report,
     ReportPolicy,
     Source,
+    StageByAlive,
 )
 from custrel.report._ingest import read_source, validate
 from custrel.report._integrations import judge
@@ -40,14 +42,14 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
-_STEPS = ("read", "check", "summarise", "judge", "overview")
+_STEPS = ("read", "check", "summarise", "judge", "model", "overview")
 #: The optional columns that are costs of a customer (any of them makes profit known).
 _COSTS = ("cost", "service_cost", "discount", "bad_debt")
 
 Progress = Callable[[str, int, int], None]
 
 
-def run(
+def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     source: Source,
     *,
     as_of: dt.date | None,
@@ -92,6 +94,7 @@ def run(
     texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
     overview = None
     bucket: tuple[BucketRow, ...] | None = None
+    model: ModelSummary | None = None
     if full and n:
         tell("judge", 3, total)
         from custrel.lifecycle import Stage, at_risk_columns
@@ -114,6 +117,8 @@ def run(
         labels.update(judged.labels)
         numbers.update(judged.numbers)
         texts.update(judged.texts)
+        tell("model", 4, total)
+        model = _model(numbers, policy)
     # Customers in id order, so the output never depends on the input order.
     ids = data.ids
     if ordering is not None:
@@ -123,11 +128,29 @@ def run(
         texts = {k: (c[order], d) for k, (c, d) in texts.items()}
     customers = CustomerTable(ids, numbers, labels, texts)
     if full:
-        tell("overview", 4, total)
+        tell("overview", 5, total)
         rows = bucket if bucket is not None else ()
-        overview = _overview(customers, rows, policy, currency)
+        overview = _overview(customers, rows, policy, currency, model)
     tell("done", total, total)
     return Report(as_of, policy, counts, customers, overview, data.rejects)
+
+
+def _model(numbers: dict[str, NDArray[np.generic]], policy: ReportPolicy) -> ModelSummary:
+    """Fit the policy's model on the whole base, then add its columns per customer.
+
+    The two steps are separate (:mod:`custrel.report._models`): the fit reads only
+    the base's sufficient statistic and its repeat buyers' spend.
+    """
+    from custrel.report._models import fit_on_base, model_statistic, predict_columns
+
+    frequency, recency, age = numbers["frequency"], numbers["recency"], numbers["T"]
+    value = numbers["monetary_value"]
+    repeat = frequency.astype(np.int64) > 0
+    fitted = fit_on_base(
+        model_statistic(frequency, recency, age), frequency[repeat], value[repeat], policy
+    )
+    numbers.update(predict_columns(fitted, frequency, recency, age, value, policy))
+    return fitted.summary
 
 
 def _no_rows() -> Exception:
@@ -173,6 +196,7 @@ def _overview(
     leaky_bucket: tuple[BucketRow, ...],
     policy: ReportPolicy,
     currency: str,
+    model: ModelSummary | None = None,
 ) -> Overview:
     numbers = customers.numbers
     revenue = numbers["revenue"].astype(np.float64)
@@ -214,10 +238,27 @@ def _overview(
         by_verdict = _counts(*customers.labels["verdict"])
     worth: tuple[object, ...] = ()
     if "at_risk" in numbers:
+        # The lifecycle rule picks who is at risk; the model, when there is one, ranks them.
         flagged = np.flatnonzero(numbers["at_risk"].astype(bool))
-        value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)[flagged]
+        if "predicted_clv" in numbers:
+            from custrel.report._models import value_at_risk
+
+            value = value_at_risk(
+                numbers["predicted_clv"][flagged].astype(np.float64),
+                numbers["p_alive"][flagged].astype(np.float64),
+            )
+        else:
+            value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)
+            value = value[flagged]
         top = flagged[np.argsort(-value, kind="stable")[: policy.worth_a_call]]
         worth = tuple(customers[int(i)] for i in top)
+    agreement: tuple[StageByAlive, ...] = ()
+    if "stage" in customers.labels and "p_alive" in numbers:
+        from custrel.report._models import stage_by_alive
+
+        agreement = stage_by_alive(
+            *customers.labels["stage"], numbers["p_alive"].astype(np.float64)
+        )
     return Overview(
         customers=len(customers),
         revenue=float(revenue.sum()),
@@ -230,6 +271,8 @@ def _overview(
         lost_revenue=lost_revenue,
         worth_a_call=worth,  # type: ignore[arg-type]
         churn_cost=churn,
+        model=model,
+        stage_by_alive=agreement,
     )
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 from custrel.report.schema import COLUMNS_BY_NAME
 
 if TYPE_CHECKING:
-    from custrel.report import Report
+    from custrel.report import Overview, Report
 
 __all__ = ["render_table", "write_rows"]
 
@@ -25,6 +25,8 @@ _WORTH_A_CALL = (
     "profit",
     "verdict",
     "treatment",
+    "p_alive",
+    "predicted_clv",
 )
 
 
@@ -55,6 +57,13 @@ def write_rows(report: Report, fmt: str, out: object) -> None:
             if hasattr(value, "isoformat"):
                 row[key] = value.isoformat()
         stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _cell(name: str, value: object) -> str:
+    """A call-list cell: a probability as a percentage, anything else by the schema."""
+    if name == "p_alive" and isinstance(value, float):
+        return f"{value:.0%}"
+    return COLUMNS_BY_NAME[name].render(value)
 
 
 def _money(value: float, currency: str) -> str:
@@ -183,11 +192,13 @@ def render_table(report: Report) -> str:
             f"{cost.policy.word_of_mouth}); winning as many new customers costs "
             f"{cost.policy.acquisition_cost_ratio} times keeping them"
         )
+    parts.extend(_model_section(ov))
     if ov.worth_a_call:
         parts.append("")
         parts.append(
             _grid(
-                "Most worth a call: at-risk customers with the most value (值得致电的风险客户)",
+                "Most worth a call: at-risk customers with the most value at risk"
+                " (值得致电的风险客户)",
                 (
                     "customer",
                     "stage",
@@ -196,11 +207,41 @@ def render_table(report: Report) -> str:
                     "profit",
                     "verdict",
                     "next action",
+                    "P(alive)",
+                    "predicted value",
                 ),
                 [
-                    tuple(COLUMNS_BY_NAME[name].render(getattr(c, name)) for name in _WORTH_A_CALL)
+                    tuple(_cell(name, getattr(c, name)) for name in _WORTH_A_CALL)
                     for c in ov.worth_a_call
                 ],
             )
         )
     return "\n".join(parts) + "\n"
+
+
+def _model_section(ov: Overview) -> list[str]:
+    """The fitted model (or its note) and the stage × P(alive) agreement table."""
+    from custrel.report import AliveBand
+
+    model = ov.model
+    if model is None:
+        return []
+    if model.note is not None and not model.params:
+        return ["", f"Model (模型): {model.model.bilingual}: {model.note.bilingual}"]
+    params = ", ".join(f"{k} = {v:.4g}" for k, v in model.params + model.spend_params)
+    lines = ["", f"Model (模型): {model.model.bilingual}; {params}"]
+    if model.note is not None:
+        lines.append(f"  {model.note.bilingual}")
+    if ov.stage_by_alive:
+        lines.append("")
+        lines.append(
+            _grid(
+                "Lifecycle stage against the model's P(alive) (生命周期阶段与模型存活概率对照)",
+                ("stage", *(b.en for b in AliveBand)),
+                [
+                    (row.stage.bilingual, *(f"{c:,}" for c in row.counts))
+                    for row in ov.stage_by_alive
+                ],
+            )
+        )
+    return lines
