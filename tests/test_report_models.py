@@ -205,3 +205,15 @@ def test_a_probability_falls_in_the_band_whose_bounds_hold_it(p):
 def test_a_stage_row_needs_one_count_per_band():
     with pytest.raises(InvalidValue):
         StageByAlive(Stage.LOST, (1, 2, 3))
+
+
+def test_the_command_line_picks_the_model_and_none_leaves_the_columns_empty(capsys):
+    from custrel.cli import EXIT_OK, main
+
+    assert main(["report", "--model", "pareto"]) == EXIT_OK
+    assert "Pareto/NBD" in capsys.readouterr().out
+    assert main(["report", "--model", "none", "--format", "json"]) == EXIT_OK
+
+    first = capsys.readouterr().out.splitlines()[0]
+    assert '"p_alive": null' in first
+    assert '"predicted_clv": null' in first

@@ -70,7 +70,7 @@ _DAYS_PER_PERIOD: Final = {
 #: The spend model is fitted on at most this many repeat buyers (a speed decision: its
 #: three parameters are pinned down long before, and its likelihood does not collapse
 #: into a small table the way the transaction models' does).
-SPEND_FIT_CUSTOMERS: Final = 10_000
+SPEND_FIT_CUSTOMERS: Final = 5_000
 _DAYS_PER_YEAR: Final = 365.25
 #: The predicted value is discounted month by month.
 _DAYS_PER_MONTH: Final = 365.25 / 12
