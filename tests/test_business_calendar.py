@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from datetime import date, datetime, time, timedelta, timezone
+from types import ModuleType
 
 import pytest
 from hypothesis import given
@@ -178,3 +182,120 @@ def test_a_fixed_clock_only_moves_forward() -> None:
         clock.advance(timedelta(seconds=-1))
     with pytest.raises(NaiveDatetime):
         FixedClock(datetime(2025, 3, 3, 9))
+
+
+# --- China's official schedule, from the chinesecalendar package (cn-calendar extra) -----
+
+
+@pytest.fixture(scope="module")
+def chinese_calendar() -> ModuleType:
+    return pytest.importorskip("chinese_calendar", reason="the cn-calendar extra is absent")
+
+
+needs_cn_calendar = pytest.mark.skipif(
+    importlib.util.find_spec("chinese_calendar") is None, reason="the cn-calendar extra is absent"
+)
+
+
+@pytest.fixture(scope="module")
+def china_2025() -> BusinessCalendar:
+    pytest.importorskip("chinese_calendar", reason="the cn-calendar extra is absent")
+    return BusinessCalendar.china(2025)
+
+
+def test_the_official_2025_national_day_schedule_matches_the_hand_given_one(
+    china_2025: BusinessCalendar,
+) -> None:
+    autumn = [date(2025, 9, 20) + timedelta(days=d) for d in range(30)]
+
+    official = [china_2025.is_working_day(day) for day in autumn]
+
+    assert official == [NATIONAL_DAY.is_working_day(day) for day in autumn]
+
+
+def test_the_official_2025_spring_festival_has_its_make_up_weekend_days(
+    china_2025: BusinessCalendar,
+) -> None:
+    # 28 January to 4 February off; Sunday 26 January and Saturday 8 February worked.
+    off = [date(2025, 1, 28) + timedelta(days=d) for d in range(8)]
+
+    assert not any(china_2025.is_working_day(day) for day in off)
+    assert china_2025.is_working_day(date(2025, 1, 26))
+    assert china_2025.is_working_day(date(2025, 2, 8))
+    assert china_2025.makeup_workdays >= {date(2025, 1, 26), date(2025, 2, 8)}
+
+
+def test_a_complaint_before_the_national_day_break_is_due_after_it(
+    china_2025: BusinessCalendar,
+) -> None:
+    tuesday_evening = datetime(2025, 9, 30, 17, 0, tzinfo=CST)
+
+    due = china_2025.add(tuesday_evening, timedelta(hours=2))
+
+    assert due == datetime(2025, 10, 9, 10, 0, tzinfo=CST)
+
+
+@given(day=st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)))
+def test_the_calendar_agrees_with_chinesecalendar_on_every_day(
+    chinese_calendar: ModuleType, day: date
+) -> None:
+    cal = _china_2024_2026()
+
+    assert cal.is_working_day(day) == chinese_calendar.is_workday(day)
+
+
+@functools.cache
+def _china_2024_2026() -> BusinessCalendar:
+    return BusinessCalendar.china(2024, 2026)
+
+
+def test_a_day_outside_the_years_covered_is_refused_not_guessed(
+    china_2025: BusinessCalendar,
+) -> None:
+    with pytest.raises(InvalidValue, match=r"2025–2025"):
+        china_2025.is_working_day(date(2026, 1, 1))
+    with pytest.raises(InvalidValue, match="day"):
+        china_2025.between(
+            datetime(2025, 12, 31, 9, tzinfo=CST), datetime(2026, 1, 2, 9, tzinfo=CST)
+        )
+
+
+@needs_cn_calendar
+def test_a_year_the_package_has_no_schedule_for_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="year") as caught:
+        BusinessCalendar.china(1990)
+
+    assert caught.value.value == 1990
+
+
+@needs_cn_calendar
+def test_the_years_must_run_forwards() -> None:
+    with pytest.raises(InvalidValue, match="last_year"):
+        BusinessCalendar.china(2025, 2024)
+
+
+@needs_cn_calendar
+def test_the_official_calendar_keeps_the_callers_hours() -> None:
+    cal = BusinessCalendar.china(2025, hours=((time(8, 0), time(16, 0)),))
+
+    assert cal.working_day_length == timedelta(hours=8)
+    assert cal.intervals(date(2025, 9, 28))[0][0] == datetime(2025, 9, 28, 8, tzinfo=CST)
+
+
+def test_a_hand_given_calendar_answers_for_any_year() -> None:
+    assert BusinessCalendar().is_working_day(date(2099, 6, 1))  # a Monday, taken as given
+
+
+@pytest.mark.parametrize("years", [(2026, 2025), (2025,), ("2025", 2026), (True, 2025)])
+def test_malformed_years_are_refused(years: object) -> None:
+    with pytest.raises(InvalidValue, match="years"):
+        BusinessCalendar(years=years)  # type: ignore[arg-type]
+
+
+def test_without_the_extra_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "chinese_calendar", None)  # an import of it fails
+
+    with pytest.raises(ModuleNotFoundError, match=r"custrel\[cn-calendar\]"):
+        BusinessCalendar.china(2025)

@@ -400,3 +400,25 @@ def test_predict_gives_p_alive_and_expected_purchases_in_one_pass(cdnow: pd.Data
 
     np.testing.assert_array_equal(alive, bgnbd.p_alive(*args))
     np.testing.assert_array_equal(expected, bgnbd.expected_purchases(39.0, *args))
+
+
+def test_predictions_in_blocks_equal_predictions_at_once_and_name_the_bad_row(
+    monkeypatch: pytest.MonkeyPatch, bgnbd: BetaGeo, cdnow: pd.DataFrame
+):
+    import custrel.clv._transaction as transaction
+
+    args = (cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    whole = bgnbd.predict(39.0, *args)
+    value = bgnbd.clv(*args, np.full(len(cdnow), 20.0), periods=6)
+    monkeypatch.setattr(transaction, "_BLOCK", 100)
+
+    blocked = bgnbd.predict(39.0, *args)
+    blocked_value = bgnbd.clv(*args, np.full(len(cdnow), 20.0), periods=6)
+    bad = cdnow["recency"].to_numpy().copy()
+    bad[1234] = 99.0
+
+    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-14)
+    np.testing.assert_allclose(blocked[1], whole[1], rtol=1e-14)
+    np.testing.assert_allclose(blocked_value, value, rtol=1e-14)
+    with pytest.raises(InvalidValue, match=r"recency\[1234\]"):
+        bgnbd.p_alive(cdnow["frequency"], bad, cdnow["T"])

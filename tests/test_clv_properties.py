@@ -271,3 +271,32 @@ def test_pareto_nbd_fits_on_simulated_data_cover_the_true_parameters_at_the_stat
 def test_mbg_nbd_fits_on_simulated_data_recover_the_parameters():
     truth = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
     assert coverage(ModifiedBetaGeo, truth, range(5), 3000) >= 0.75
+
+
+@given(bg_params(), st.floats(0.5, 60.0))
+def test_bg_nbd_purchase_count_probabilities_sum_to_one_with_the_right_mean(params, t):
+    model = BetaGeo.from_params(**params)
+    n = np.arange(0, 20_000)
+
+    probabilities = model.purchase_probability(n, t)
+
+    assert (probabilities >= 0).all()
+    # The tail beyond 20,000 purchases holds little mass for these parameters.
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+@given(
+    st.fixed_dictionaries({k: st.floats(0.1, 10.0) for k in ("alpha", "beta", "gamma", "delta")}),
+    discrete_history(),
+    st.integers(1, 20),
+)
+def test_bg_bb_predictions_are_probabilities_and_counts_in_range(params, row, periods):
+    model = BetaGeoBetaBinom.from_params(**params)
+
+    alive = model.p_alive(*row)[()]
+    expected = model.expected_purchases(periods, *row)[()]
+    counts = model.purchase_probability(np.arange(periods + 1), periods)
+
+    assert 0.0 <= alive <= 1.0
+    assert 0.0 <= expected <= periods + 1e-9
+    assert counts.sum() == pytest.approx(1.0, abs=1e-9)

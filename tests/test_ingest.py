@@ -11,6 +11,7 @@ import datetime as dt
 import decimal
 import gzip
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pandas as pd
 import polars as pl
@@ -185,11 +186,12 @@ def test_a_zoned_timestamp_counts_on_its_day_as_written_on_every_path_and_in_der
         pl.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [True]}),
         pa.table({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [False]}),
         [Transaction("a", dt.date(2024, 1, 1), True)],  # type: ignore[arg-type]
+        pa.table({"customer_id": ["a"], "date": ["2024-01-01"], "amount": ["TRUE"]}),
         pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [True]}).astype(
             {"amount": object}
         ),
     ],
-    ids=["pandas", "polars", "arrow", "records", "pandas-object"],
+    ids=["pandas", "polars", "arrow", "records", "text", "pandas-object"],
 )
 def test_a_boolean_is_not_an_amount(source):
     with pytest.raises(InputDataError, match="true/false is not an amount") as caught:
@@ -332,21 +334,24 @@ def test_missing_ids_are_one_rule_on_every_path(cells):
         "date": ["2024-01-01"] * len(cells),
         "amount": [1.0] * len(cells),
     }
-    sources: list[object] = [
-        pa.table(frame),
-        pd.DataFrame(frame),
-        pl.DataFrame(frame),
-        [Transaction(c, dt.date(2024, 1, 1), 1.0) for c in cells],
-    ]
-
-    for source in sources:
-        try:
-            report = summarize(source, as_of=AS_OF, on_error="skip")
-        except NoRowsAccepted as error:
-            rows = error.rejects.column("row").to_pylist()  # type: ignore[attr-defined]
-        else:
-            rows = [r.row for r in report.rejects()]
-        assert rows == expected
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "ids.csv"
+        path.write_text(HEADER + "".join(f"{c},2024-01-01,1\n" for c in cells), encoding="utf-8")
+        sources: list[object] = [
+            path,
+            pa.table(frame),
+            pd.DataFrame(frame),
+            pl.DataFrame(frame),
+            [Transaction(c, dt.date(2024, 1, 1), 1.0) for c in cells],
+        ]
+        for source in sources:
+            try:
+                report = summarize(source, as_of=AS_OF, on_error="skip")
+            except NoRowsAccepted as error:
+                rows = error.rejects.column("row").to_pylist()  # type: ignore[attr-defined]
+            else:
+                rows = [r.row for r in report.rejects()]
+            assert rows == expected, source
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_a_log_without_repeat_buyers_gets_a_note_not_a_failure():
     assert report.overview.model is not None
     assert report.overview.model.note is ModelNote.NO_REPEAT_BUYERS
     assert "p_alive" not in report.customers.numbers
-    assert ModelNote.NO_REPEAT_BUYERS.en in render_table(report)
+    assert ModelNote.NO_REPEAT_BUYERS.en in render_table(report, width=400)
 
 
 def test_a_log_too_small_gets_a_note_not_a_failure():
@@ -145,12 +145,18 @@ def test_the_stage_by_band_table_counts_every_customer_of_the_sample_once():
 
 
 def test_the_terminal_report_shows_the_model_and_the_agreement_table():
-    text = render_table(sample_report())
+    report = sample_report()
+    assert report.overview is not None
+
+    text = render_table(report, width=400)
 
     assert "BG/NBD" in text
     assert "生命周期阶段与模型存活概率对照" in text
     for band in AliveBand:
         assert band.en in text
+        assert band.zh in text
+    for row in report.overview.stage_by_alive:
+        assert row.stage.en in text
 
 
 def test_the_call_list_is_the_rules_at_risk_set_ranked_by_value_at_risk():

@@ -254,3 +254,16 @@ def test_converters_made_for_a_module_format_read_strictly_too(value, type_):
 
     with pytest.raises(InvalidValue):
         converter.structure(value, type_)
+
+
+def test_a_complaint_goes_through_the_one_entry_point_by_its_registered_format():
+    from custrel.complaints import Complaint
+    from custrel.complaints import to_json as complaint_to_json
+    from strategies_complaints import registered
+
+    complaint = registered()
+
+    assert to_json(complaint) == complaint_to_json(complaint)
+    assert from_json(to_json(complaint), Complaint) == complaint
+    with pytest.raises(InvalidValue, match="UTF-8"):
+        from_json(to_json(complaint).encode() + b"\xff", Complaint)

@@ -1,21 +1,25 @@
 """Business time: working hours, weekends, holidays and China's make-up working days (调休).
 
-The complaint desk answers "the same day" (seed 001 §2, 处理投诉要点 (3) 动作要快:
+The complaint desk answers "the same day" (the CRM chapter §2, 处理投诉要点 (3) 动作要快:
 最好当天给客户答复), and its service-level clocks count working time, not wall time.
-A :class:`BusinessCalendar` says which instants are working time: the working hours
+A `BusinessCalendar` says which instants are working time: the working hours
 of each working day, where a working day is a weekday that is not a public holiday,
 or a weekend day the government has declared a make-up working day (调休上班日).
 
 China publishes its holiday and make-up schedule each year (国务院办公厅 放假安排), so
-custrel ships no dates: callers pass the year's ``holidays`` and ``makeup_workdays``.
+custrel ships no dates of its own. Either pass the year's ``holidays`` and
+``makeup_workdays`` by hand, or take them from the ``chinesecalendar`` package (the
+``cn-calendar`` extra), which is updated as each year's schedule is published:
+`BusinessCalendar.china` builds a calendar that knows which years it covers and refuses
+to guess about any other.
 
-Time is read from an injectable :class:`Clock` so that tests and replays never depend
+Time is read from an injectable `Clock` so that tests and replays never depend
 on the wall clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Final, Protocol
 
@@ -36,7 +40,7 @@ __all__ = [
 CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 #: Default working hours: 9:00-12:00 and 13:00-18:00, an eight-hour day with a lunch break.
-#: The seeds are silent; this is the common office schedule in China (a **Decision**).
+#: The texts are silent; this is the common office schedule in China (a **Decision**).
 DEFAULT_HOURS: Final[tuple[tuple[time, time], ...]] = (
     (time(9, 0), time(12, 0)),
     (time(13, 0), time(18, 0)),
@@ -45,12 +49,12 @@ DEFAULT_HOURS: Final[tuple[tuple[time, time], ...]] = (
 #: Saturday and Sunday (``date.weekday()`` numbering, Monday = 0).
 DEFAULT_WEEKEND: Final[frozenset[int]] = frozenset({5, 6})
 
-#: How far :meth:`BusinessCalendar.add` searches before deciding the calendar has no working time.
+#: How far `BusinessCalendar.add` searches before deciding the calendar has no working time.
 _SEARCH_DAYS: Final = 3660
 
 
 class Clock(Protocol):
-    """Where custrel reads "now" from; inject a :class:`FixedClock` in tests."""
+    """Where custrel reads "now" from; inject a `FixedClock` in tests."""
 
     def now(self) -> datetime:
         """The current instant, timezone-aware."""
@@ -93,6 +97,19 @@ class FixedClock:
         return FixedClock(self.at + delta)
 
 
+# Typed converters, so that the generated __init__ says what it accepts.
+def _as_hours(value: Iterable[tuple[time, time]]) -> tuple[tuple[time, time], ...]:
+    return tuple(value)
+
+
+def _as_weekdays(value: Iterable[int]) -> frozenset[int]:
+    return frozenset(value)
+
+
+def _as_days(value: Iterable[date]) -> frozenset[date]:
+    return frozenset(value)
+
+
 def _check_hours(
     _instance: object,
     attribute: attrs.Attribute[tuple[tuple[time, time], ...]],
@@ -120,6 +137,23 @@ def _check_hours(
         previous_end = end
 
 
+def _check_years(
+    _instance: object,
+    attribute: attrs.Attribute[tuple[int, int] | None],
+    value: tuple[int, int] | None,
+) -> None:
+    if value is None:
+        return
+    pair: object = value
+    if not (
+        isinstance(pair, tuple)
+        and len(pair) == 2
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in pair)
+        and pair[0] <= pair[1]
+    ):
+        raise InvalidValue(attribute.name, value, "None or (first year, last year), first <= last")
+
+
 def _check_weekend(
     _instance: object, attribute: attrs.Attribute[frozenset[int]], value: frozenset[int]
 ) -> None:
@@ -144,10 +178,13 @@ class BusinessCalendar:
         weekend: weekday numbers (Monday = 0) that are normally rest days.
         holidays: public holidays (法定节假日), rest days even on weekdays.
         makeup_workdays: weekend days declared working days (调休上班日).
+        years: the first and last year whose holidays and make-up days the calendar
+            holds; a day outside them is refused rather than guessed. ``None`` (the
+            default for a hand-given calendar): every day is taken as given.
 
     Raises:
-        InvalidValue: malformed hours or weekend, a make-up day that is also a holiday or
-            that is not a weekend day.
+        InvalidValue: malformed hours, weekend or years, a make-up day that is also a
+            holiday or that is not a weekend day.
 
     Example:
         >>> cal = BusinessCalendar(
@@ -160,13 +197,83 @@ class BusinessCalendar:
 
     tz: tzinfo = attrs.field(default=CHINA_STANDARD_TIME)
     hours: tuple[tuple[time, time], ...] = attrs.field(
-        default=DEFAULT_HOURS, converter=tuple, validator=_check_hours
+        default=DEFAULT_HOURS, converter=_as_hours, validator=_check_hours
     )
     weekend: frozenset[int] = attrs.field(
-        default=DEFAULT_WEEKEND, converter=frozenset, validator=_check_weekend
+        default=DEFAULT_WEEKEND, converter=_as_weekdays, validator=_check_weekend
     )
-    holidays: frozenset[date] = attrs.field(factory=frozenset, converter=frozenset)
-    makeup_workdays: frozenset[date] = attrs.field(factory=frozenset, converter=frozenset)
+    holidays: frozenset[date] = attrs.field(factory=frozenset, converter=_as_days)
+    makeup_workdays: frozenset[date] = attrs.field(factory=frozenset, converter=_as_days)
+    years: tuple[int, int] | None = attrs.field(default=None, validator=_check_years)
+
+    @classmethod
+    def china(
+        cls,
+        first_year: int,
+        last_year: int | None = None,
+        *,
+        tz: tzinfo = CHINA_STANDARD_TIME,
+        hours: tuple[tuple[time, time], ...] = DEFAULT_HOURS,
+    ) -> BusinessCalendar:
+        """China's official working days for the years asked for, from ``chinesecalendar``.
+
+        Public holidays that fall on weekdays, the weekdays given as rest in lieu (调休)
+        and the weekend days declared make-up working days (调休上班日) are read from the
+        `chinesecalendar` package (install the ``cn-calendar`` extra). The calendar
+        refuses to answer for days outside the years asked for.
+
+        Args:
+            first_year: the first year to cover.
+            last_year: the last year to cover (default: ``first_year``).
+            tz: the timezone the working hours are read in.
+            hours: the working intervals of a working day.
+
+        Raises:
+            InvalidValue: ``last_year`` is before ``first_year``, or a year the installed
+                ``chinesecalendar`` has no schedule for (a newer release may).
+            ModuleNotFoundError: ``chinesecalendar`` is not installed.
+
+        Example:
+            ```python
+            cal = BusinessCalendar.china(2025)
+            cal.is_working_day(date(2025, 9, 28))  # True: a Sunday worked (调休上班日)
+            cal.is_working_day(date(2025, 10, 8))  # False: a Wednesday off in lieu
+            ```
+        """
+        last = first_year if last_year is None else last_year
+        if last < first_year:
+            raise InvalidValue("last_year", last, f"a year from first_year ({first_year}) on")
+        try:
+            import chinese_calendar
+        except ModuleNotFoundError as missing:
+            raise ModuleNotFoundError(
+                "BusinessCalendar.china needs the chinesecalendar package: "
+                "pip install 'custrel[cn-calendar]'",
+                name="chinese_calendar",
+            ) from missing
+        probe = cls(tz=tz, hours=hours)  # checks the hours before a year's work
+        holidays: set[date] = set()
+        makeup: set[date] = set()
+        day = date(first_year, 1, 1)
+        while day.year <= last:
+            try:
+                working = chinese_calendar.is_workday(day)
+            except NotImplementedError as unknown:
+                raise InvalidValue(
+                    "year", day.year, "a year the installed chinesecalendar covers", str(unknown)
+                ) from None
+            rest_by_default = day.weekday() in probe.weekend
+            if working and rest_by_default:
+                makeup.add(day)
+            elif not working and not rest_by_default:
+                holidays.add(day)
+            day += timedelta(days=1)
+        return attrs.evolve(
+            probe,
+            holidays=holidays,
+            makeup_workdays=makeup,
+            years=(first_year, last),
+        )
 
     def __attrs_post_init__(self) -> None:
         """Check that holidays and make-up days are dates and consistent."""
@@ -204,7 +311,18 @@ class BusinessCalendar:
         )
 
     def is_working_day(self, day: date) -> bool:
-        """Whether ``day`` is a working day (make-up days count, holidays do not)."""
+        """Whether ``day`` is a working day (make-up days count, holidays do not).
+
+        Raises:
+            InvalidValue: ``day`` is outside the calendar's ``years``.
+        """
+        if self.years is not None and not self.years[0] <= day.year <= self.years[1]:
+            first, last = self.years
+            raise InvalidValue(
+                "day",
+                day,
+                f"a day in {first}–{last}, the years whose holidays this calendar holds",
+            )
         if day in self.makeup_workdays:
             return True
         return day.weekday() not in self.weekend and day not in self.holidays

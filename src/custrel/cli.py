@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from custrel import __version__
 from custrel.errors import CustrelError
+
+if TYPE_CHECKING:
+    from custrel.report import Report
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -41,14 +45,6 @@ def _diagram(args: argparse.Namespace) -> int:
 _PROGRESS_BYTES = 50 * 1024 * 1024  # inputs larger than this get a progress bar
 
 
-def _progress_bar(step: str, done: int, total: int) -> None:
-    width = 20
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {step:<10}{end}")
-    sys.stderr.flush()
-
-
 def _same_file(one: Path, other: Path) -> bool:
     """Whether two paths name one file (after symlinks and ``..``), existing or not."""
     if one.resolve() == other.resolve():
@@ -72,20 +68,20 @@ def _check_paths(source: Path, out: str | None, rejects: Path) -> None:
             raise InvalidValue("--rejects", str(rejects), "a path other than --out's file")
 
 
-def _write_report(report: object, fmt: str, out: str | None) -> None:
+def _write_report(report: Report, fmt: str, out: str | None, lang: str) -> None:
     """Write the report in ``fmt`` to ``out`` (atomically) or standard output."""
     from pathlib import Path
 
     import pyarrow as pa
 
-    from custrel.report import Report
     from custrel.report._csvsafe import atomic_path, write_csv
-    from custrel.report._render import render_table, write_rows
+    from custrel.report._document import check_lang
+    from custrel.report._render import print_report, render_table, rounded_money, write_rows
 
-    assert isinstance(report, Report)
     if fmt == "csv":
-        # CSV is for people: formula-leading text is neutralised (see custrel.report._csvsafe).
-        table: pa.Table = report.customers.to_arrow()
+        # CSV is for people: formula-leading text is neutralised (see custrel.report._csvsafe),
+        # and money is rounded to the currency's minor unit.
+        table: pa.Table = rounded_money(report)
         plain = pa.table({name: table[name] for name in table.column_names})
         if out:
             write_csv(plain, out)
@@ -95,13 +91,14 @@ def _write_report(report: object, fmt: str, out: str | None) -> None:
         return
     if not out:
         if fmt == "table":
-            sys.stdout.write(render_table(report))
+            print_report(report, check_lang(lang), sys.stdout)
         else:
             write_rows(report, "json", sys.stdout)
         return
     with atomic_path(out) as temporary:
         if fmt == "table":
-            Path(temporary).write_text(render_table(report), encoding="utf-8")
+            text = render_table(report, check_lang(lang))
+            Path(temporary).write_text(text, encoding="utf-8")
         elif fmt == "json":
             with Path(temporary).open("w", encoding="utf-8") as stream:
                 write_rows(report, "json", stream)
@@ -113,6 +110,7 @@ def _report(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
+    from custrel._progress import display
     from custrel.errors import InvalidValue, NoRowsAccepted
     from custrel.periods import Period
     from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
@@ -145,11 +143,12 @@ def _report(args: argparse.Namespace) -> int:
     )
     show = args.progress
     if show is None:
-        show = sys.stderr.isatty() and source.is_file() and source.stat().st_size > _PROGRESS_BYTES
+        show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
     try:
         # The command owns its process, so it switches on the allocator settings the
-        # engine runs fastest with; a library call never does.
-        with allocator_settings():
+        # engine runs fastest with; a library call never does. Progress shows only where
+        # someone watches (a terminal or a notebook), never in a pipe.
+        with allocator_settings(), display() as progress:
             report = analyze(
                 source,
                 as_of=as_of,
@@ -160,7 +159,7 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
-                progress=_progress_bar if show else None,
+                progress=progress if show else None,
             )
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
@@ -181,7 +180,7 @@ def _report(args: argparse.Namespace) -> int:
             f"so there is nothing to report; the reason for each row is in {rejects}\n"
         )
         return EXIT_BAD_INPUT
-    _write_report(report, args.format, args.out)
+    _write_report(report, args.format, args.out, args.lang)
     return EXIT_OK
 
 
@@ -287,7 +286,15 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bar on stderr (default: on for inputs over 50 MB on a terminal)",
+        help="progress bar on stderr, shown on a terminal or in a notebook only (default: on "
+        "for inputs over 50 MB)",
+    )
+    report.add_argument(
+        "--lang",
+        choices=["en", "zh", "both"],
+        default="both",
+        help="language of the table's labels and sentences: English, Chinese or both "
+        "(default: both)",
     )
     report.set_defaults(handler=_report)
 

@@ -1253,6 +1253,11 @@ class Complaint:
         """Replay the history through the checks every live command passes."""
         object.__setattr__(self, "progress", _replay(self))
 
+    def _repr_html_(self) -> str:
+        from custrel._html import complaint_html
+
+        return complaint_html(self)
+
     @classmethod
     def register(
         cls,

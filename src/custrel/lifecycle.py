@@ -415,6 +415,11 @@ class Lifecycle:
         """How many events the history holds."""
         return self._node[5]
 
+    def _repr_html_(self) -> str:
+        from custrel._html import lifecycle_html
+
+        return lifecycle_html(self)
+
     @property
     def history(self) -> tuple[LifecycleEvent, ...]:
         """Every event applied, oldest first."""

@@ -241,6 +241,11 @@ class Pyramid:
     def _build_index(self) -> Mapping[str, Placement]:
         return MappingProxyType({p.customer_id: p for p in self.placements})
 
+    def _repr_html_(self) -> str:
+        from custrel._html import pyramid_html
+
+        return pyramid_html(self)
+
     def __len__(self) -> int:
         """The number of customers."""
         return len(self.placements)

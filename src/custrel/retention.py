@@ -141,11 +141,9 @@ MOBILE_OPERATOR_CHURN_COST_USD: Final = (
 
 # --- number checks -------------------------------------------------------------------------
 
-# Short local names for the shared checks of custrel._validators (the churn-cost rules
-# below read them).
-_decimal = to_decimal
+# Short local names for the shared checks of custrel._validators, read by the churn-cost
+# rules.
 _rate = require_rate
-_count = require_count
 _money = require_money
 _is_rate = decimal_rate
 _is_count = count
@@ -845,7 +843,7 @@ class PaymentTiming(Labelled):
 
 
 def _discount_rate(value: object) -> Decimal:
-    number = _decimal("discount_rate", value)
+    number = to_decimal("discount_rate", value)
     if number <= -1:
         raise InvalidValue("discount_rate", value, "a rate > -1 (10% a period is 0.10)")
     return number
@@ -893,8 +891,8 @@ def lifetime_value(
         ...                      acquisition_cost=Money.of(150, "USD")).rounded())
         USD 216.67
     """
-    m = _money("margin", margin)
-    r = _rate("retention", retention)
+    m = require_money("margin", margin)
+    r = require_rate("retention", retention)
     i = _discount_rate(discount_rate)
     if not isinstance(timing, PaymentTiming):
         raise InvalidValue("timing", timing, "PaymentTiming.START or PaymentTiming.END")
@@ -908,7 +906,7 @@ def lifetime_value(
             )
         factor = (r if timing is PaymentTiming.END else 1 + i) / (1 + i - r)
     else:
-        periods = _count("horizon", horizon)
+        periods = require_count("horizon", horizon)
         q = r / (1 + i)
         # the sum of q**t for t = 0 .. T-1
         if q == 1:
@@ -920,7 +918,7 @@ def lifetime_value(
         factor = q * first_terms if timing is PaymentTiming.END else first_terms
     value = m * factor
     if acquisition_cost is not None:
-        value = value - _money("acquisition_cost", acquisition_cost)
+        value = value - require_money("acquisition_cost", acquisition_cost)
     return value
 
 
@@ -1002,12 +1000,12 @@ def churn_reduction_what_if(
         >>> what.uplift == Decimal("0.2"), what.within_cited_range  # 0.3/0.25 − 1: +20%
         (True, False)
     """
-    before = _rate("churn_rate", churn_rate)
-    reduction = _rate("cut", cut)
+    before = require_rate("churn_rate", churn_rate)
+    reduction = require_rate("cut", cut)
     if reduction > before:
         raise InvalidValue("cut", cut, f"at most the churn rate {before}")
     after = before - reduction
-    base = _count("customers", customers)
+    base = require_count("customers", customers)
 
     def value(churn: Decimal) -> Money:
         per_customer = lifetime_value(

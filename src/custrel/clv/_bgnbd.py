@@ -350,14 +350,25 @@ class _BetaGeoFamily(TransactionModel):
         recency = np.where(x > 0, age * rng.beta(safe, np.maximum(arrivals - safe + 1, 1)), 0.0)
         return x.astype(np.float64), recency, age
 
+
+@attrs.frozen
+class BetaGeo(_BetaGeoFamily):
+    """A fitted BG/NBD model; ``params`` are ``r, alpha, a, b``.
+
+    Example:
+        >>> model = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.p_alive([0, 2, 2], [0, 30.43, 5.0], [38.86] * 3).round(3).tolist()
+        [1.0, 0.727, 0.124]
+    """
+
+    KIND: ClassVar[ModelKind] = ModelKind.BG_NBD
+
     def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:
         """P(a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units)."""
         from scipy.special import betainc, betaln, gammaln
 
         from custrel.clv._data import as_float
 
-        if self._MODIFIED:
-            raise NotImplementedError("MBG/NBD has no closed form here; use BetaGeo")
         count = as_float("n", n)
         if ((count < 0) | (count != np.floor(count))).any():
             raise InvalidValue("n", n, "whole numbers >= 0")
@@ -382,19 +393,6 @@ class _BetaGeoFamily(TransactionModel):
                 0.0,
             )
         return np.asarray(first + second, dtype=np.float64)
-
-
-@attrs.frozen
-class BetaGeo(_BetaGeoFamily):
-    """A fitted BG/NBD model; ``params`` are ``r, alpha, a, b``.
-
-    Example:
-        >>> model = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> model.p_alive([0, 2, 2], [0, 30.43, 5.0], [38.86] * 3).round(3).tolist()
-        [1.0, 0.727, 0.124]
-    """
-
-    KIND: ClassVar[ModelKind] = ModelKind.BG_NBD
 
 
 @attrs.frozen

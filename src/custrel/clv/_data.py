@@ -35,7 +35,11 @@ def as_float(name: str, values: object) -> NDArray[np.float64]:
         raise InvalidValue(name, values, "numbers (an array-like of floats)") from None
     if array.ndim > 1:
         raise InvalidValue(name, array.shape, "a scalar or a one-dimensional array-like")
-    bad = ~np.isfinite(array)
+    # A sum is finite when every term is (one pass, no temporary); only otherwise is
+    # the offending row looked for.
+    with np.errstate(all="ignore"):
+        total = array.sum()
+    bad = np.zeros(0, dtype=bool) if np.isfinite(total) else ~np.isfinite(array)
     if bad.any():
         at = int(np.flatnonzero(bad.ravel())[0])
         raise InvalidValue(f"{name}[{at}]", float(array.ravel()[at]), "a finite number")
@@ -52,8 +56,11 @@ def check_rft(
     T: object,
     *,
     positive_t: bool = True,
+    offset: int = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Check and broadcast (frequency, recency, T): whole repeat counts, 0 <= recency <= T.
+
+    ``offset`` is added to the row numbers in errors (for a block of a larger input).
 
     Raises:
         InvalidValue: naming the first offending row, its value and the rule.
@@ -69,19 +76,21 @@ def check_rft(
         ) from None
     if ((x < 0) | (x != np.floor(x))).any():
         at = _first((x < 0) | (x != np.floor(x)))
-        raise InvalidValue(f"frequency[{at}]", float(x.ravel()[at]), "a whole number >= 0")
+        raise InvalidValue(f"frequency[{at + offset}]", float(x.ravel()[at]), "a whole number >= 0")
     if (t_x < 0).any():
         at = _first(t_x < 0)
-        raise InvalidValue(f"recency[{at}]", float(t_x.ravel()[at]), "a number >= 0")
+        raise InvalidValue(f"recency[{at + offset}]", float(t_x.ravel()[at]), "a number >= 0")
     low = age <= 0 if positive_t else age < 0
     if low.any():
         at = _first(low)
-        raise InvalidValue(f"T[{at}]", float(age.ravel()[at]), "a number > 0")
+        raise InvalidValue(f"T[{at + offset}]", float(age.ravel()[at]), "a number > 0")
     late = t_x > age * (1 + 1e-12)
     if late.any():
         at = _first(late)
         raise InvalidValue(
-            f"recency[{at}]", float(t_x.ravel()[at]), f"at most T = {float(age.ravel()[at])}"
+            f"recency[{at + offset}]",
+            float(t_x.ravel()[at]),
+            f"at most T = {float(age.ravel()[at])}",
         )
     return x, t_x, age
 

@@ -196,6 +196,11 @@ class FittedModel:
             if not (e.value > 0 and math.isfinite(e.value)):
                 raise InvalidValue(e.name, e.value, "a finite number > 0")
 
+    def _repr_html_(self) -> str:
+        from custrel._html import model_html
+
+        return model_html(self)
+
     @property
     def kind(self) -> ModelKind:
         """Which model this is."""

@@ -8,6 +8,7 @@ purchases on a grid of future times, are the same questions, answered here once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
@@ -60,8 +61,9 @@ class TransactionModel(FittedModel):
 
     def p_alive(self, frequency: object, recency: object, T: object) -> NDArray[np.float64]:
         """Probability each customer is still alive (has not dropped out) at ``T``."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return self._p_alive(x, t_x, age)
+        return _in_blocks(
+            lambda x, t_x, age, _: (self._p_alive(x, t_x, age),), frequency, recency, T
+        )[0]
 
     def expected_purchases(
         self,
@@ -71,8 +73,13 @@ class TransactionModel(FittedModel):
         T: object,
     ) -> NDArray[np.float64]:
         """Expected purchases in the next ``t`` time units, given each customer's history."""
-        x, t_x, age = check_rft(frequency, recency, T)
-        return self._expected_grid(_horizons(t), x, t_x, age)[..., 0]
+        times = _horizons(t)
+        return _in_blocks(
+            lambda x, t_x, age, _: (self._expected_grid(times, x, t_x, age)[..., 0],),
+            frequency,
+            recency,
+            T,
+        )[0]
 
     def expected_purchases_new_customer(self, t: object) -> NDArray[np.float64]:
         """Expected repeat purchases of a new customer in its first ``t`` time units."""
@@ -112,12 +119,19 @@ class TransactionModel(FittedModel):
         factors = discount_factors(periods, discount_rate)
         if not (period_length > 0 and math.isfinite(period_length)):
             raise InvalidValue("period_length", period_length, "a time > 0")
-        x, t_x, age = check_rft(frequency, recency, T)
-        value = as_float("spend", spend)
         grid = period_length * np.arange(1, periods + 1, dtype=np.float64)
-        cumulative = self._expected_grid(grid, x, t_x, age)
-        increments = np.diff(cumulative, axis=-1, prepend=0.0)
-        return np.asarray(value * (increments @ factors), dtype=np.float64)
+
+        def value(
+            x: NDArray[np.float64],
+            t_x: NDArray[np.float64],
+            age: NDArray[np.float64],
+            money: NDArray[np.float64],
+        ) -> tuple[NDArray[np.float64]]:
+            cumulative = self._expected_grid(grid, x, t_x, age)
+            increments = np.diff(cumulative, axis=-1, prepend=0.0)
+            return ((increments * factors).sum(axis=-1) * money,)
+
+        return _in_blocks(value, frequency, recency, T, as_float("spend", spend))[0]
 
     def predict(
         self,
@@ -130,9 +144,16 @@ class TransactionModel(FittedModel):
 
         The same as `p_alive` and `expected_purchases`, but P(alive) is computed once.
         """
-        x, t_x, age = check_rft(frequency, recency, T)
-        alive = self._p_alive(x, t_x, age)
-        return alive, self._expected_grid(_horizons(t), x, t_x, age, alive)[..., 0]
+        times = _horizons(t)
+
+        def both(
+            x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64], _: object
+        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            alive = self._p_alive(x, t_x, age)
+            return alive, self._expected_grid(times, x, t_x, age, alive)[..., 0]
+
+        alive, expected = _in_blocks(both, frequency, recency, T)
+        return alive, expected
 
     def log_likelihood_of(
         self,
@@ -172,6 +193,53 @@ class TransactionModel(FittedModel):
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         raise NotImplementedError  # pragma: no cover
+
+
+#: Customers per block of a prediction: a block's temporaries stay in cache and are
+#: reused, instead of fresh arrays the size of the base (a tuning knob).
+_BLOCK = 1 << 18
+
+Block = Callable[..., tuple["NDArray[np.float64]", ...]]
+
+
+def _in_blocks(
+    compute: Block, frequency: object, recency: object, T: object, extra: object = None
+) -> tuple[NDArray[np.float64], ...]:
+    """Check and compute block by block; each output has the inputs' broadcast shape.
+
+    ``compute(x, t_x, age, extra)`` gets a block's checked rows (and of ``extra``, an
+    array of one length with them, or ``None``). A Python loop over blocks, never
+    over customers.
+    """
+    raw = [as_float("frequency", frequency), as_float("recency", recency), as_float("T", T)]
+    if extra is not None:
+        raw.append(np.asarray(extra, dtype=np.float64))
+    try:
+        arrays = np.broadcast_arrays(*raw)
+    except ValueError:
+        raise InvalidValue(
+            "frequency, recency, T", tuple(a.shape for a in raw), "arrays of one length"
+        ) from None
+    shape = arrays[0].shape
+    flat = [a.ravel() for a in arrays]
+    n = flat[0].size
+    if n <= _BLOCK:
+        x, t_x, age = check_rft(flat[0], flat[1], flat[2])
+        return tuple(
+            o.reshape(shape) for o in compute(x, t_x, age, flat[3] if extra is not None else None)
+        )
+    outputs: list[NDArray[np.float64]] = []
+    for start in range(0, n, _BLOCK):
+        stop = min(n, start + _BLOCK)
+        x, t_x, age = check_rft(
+            flat[0][start:stop], flat[1][start:stop], flat[2][start:stop], offset=start
+        )
+        results = compute(x, t_x, age, flat[3][start:stop] if extra is not None else None)
+        if not outputs:
+            outputs = [np.empty(n, dtype=np.float64) for _ in results]
+        for out, result in zip(outputs, results, strict=True):
+            out[start:stop] = result
+    return tuple(o.reshape(shape) for o in outputs)
 
 
 def _horizons(t: float) -> NDArray[np.float64]:

@@ -456,6 +456,15 @@ class CustomerTable:
             return pa.array(values.astype(bool))
         return pa.array(values.astype(np.float64))
 
+    def __repr__(self) -> str:
+        """``CustomerTable(3,000 customers)``: the size, not the arrays."""
+        return f"CustomerTable({len(self):,} customers)"
+
+    def _repr_html_(self) -> str:
+        from custrel._html import customers_html
+
+        return customers_html(self)
+
     def to_pandas(self) -> pd.DataFrame:
         """A pandas DataFrame (needs the ``pandas`` extra)."""
         import pandas as pd  # noqa: F401 - fail early with a clear ImportError
@@ -529,12 +538,15 @@ ALIVE_BAND_EDGES: Final = (0.25, 0.5, 0.75)
 
 
 class AliveBand(Labelled):
-    """A band of P(alive), one column of the stage × P(alive) agreement table."""
+    """A band of P(alive), one column of the stage × P(alive) agreement table.
 
-    BELOW_QUARTER = ("lt_0.25", "P(alive) < 0.25", "存活概率低于0.25")
-    QUARTER_TO_HALF = ("0.25_0.5", "0.25 ≤ P(alive) < 0.5", "存活概率0.25至0.5")
-    HALF_TO_THREE_QUARTERS = ("0.5_0.75", "0.5 ≤ P(alive) < 0.75", "存活概率0.5至0.75")
-    THREE_QUARTERS_UP = ("ge_0.75", "P(alive) ≥ 0.75", "存活概率不低于0.75")
+    Each band holds its lower bound and not its upper one; the last holds 1.
+    """
+
+    BELOW_QUARTER = ("lt_0.25", "below 0.25", "低于 0.25")
+    QUARTER_TO_HALF = ("0.25_0.5", "0.25 to 0.5", "0.25 至 0.5")
+    HALF_TO_THREE_QUARTERS = ("0.5_0.75", "0.5 to 0.75", "0.5 至 0.75")
+    THREE_QUARTERS_UP = ("ge_0.75", "0.75 and up", "0.75 及以上")
 
 
 @attrs.frozen
@@ -619,6 +631,40 @@ class Overview:
     model: ModelSummary | None = None
     stage_by_alive: tuple[StageByAlive, ...] = ()
 
+    def to_pandas(self) -> Mapping[str, pd.DataFrame]:
+        """Each section as a pandas DataFrame (needs the ``pandas`` extra).
+
+        Sections: ``by_stage``, ``by_tier``, ``by_verdict``, ``leaky_bucket`` and
+        ``worth_a_call``; labels are categoricals of the enums' stable values, days
+        are ``datetime64``.
+        """
+        import pandas as pd  # noqa: F401 - fail early with a clear ImportError
+
+        from custrel.report._frames import overview_tables
+
+        return {
+            name: table.to_pandas(date_as_object=False)
+            for name, table in overview_tables(self).items()
+        }
+
+    def to_polars(self) -> Mapping[str, pl.DataFrame]:
+        """Each section as a polars DataFrame (needs the ``polars`` extra); see `to_pandas`."""
+        import polars as pl
+
+        from custrel.report._frames import overview_tables
+
+        frames = {}
+        for name, table in overview_tables(self).items():
+            frame = pl.from_arrow(table)
+            assert isinstance(frame, pl.DataFrame)
+            frames[name] = frame
+        return frames
+
+    def _repr_html_(self) -> str:
+        from custrel._html import overview_html
+
+        return overview_html(self)
+
 
 @attrs.frozen(eq=False)
 class Report:
@@ -646,6 +692,34 @@ class Report:
             Rejected(r["row"], r["column"], r["value"], r["rule"])
             for r in self.rejects_table.to_pylist()  # type: ignore[attr-defined]
         )
+
+    def __repr__(self) -> str:
+        """One line: the day judged, the rows and the customers."""
+        c = self.counts
+        return (
+            f"Report(as_of={self.as_of.isoformat()}, customers={len(self.customers):,}, "
+            f"rows_read={c.rows_read:,}, rows_rejected={c.rows_rejected:,})"
+        )
+
+    def _repr_html_(self) -> str:
+        from custrel._html import report_html
+
+        return report_html(self)
+
+    def summary(self, lang: str = "both", width: int = 80) -> str:
+        """The manager's summary as text: the ``custrel report`` table, without colour.
+
+        Args:
+            lang: ``"en"``, ``"zh"`` or ``"both"`` (every label and sentence).
+            width: the longest line, in terminal cells (a Chinese character is two).
+
+        Raises:
+            InvalidValue: ``lang`` is not one of those.
+        """
+        from custrel.report._document import check_lang, document
+        from custrel.report._render import render_plain
+
+        return render_plain(document(self, check_lang(lang)), width)
 
     def write_rejects(self, path: str | Path) -> None:
         """Write the rejected rows (row, column, value, rule) as CSV to ``path``, atomically.
@@ -739,7 +813,8 @@ def analyze(
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
-            about each step (the CLI draws a progress bar on stderr with it).
+            about each step, or ``True`` for a bar where someone watches: tqdm's or
+            rich's in a Jupyter notebook, rich's on a terminal, none in a pipe.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -748,6 +823,20 @@ def analyze(
 
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
+    if progress is True:
+        from custrel._progress import display
+
+        with display() as shown:
+            return analyze(
+                source,
+                as_of=as_of,
+                policy=policy,
+                columns=columns,
+                date_format=date_format,
+                on_error=on_error,
+                currency=currency,
+                progress=shown,
+            )
     return run(
         source,
         as_of=_check_as_of(as_of),

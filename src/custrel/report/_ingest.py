@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from custrel.days import day_number
 from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._rows import Pieces
@@ -38,11 +39,10 @@ from custrel.report._rules import (
     LAST_DAY,
     MISSING_IDS,
     RejectRule,
-    day_number,
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
-from custrel.report._units import RULE, to_units
+from custrel.report._units import RULE, SCALE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -131,6 +131,10 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
         non_finite = pc.fill_null(
             pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False
         )
+        boolean = pc.fill_null(
+            pc.match_substring_regex(array, r"^\s*(true|false)\s*$", ignore_case=True), False
+        )
+        checks.append((column, boolean, f"{column} {RejectRule.BOOLEAN}"))
         bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
         checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
         usable = pc.or_(number, non_finite)
@@ -676,7 +680,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
 
     day = _days(table[names.date], names.date, date_format, checks)
     if as_of is not None:
-        late = pc.greater(day, day_number(as_of))
+        late = pc.greater(day, day_number(as_of))  # a date: its own day
         checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
     amount = _units(
         _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
@@ -841,7 +845,9 @@ def _overflowing(
         rows = np.flatnonzero(ok & (code == broken[0]))
         running = itertools.accumulate(flat[rows].tolist())
         at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
-        rule = RejectRule.SUM_FINITE.format(customer=str(ids[broken[0]]))
+        rule = RejectRule.SUM_FINITE.format(
+            customer=str(ids[broken[0]]), limit=f"{limit // SCALE:,}"
+        )
         return column, mask, rule, at
     return None
 

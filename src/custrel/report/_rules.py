@@ -20,7 +20,6 @@ __all__ = [
     "LAST_DAY",
     "MISSING_IDS",
     "RejectRule",
-    "day_number",
     "missing_id",
 ]
 
@@ -68,18 +67,11 @@ class RejectRule:
     FINITE: Final = "must be finite (not NaN or infinite)"
     NON_NEGATIVE: Final = "must be zero or more"
     SUM_FINITE: Final = (
-        "the amounts of customer {customer!r} must add up to a total custrel can hold "
-        "exactly (below 922,337,203,685,477 with 4 decimal places)"
+        "the amounts of customer {customer!r} must add up to less than {limit} "
+        "(what the exact per-customer sums hold)"
     )
     FIELDS: Final = "each line must have the header's {n} fields"
     UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
-
-
-def day_number(value: dt.date | dt.datetime) -> int:
-    """Days since 1970-01-01 of a date, or of a datetime's own day as written."""
-    # A datetime counts on its own calendar day, as written (with or without a zone).
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return (day - _EPOCH).days
 
 
 def missing_id(value: str) -> bool:

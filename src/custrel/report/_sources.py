@@ -275,12 +275,9 @@ def _read_csv(
     path: Path,
     names: Sequence[str],
     date_format: str | None,
-    *,
-    lenient: bool,
 ) -> tuple[pa.Table, ReadNotes | None]:
     import pyarrow.csv as pcsv
 
-    del lenient  # malformed lines are collected either way; strict mode raises the first
     magic = _sniff(path)
     if magic.startswith(_GZIP_MAGIC) and not _gzipped(path):
         raise InputDataError(
@@ -635,10 +632,14 @@ def read_source(  # noqa: PLR0911 - one return per kind of source
 ) -> tuple[pa.Table, ReadNotes | None]:
     """Read ``source`` into an arrow table holding (at most) the columns ``names``.
 
+    Malformed lines are collected whether ``lenient`` or not: strict mode reports the
+    first bad row in file order, which may be one of them.
+
     Raises:
         InputDataError: the source cannot be read (its kind, its bytes, its header).
         InvalidValue: two fields map to one column.
     """
+    del lenient  # the engine's mode changes nothing here (see above)
     _check_map(names)
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -647,7 +648,7 @@ def read_source(  # noqa: PLR0911 - one return per kind of source
         suffixes = [s.lower() for s in path.suffixes]
         if suffixes and suffixes[-1] in {".parquet", ".pq"}:
             return _read_parquet(path, names), None
-        return _read_csv(path, names, date_format, lenient=lenient)
+        return _read_csv(path, names, date_format)
     if isinstance(source, pa.Table):
         _unique_names(source.column_names, names)
         return source, None
