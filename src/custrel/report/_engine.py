@@ -25,6 +25,7 @@ from custrel.report import (
     OnError,
     Overview,
     Report,
+    ReportModel,
     ReportPolicy,
     Source,
     StageByAlive,
@@ -65,6 +66,11 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
     tell = progress or (lambda _step, _done, _total: None)
     total = len(_STEPS) if full else 3
     tell("read", 0, total)
+    loading = None
+    if full and policy.model is not ReportModel.NONE:
+        from custrel.report._models import start_loading
+
+        loading = start_loading()
     lenient = on_error is OnError.SKIP
     table, malformed = read_source(source, columns.names(), date_format, lenient=lenient)
     tell("check", 1, total)
@@ -118,6 +124,8 @@ def run(  # noqa: PLR0915 - the pipeline reads best as one sequence of steps
         numbers.update(judged.numbers)
         texts.update(judged.texts)
         tell("model", 4, total)
+        if loading is not None:
+            loading.join()
         model = _model(numbers, policy)
     # Customers in id order, so the output never depends on the input order.
     ids = data.ids
