@@ -2,25 +2,25 @@
 
 Modules, one per domain concept (see ``docs/``):
 
-- :mod:`custrel.lifecycle` — the customer lifecycle state machine (seed 001 §1);
-- :mod:`custrel.scoring` — good versus bad customers, big-customer risks;
-- :mod:`custrel.pyramid` — the customer pyramid and tier policies;
-- :mod:`custrel.complaints` — the seven-step complaint workflow;
-- :mod:`custrel.retention` — churn and its economics: leaky bucket, churn cost, lifetime value;
-- :mod:`custrel.countermeasures`, :mod:`custrel.satisfaction`, :mod:`custrel.winback`,
-  :mod:`custrel.retention_audit` — what to do about churn, satisfaction, win-back cases,
+- `custrel.lifecycle` — the customer lifecycle state machine (seed 001 §1);
+- `custrel.scoring` — good versus bad customers, big-customer risks;
+- `custrel.pyramid` — the customer pyramid and tier policies;
+- `custrel.complaints` — the seven-step complaint workflow;
+- `custrel.retention` — churn and its economics: leaky bucket, churn cost, lifetime value;
+- `custrel.countermeasures`, `custrel.satisfaction`, `custrel.winback`,
+  `custrel.retention_audit` — what to do about churn, satisfaction, win-back cases,
   and the audit against the eight mistakes that lose customers;
-- :mod:`custrel.acquisition` — prospecting methods and plans;
-- :mod:`custrel.profile` — customer-information profiles with privacy by design;
-- :mod:`custrel.report` — the batch engine behind ``custrel report``.
+- `custrel.acquisition` — prospecting methods and plans;
+- `custrel.profile` — customer-information profiles with privacy by design;
+- `custrel.report` — the batch engine behind ``custrel report``.
 
 Importing ``custrel`` loads none of numpy, pyarrow, pandas or polars; the batch
 engine imports them when it runs.
 
-Where to start: :func:`custrel.analyze` turns a transaction log into every
+Where to start: `custrel.analyze` turns a transaction log into every
 customer's stage, tier, verdict and treatment; every error it (or any module)
-raises is a :class:`custrel.CustrelError`; the main enums — :class:`Stage`,
-:class:`Tier`, :class:`Verdict`, :class:`Treatment`, :class:`Period` — are
+raises is a `custrel.CustrelError`; the main enums — `Stage`,
+`Tier`, `Verdict`, `Treatment`, `Period` — are
 reachable from here too. Each name is loaded on first use.
 """
 

@@ -2,7 +2,7 @@
 
 Each workflow module (``lifecycle``, ``complaints``) declares exactly one table — a
 module-level ``Final`` mapping ``{(state, trigger): target}`` — and wraps it in a
-:class:`TransitionTable`. The machine, its validation, its documentation and its
+`TransitionTable`. The machine, its validation, its documentation and its
 diagrams all read that one object, so nothing about transitions lives anywhere else
 (the pattern of h11's ``_state.py``).
 

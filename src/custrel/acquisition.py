@@ -2,17 +2,17 @@
 
 The catalogues themselves — thirteen prospecting methods (seed 001 §1), four routes,
 nine contact types, nine first-meeting rules and the repeat-visit incentives (seed 002)
-— are data in :mod:`custrel.acquisition_catalogue`, re-exported here. This module holds
+— are data in `custrel.acquisition_catalogue`, re-exported here. This module holds
 what works with them: seed 002's road from potential customer to qualified prospect
 (准客户) to actual customer, the four dimensions of a contact and the moment of truth,
 the first-meeting check, and the prospecting arithmetic.
 
-A :class:`ProspectingPlan` turns planned sales attempts into an expected yield with
+A `ProspectingPlan` turns planned sales attempts into an expected yield with
 the lifecycle's per-stage success rates (seed 001 §1: 6% for prospects, 15% for
 first-time customers, 50% for repeat and loyal ones; 5 calls a day ≈ 1,500 contacts a
-year). A :class:`Prospect` records how a prospect came to the firm — it approached the
+year). A `Prospect` records how a prospect came to the firm — it approached the
 firm (potential), the firm chose it (target), or both — and opens its
-:class:`~custrel.lifecycle.Lifecycle`.
+`Lifecycle`.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def broken_rules(kept: Iterable[MeetingRule]) -> tuple[MeetingRule, ...]:
     result is the only safe one.
 
     Raises:
-        InvalidValue: something in ``kept`` is not a :class:`MeetingRule`.
+        InvalidValue: something in ``kept`` is not a `MeetingRule`.
 
     Example:
         >>> broken_rules(set(MeetingRule) - {MeetingRule.SURPRISE})
@@ -183,7 +183,7 @@ MOMENT_OF_TRUTH: Final = Bilingual(
 class Contact:
     """One contact with a customer, classified by seed 002's type and its four dimensions.
 
-    Every contact is a moment of truth (:data:`MOMENT_OF_TRUTH`); :meth:`broken_rules`
+    Every contact is a moment of truth (`MOMENT_OF_TRUTH`); `broken_rules`
     says which first-meeting rules it broke.
 
     Attributes:
@@ -307,7 +307,7 @@ class AcquisitionPolicy:
 
         Raises:
             InvalidValue: ``stage`` is non-customer or lost, for which the seed gives no
-                rate, or not a :class:`~custrel.lifecycle.Stage`.
+                rate, or not a `Stage`.
         """
         if stage in (Stage.POTENTIAL, Stage.TARGET):
             return self.prospect_success_rate
@@ -418,7 +418,7 @@ def _to_lines(lines: Iterable[PlanLine]) -> tuple[PlanLine, ...]:
 
 @attrs.frozen
 class ProspectingPlan:
-    """Sales attempts planned per stage; :meth:`forecast` gives the expected yield.
+    """Sales attempts planned per stage; `forecast` gives the expected yield.
 
     Example — the seed's telephone arithmetic (5 calls a day × 300 days = 1,500
     contacts at 6%):
@@ -509,8 +509,8 @@ class Prospect:
     """A prospect: who, since when, and how they came to the firm.
 
     The origin follows seed 001 §1: a prospect that approached the firm is a
-    potential customer (:attr:`Origin.INBOUND`), one the firm chose is a target
-    customer (:attr:`Origin.TARGETED`); the two overlap (:attr:`Origin.BOTH`).
+    potential customer (`Origin.INBOUND`), one the firm chose is a target
+    customer (`Origin.TARGETED`); the two overlap (`Origin.BOTH`).
 
     Attributes:
         prospect_id: the id its lifecycle will carry.
@@ -520,7 +520,7 @@ class Prospect:
         route: the acquisition route, if any.
         contact: the contact type through which the firm and the prospect met, if any.
         referred_by: the customer id of whoever referred it (介绍法, 以旧带新), if any.
-        qualified: whether it is a qualified prospect (准客户), see :meth:`qualify`.
+        qualified: whether it is a qualified prospect (准客户), see `qualify`.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -557,7 +557,7 @@ class Prospect:
 
     @property
     def status(self) -> ProspectStatus:
-        """Potential, or qualified once :meth:`qualify` was called (it becomes actual on buying)."""
+        """Potential, or qualified once `qualify` was called (it becomes actual on buying)."""
         return ProspectStatus.QUALIFIED if self.qualified else ProspectStatus.POTENTIAL
 
     @classmethod
@@ -621,5 +621,5 @@ class Prospect:
         return (interest, targeted)
 
     def open_lifecycle(self) -> Lifecycle:
-        """A new lifecycle for the prospect, at :attr:`stage` with the same origin."""
+        """A new lifecycle for the prospect, at `stage` with the same origin."""
         return Lifecycle(self.prospect_id, self.opening_events())

@@ -1,12 +1,12 @@
 """The acquisition catalogues: prospecting methods, routes, contacts, meeting rules, incentives.
 
-Data, apart from the planning code in :mod:`custrel.acquisition`: seed 001 §1 (寻找客户)
+Data, apart from the planning code in `custrel.acquisition`: seed 001 §1 (寻找客户)
 names thirteen prospecting methods; seed 002 (企业如何与客户进行“约会”) names four routes
 to new customers, nine contact types, nine rules for the first meeting and the
 incentives that bring a customer back. Each is a typed, bilingual catalogue keyed by
 its enum, in the text's order, each entry with its pros and cons; every pro or con
-says whether the text states it (:attr:`Provenance.SEED`) or it is a practitioner's
-note added where the text is silent (:attr:`Provenance.PRACTICE`).
+says whether the text states it (`Provenance.SEED`) or it is a practitioner's
+note added where the text is silent (`Provenance.PRACTICE`).
 """
 
 from __future__ import annotations

@@ -1,19 +1,19 @@
 """Calendar days as numbers: the one epoch, and which day a date or timestamp falls on.
 
 Every module that counts days as integers (the batch lifecycle, the leaky bucket,
-the report engine) counts them from :data:`EPOCH`, 1970-01-01 — numpy's
+the report engine) counts them from `EPOCH`, 1970-01-01 — numpy's
 ``datetime64[D]`` epoch, so day numbers and ``datetime64[D]`` values convert by a
 cast. Each conversion has a scalar form (for one value) and a columnar form (for
 numpy arrays) side by side; ``tests/test_days.py`` holds each pair together with a
 hypothesis property.
 
-The zone rule, on every path (the report's readers, :func:`custrel.lifecycle.derive`,
-:func:`day_number`): a timestamp with a zone offset falls on its **local** calendar
+The zone rule, on every path (the report's readers, `custrel.lifecycle.derive`,
+`day_number`): a timestamp with a zone offset falls on its **local** calendar
 day, the day as written — ``2024-03-01T23:30-05:00`` is a purchase of 1 March, not
 of 2 March (its UTC day). A shop's day is the day its till printed. Only a caller
 who names a timezone (``LifecyclePolicy(timezone=...)``) has timestamps converted
 into that zone first. A timestamp without a zone is refused where a moment is
-meant (:class:`custrel.errors.NaiveDatetime`).
+meant (`custrel.errors.NaiveDatetime`).
 
 numpy is imported by the columnar functions when they run, never by ``import custrel``.
 """
@@ -68,27 +68,27 @@ def day_of(field: str, value: date | datetime, tz: tzinfo | None = None) -> date
 
 
 def day_number(value: date | datetime, tz: tzinfo | None = None) -> int:
-    """Days since :data:`EPOCH` of the day ``value`` falls on (see :func:`day_of`).
+    """Days since `EPOCH` of the day ``value`` falls on (see `day_of`).
 
-    The columnar form is :func:`day_numbers`.
+    The columnar form is `day_numbers`.
     """
     return day_of("day", value, tz).toordinal() - EPOCH_ORDINAL
 
 
 def date_of(day: int) -> date:
-    """The date of a day number (the inverse of :func:`day_number` on dates).
+    """The date of a day number (the inverse of `day_number` on dates).
 
-    The columnar form is :func:`dates_of`.
+    The columnar form is `dates_of`.
     """
     return EPOCH + timedelta(days=day)
 
 
 def day_numbers(values: NDArray[np.datetime64]) -> NDArray[np.int64]:
-    """Columnar :func:`day_number` of ``datetime64`` values (any unit): days since the epoch.
+    """Columnar `day_number` of ``datetime64`` values (any unit): days since the epoch.
 
     Values finer than a day fall on their calendar day (floor, also before 1970).
     ``tests/test_days.py::test_day_numbers_agree_with_the_scalar_rule`` holds it to
-    :func:`day_number`.
+    `day_number`.
     """
     import numpy as np
 
@@ -97,10 +97,10 @@ def day_numbers(values: NDArray[np.datetime64]) -> NDArray[np.int64]:
 
 
 def dates_of(days: NDArray[np.generic]) -> NDArray[np.datetime64]:
-    """Columnar :func:`date_of`: day numbers as ``datetime64[D]`` values.
+    """Columnar `date_of`: day numbers as ``datetime64[D]`` values.
 
     ``tests/test_days.py::test_dates_of_agree_with_the_scalar_rule`` holds it to
-    :func:`date_of`.
+    `date_of`.
     """
     import numpy as np
 

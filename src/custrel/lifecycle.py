@@ -3,13 +3,13 @@
 Seed 001 §1 (客户的分类与流转, figure 21-1): customers flow from non-customer,
 potential and target, through first-time, repeat and loyal, and may be lost — then
 won back straight to repeat or loyal, or lost for good. Everything that affects
-which moves are legal lives in this file, in :data:`TRANSITIONS`; the machine, its
+which moves are legal lives in this file, in `TRANSITIONS`; the machine, its
 validation, the docs page and ``custrel diagram lifecycle`` all read that one table.
 
-A :class:`Lifecycle` is an immutable value: :meth:`Lifecycle.apply` returns a new
+A `Lifecycle` is an immutable value: `Lifecycle.apply` returns a new
 value with the event appended to an append-only, time-ordered history, or raises and
-leaves the value as it was. :func:`derive` infers the stage — and the events that
-lead there — from a customer's purchase dates under a :class:`LifecyclePolicy`.
+leaves the value as it was. `derive` infers the stage — and the events that
+lead there — from a customer's purchase dates under a `LifecyclePolicy`.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ class WonBack(_Event):
 
     @property
     def kind(self) -> EventKind:
-        """WON_BACK_TO_REPEAT or WON_BACK_TO_LOYAL, from :attr:`to`."""
+        """WON_BACK_TO_REPEAT or WON_BACK_TO_LOYAL, from `to`."""
         return _WIN_BACK_KINDS[self.to]
 
 
@@ -345,7 +345,7 @@ class Lifecycle:
     """One customer's lifecycle: its stage, furthest stage, origin and full event history.
 
     Build one with ``Lifecycle(customer_id, events)`` (which replays the events through
-    the table), :meth:`begin`, or :func:`derive`; change it with :meth:`apply`, which
+    the table), `begin`, or `derive`; change it with `apply`, which
     returns a new value.
 
     Example:
@@ -446,7 +446,7 @@ class Lifecycle:
         return TRANSITIONS.allowed(self.stage)
 
     def can_apply(self, event: LifecycleEvent) -> bool:
-        """Whether :meth:`apply` would accept ``event``; never raises."""
+        """Whether `apply` would accept ``event``; never raises."""
         if type(event) not in _EVENT_TYPE_SET or not TRANSITIONS.can(self.stage, event.kind):
             return False
         return bool(event.at >= self._node[0].at)
@@ -711,7 +711,7 @@ class LifecyclePolicy:
 
     Purchases on the same calendar day are one purchase occasion. A timestamp
     falls on its own local calendar day, the day as written
-    (:mod:`custrel.days`), unless :attr:`timezone` names a zone to convert it into
+    (`custrel.days`), unless `timezone` names a zone to convert it into
     first. With the defaults:
 
     - **repeat**: a second purchase occasion (seed: "第二次及第二次以上购买");
@@ -783,7 +783,7 @@ class Derivation:
         customer_id: whose purchases.
         stage: the stage at ``as_of``.
         peak: the furthest stage reached.
-        events: the events, oldest first; replaying them gives :attr:`stage`.
+        events: the events, oldest first; replaying them gives `stage`.
         as_of: the day judged.
     """
 
@@ -809,13 +809,13 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
 
     The order of ``purchases`` does not matter. A timestamp counts on its local
     calendar day, the day as written, unless ``policy.timezone`` names a zone to
-    convert it into (:func:`custrel.days.day_of`). Events are stamped at the start
+    convert it into (`custrel.days.day_of`). Events are stamped at the start
     of their day in ``policy.timezone`` (UTC when it names none).
 
     Args:
         purchases: the customer's purchase dates (dates or timezone-aware datetimes).
         as_of: the day to judge the stage on; no purchase may come after it.
-        policy: the loyalty and lapse rules (defaults: :class:`LifecyclePolicy`).
+        policy: the loyalty and lapse rules (defaults: `LifecyclePolicy`).
         customer_id: carried into the result.
 
     Raises:
@@ -939,7 +939,7 @@ def is_at_risk(
     day has no cadence yet and is not flagged; a lost customer or a prospect is not
     "at risk" (it is already gone, or not yet a customer).
 
-    The columnar form is :func:`at_risk_columns`.
+    The columnar form is `at_risk_columns`.
 
     Example:
         >>> is_at_risk(Stage.REPEAT, date(2024, 1, 1), date(2024, 1, 11), 2, date(2024, 1, 27))
@@ -960,7 +960,7 @@ def at_risk_columns(
     as_of_day: int,
     cadence_multiple: float = AT_RISK_CADENCE_MULTIPLE,
 ) -> NDArray[np.bool_]:
-    """Columnar :func:`is_at_risk`, with the same arithmetic, for every customer at once.
+    """Columnar `is_at_risk`, with the same arithmetic, for every customer at once.
 
     Args:
         stage: each customer's stage, an index into ``tuple(Stage)``.
@@ -968,7 +968,7 @@ def at_risk_columns(
         last_day: last purchase, as a day number.
         purchase_days: distinct purchase days.
         as_of_day: the day judged, as a day number.
-        cadence_multiple: see :func:`is_at_risk`.
+        cadence_multiple: see `is_at_risk`.
 
     ``tests/test_lifecycle_at_risk.py::test_at_risk_columns_agree_with_the_scalar_rule``
     holds the two forms together customer by customer.

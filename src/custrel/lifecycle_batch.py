@@ -1,8 +1,8 @@
-"""The lifecycle stage of many customers at once: :func:`custrel.lifecycle.derive`, vectorised.
+"""The lifecycle stage of many customers at once: `custrel.lifecycle.derive`, vectorised.
 
 The batch engine behind ``custrel report`` judges a million customers; a Python loop
 per customer would dominate its run time. This module computes exactly what
-:func:`~custrel.lifecycle.derive` computes — same policy, same arithmetic, same
+`derive` computes — same policy, same arithmetic, same
 events — over numpy arrays, without a per-customer loop. The rules are chosen so
 that this is possible: the cadence used to judge a gap comes only from the
 customer's purchases before it, so whether each gap is a lapse is known without
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EPOCH", "StageColumns", "day_number", "derive_stage_blocks", "derive_stages"]
 
-#: Occasions per block of :func:`derive_stages` (a tuning knob, not a rule).
+#: Occasions per block of `derive_stages` (a tuning knob, not a rule).
 _BLOCK = 1 << 18
 #: Threads sharing the blocks.
 _THREADS = 2
@@ -45,9 +45,9 @@ _KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(EventKind)}
 
 
 def day_number(value: date | datetime, policy: LifecyclePolicy | None = None) -> int:
-    """Days since :data:`custrel.days.EPOCH` of a date or aware datetime.
+    """Days since `custrel.days.EPOCH` of a date or aware datetime.
 
-    :func:`custrel.days.day_number` under the policy's timezone (``None``: the
+    `custrel.days.day_number` under the policy's timezone (``None``: the
     timestamp's own local day, as written).
     """
     return _days.day_number(value, (policy or LifecyclePolicy()).timezone)
@@ -116,7 +116,7 @@ def derive_stages(
     as_of: date | datetime,
     policy: LifecyclePolicy | None = None,
 ) -> StageColumns:
-    """Derive every customer's stage from purchase rows, as :func:`~custrel.lifecycle.derive` does.
+    """Derive every customer's stage from purchase rows, as `derive` does.
 
     Rows may come in any order and repeat a (customer, day). When they are already
     the distinct purchase occasions sorted by customer then day (as the report
@@ -152,16 +152,16 @@ def derive_stage_blocks(
     policy: LifecyclePolicy | None = None,
     on_block: Callable[[StageColumns], T] | None = None,
 ) -> list[tuple[StageColumns, T | None]]:
-    """:func:`derive_stages` in blocks of whole customers, in customer order.
+    """`derive_stages` in blocks of whole customers, in customer order.
 
     Each block's columns come with ``on_block`` of them, computed in the worker
     thread that derived them (while they are in cache): the report engine counts
     the leaky bucket there instead of over the concatenated events. The input is
-    checked as :func:`derive_stages` checks it; occasions that come distinct and
+    checked as `derive_stages` checks it; occasions that come distinct and
     sorted (as the report's summary builds them) pass with an O(n) check, no sort.
 
     Raises:
-        InvalidValue: as :func:`derive_stages`.
+        InvalidValue: as `derive_stages`.
     """
     policy = policy or LifecyclePolicy()
     codes = _integers(customer)
@@ -263,7 +263,7 @@ def _check_sorted_inputs(
     n_customers: int,
     as_of_day: int,
 ) -> None:
-    """:func:`_check_inputs` for sorted distinct occasions, without a bincount."""
+    """`_check_inputs` for sorted distinct occasions, without a bincount."""
     if int(codes[0]) < 0 or int(codes[-1]) >= n_customers:
         bad = int(codes[0]) if int(codes[0]) < 0 else int(codes[-1])
         raise InvalidValue("customer", bad, f"codes in 0..{n_customers - 1}")
@@ -333,7 +333,7 @@ def _derive_sorted(
     is computed once per calendar day in the log's range and looked up per occasion.
     Few passes touch every occasion: the lapse rule is evaluated only where the gap
     is long enough to be one (``tables.shortest``), and the loyalty streak only at
-    the occasions that open a new period within a run (:func:`_loyalty_at`).
+    the occasions that open a new period within a run (`_loyalty_at`).
     """
     n = len(c)
     start_at = np.flatnonzero(first)
@@ -478,7 +478,7 @@ def _loyalty_at_regular(
     run_start: NDArray[np.bool_],
     tables: _DayTables,
 ) -> NDArray[np.intp]:
-    """:func:`_loyalty_at` with the regularity rule too, judged at every occasion."""
+    """`_loyalty_at` with the regularity rule too, judged at every occasion."""
     n = len(d)
     period = tables.period[d - tables.low]
     step = np.empty(n, dtype=np.int32)
@@ -537,7 +537,7 @@ def _limit_deadline(
     gaps_before: NDArray[np.integer],
     gap_total: NDArray[np.integer],
 ) -> None:
-    """Vectorised :meth:`LifecyclePolicy.lapse_deadline`, with the same float arithmetic.
+    """Vectorised `LifecyclePolicy.lapse_deadline`, with the same float arithmetic.
 
     ``deadline`` holds ``last + lapse_span`` and is lowered in place to the
     cadence deadline where the customer has enough gaps to have a cadence.
@@ -565,7 +565,7 @@ def _regular(
     run_begin: NDArray[np.int64],
     index: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
-    """Vectorised :meth:`LifecyclePolicy.is_regular` over each run's gaps so far."""
+    """Vectorised `LifecyclePolicy.is_regular` over each run's gaps so far."""
     assert policy.regular_purchases is not None
     gap = np.where(run_start, 0, d - previous)
     sums = np.cumsum(gap)
@@ -596,7 +596,7 @@ def _events(
     day_low: int,
     day_bound: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
-    """The stage-changing events, in the order :func:`derive` emits them.
+    """The stage-changing events, in the order `derive` emits them.
 
     The purchases that change the stage are each customer's first occasion and its
     second unless that ends a lapse (then it is a win-back). Every event day lies in

@@ -6,9 +6,9 @@ for the four myths custrel can enforce — which function or rule enforces it. T
 module enforces two of them itself:
 
 - myth 4: a targeted, personal call at home is welcome, an untargeted mass-marketing
-  one is not, and no call at dinner time (晚餐时间除外——毋庸置疑): :func:`check_planned_call`;
+  one is not, and no call at dinner time (晚餐时间除外——毋庸置疑): `check_planned_call`;
 - myth 9: about 30% of needs are specific to an industry or customer, the rest are the
-  common drivers of loyalty: :data:`SPECIFIC_NEEDS_SHARE` and :func:`split_needs`.
+  common drivers of loyalty: `SPECIFIC_NEEDS_SHARE` and `split_needs`.
 
 Myth 5 (no sales pitch before the problem is solved) lives in the complaint workflow,
 myth 6 (personal data only for its purpose) in the customer profile, myth 8 (an apology

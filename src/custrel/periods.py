@@ -2,8 +2,8 @@
 
 Spans are ``dateutil.relativedelta`` values, so "three months after 31 January" is
 30 April, not 1 May, and a quarter is a calendar quarter. A period's index has a
-scalar form (:meth:`Period.index`, for a date) and a columnar form
-(:meth:`Period.index_days`, for day numbers of :mod:`custrel.days`), side by side.
+scalar form (`Period.index`, for a date) and a columnar form
+(`Period.index_days`, for day numbers of `custrel.days`), side by side.
 """
 
 from __future__ import annotations
@@ -67,14 +67,14 @@ class Period(Labelled):
         return day.year
 
     def index_days(self, days: NDArray[np.integer]) -> NDArray[np.int64]:
-        """Columnar :meth:`index`: the period index of each day number (days since 1970-01-01).
+        """Columnar `index`: the period index of each day number (days since 1970-01-01).
 
         Equal to ``index(date_of(day))`` for every day, offsets included, so indices
         from either form can be compared. Long columns that fall on few calendar days
         are indexed once per day of their range and looked up (the ``datetime64``
         month conversion costs more than the lookup).
         ``tests/test_days.py::test_period_index_days_agrees_with_index`` holds it to
-        :meth:`index` for every period.
+        `index` for every period.
         """
         import numpy as np
 

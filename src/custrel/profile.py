@@ -8,15 +8,15 @@ data only if the firm keeps it "for staff use only, controlled and matched to th
 functional roles" and uses it "only for the original purpose it was given for"; the
 2014 breach at Target (over 40 million customers) shows the cost of failing.
 
-So every value here is a :class:`Datum`: the value, the purposes it was collected
-for, and a :class:`Sensitivity` (at least the field's own). ``repr``, ``str`` and
-therefore logging never show a value above :attr:`Sensitivity.PUBLIC`;
-:meth:`IndividualProfile.redacted` is the explicit redacted export; the only way to
-a value is :meth:`Datum.reveal` (or the profile's :meth:`~IndividualProfile.reveal`,
+So every value here is a `Datum`: the value, the purposes it was collected
+for, and a `Sensitivity` (at least the field's own). ``repr``, ``str`` and
+therefore logging never show a value above `Sensitivity.PUBLIC`;
+`IndividualProfile.redacted` is the explicit redacted export; the only way to
+a value is `Datum.reveal` (or the profile's `reveal`,
 which also writes an audit log line without the value), where the caller states its
-purpose — and optionally its :class:`Role` — and a field collected for another
-purpose raises :class:`~custrel.errors.PurposeNotPermitted`. :func:`export_json` and
-:func:`import_json` round-trip a whole profile without loss, for a custodian role
+purpose — and optionally its `Role` — and a field collected for another
+purpose raises `PurposeNotPermitted`. `export_json` and
+`import_json` round-trip a whole profile without loss, for a custodian role
 only; errors never echo a value.
 
 This guards against accidents (a profile in a log line, a traceback, a debug
@@ -266,7 +266,7 @@ class AccessPolicy:
     """Which role may use data for which purpose, up to which sensitivity, and who keeps it.
 
     Attributes:
-        grants: one :class:`RoleGrant` per role; a role without one may read nothing.
+        grants: one `RoleGrant` per role; a role without one may read nothing.
         custodians: the roles that may export and import whole profiles (保管).
 
     Example:
@@ -336,7 +336,7 @@ class AccessPolicy:
             )
 
     def check_custodian(self, role: Role, action: str) -> None:
-        """Raise :class:`NotAuthorized` unless ``role`` is a custodian."""
+        """Raise `NotAuthorized` unless ``role`` is a custodian."""
         if role not in self.custodians:
             raise NotAuthorized(
                 role,
@@ -376,7 +376,7 @@ def _withheld(sensitivity: Sensitivity | None) -> str:
 class Datum(Generic[T]):
     """One recorded value, the purposes it was collected for, and how sensitive it is.
 
-    A datum's value is read only through :meth:`reveal`. Its sensitivity is the
+    A datum's value is read only through `reveal`. Its sensitivity is the
     field's own once it is placed in a profile group, or higher if given higher here
     (a record may be guarded more closely than its field, never less); a datum not
     yet placed is unclassified and shown like sensitive data.
@@ -424,7 +424,7 @@ class Datum(Generic[T]):
             purpose: what the caller will use the value for.
             role: the caller's role; when given, ``policy`` must let the role act for
                 ``purpose`` at this datum's sensitivity.
-            policy: the access policy (default :data:`DEFAULT_ACCESS_POLICY`).
+            policy: the access policy (default `DEFAULT_ACCESS_POLICY`).
             field: the field's name, for messages.
 
         Raises:
@@ -842,7 +842,7 @@ class FieldSpec:
     """One field of a profile schema.
 
     Attributes:
-        path: ``"group.field"``, as :meth:`IndividualProfile.reveal` takes it.
+        path: ``"group.field"``, as `IndividualProfile.reveal` takes it.
         group: the group it belongs to.
         name: the field's name within the group.
         kind: the Python type of its value.
@@ -913,7 +913,7 @@ class _Profile:
     def paths_for(
         self, purpose: Purpose, *, role: Role | None = None, policy: AccessPolicy | None = None
     ) -> tuple[str, ...]:
-        """The paths whose values :meth:`reveal` would give for ``purpose`` (and ``role``)."""
+        """The paths whose values `reveal` would give for ``purpose`` (and ``role``)."""
         policy = policy or DEFAULT_ACCESS_POLICY
         result = []
         for group in self._groups():
@@ -1009,7 +1009,7 @@ class _Profile:
         return {"kind": self.KIND, "customer_id": self.customer_id, "groups": groups}
 
     def redacted_json(self, *, indent: int | None = None) -> str:
-        """:meth:`redacted` as JSON text."""
+        """`redacted` as JSON text."""
         return json.dumps(self.redacted(), ensure_ascii=False, indent=indent)
 
     def __repr__(self) -> str:
@@ -1303,7 +1303,7 @@ def export_json(
 ) -> str:
     """The whole profile as JSON, values included, for a custodian role (保管).
 
-    :func:`import_json` reads it back equal. The export is logged (without values).
+    `import_json` reads it back equal. The export is logged (without values).
 
     Raises:
         NotAuthorized: ``role`` is not one of ``policy.custodians``.
@@ -1318,7 +1318,7 @@ def export_json(
 
 
 def import_json(text: str | bytes, profile_type: type[P]) -> P:
-    """Read a profile back from :func:`export_json` output.
+    """Read a profile back from `export_json` output.
 
     Raises:
         InvalidValue: malformed JSON, or JSON without the profile's shape; the message

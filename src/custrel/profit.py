@@ -9,13 +9,13 @@ serving it):
 ``gross revenue`` is before discounts. A transaction log's ``amount`` is what the
 customer paid, **net of its discount**; the ``discount`` column records the discount
 given, already taken off the amount. So the gross revenue of a log is
-``amount + discount`` (:func:`gross_revenue`), and the profit of a log's customer is
+``amount + discount`` (`gross_revenue`), and the profit of a log's customer is
 ``amount − cost − bad_debt − service_cost``: the discount is subtracted once, by the
 amount itself.
 
 This module holds the rule once, in a scalar form (for ``Decimal`` or ``float``
-amounts, used by :class:`custrel.scoring.CustomerMetrics`) and a columnar form (numpy,
-used by :func:`custrel.scoring.assess_columns` and the report engine), side by side,
+amounts, used by `custrel.scoring.CustomerMetrics`) and a columnar form (numpy,
+used by `custrel.scoring.assess_columns` and the report engine), side by side,
 with the same operations in the same order, so both give the same number
 (``tests/test_profit.py`` holds them together). It lives apart from scoring because
 three concepts rank or weigh customers by it: the pyramid (tiers by profit), scoring
@@ -39,7 +39,7 @@ Amount = TypeVar("Amount", Decimal, float)
 def gross_revenue(amount: Amount, discount: Amount) -> Amount:
     """A log's gross revenue (before discounts) from its net ``amount`` and its ``discount``.
 
-    The columnar form is :func:`gross_revenue_columns`.
+    The columnar form is `gross_revenue_columns`.
     """
     return amount + discount
 
@@ -53,7 +53,7 @@ def profit(
 ) -> Amount:
     """Gross ``revenue`` less discounts, cost of goods, bad debt and the cost to serve.
 
-    The columnar form is :func:`profit_columns`.
+    The columnar form is `profit_columns`.
 
     Example:
         >>> profit(400.0 + 40.0, 40.0, 200.0, 0.0, 0.0)
@@ -65,7 +65,7 @@ def profit(
 def gross_revenue_columns(
     amount: NDArray[np.float64], discount: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Columnar :func:`gross_revenue` (``tests/test_profit.py`` holds the two together)."""
+    """Columnar `gross_revenue` (``tests/test_profit.py`` holds the two together)."""
     gross: NDArray[np.float64] = amount + discount
     return gross
 
@@ -77,7 +77,7 @@ def profit_columns(
     bad_debt: NDArray[np.float64],
     cost_to_serve: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Columnar :func:`profit`: the same operations in the same order, element by element.
+    """Columnar `profit`: the same operations in the same order, element by element.
 
     ``tests/test_profit.py::test_profit_columns_agree_with_the_scalar_rule`` holds the
     two forms together bit for bit.

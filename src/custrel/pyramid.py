@@ -229,7 +229,7 @@ def _value(customer_id: str, value: object) -> Decimal:
 class Pyramid:
     """Customers placed in tiers, with the cut-offs used.
 
-    Build it with :func:`build_pyramid`; compare two with :func:`migrate`.
+    Build it with `build_pyramid`; compare two with `migrate`.
     """
 
     placements: tuple[Placement, ...]
@@ -338,7 +338,8 @@ def build_pyramid(
         InputDataError: a value is not a finite number (``column`` names the customer).
         InvalidValue: a ``bad`` id is not among the customers.
 
-    Example (the seed's split on 1,000 customers):
+    Examples:
+        The seed's split on 1,000 customers:
         >>> p = build_pyramid({f"c{i}": i + 1 for i in range(1000)})
         >>> [row.count for row in p.summary()]
         [10, 190, 300, 500]
@@ -366,9 +367,9 @@ def build_pyramid(
 def tier_codes(
     values: npt.NDArray[np.float64], cutoffs: TierCutoffs = SEED_CUTOFFS
 ) -> npt.NDArray[np.int8]:
-    """:func:`build_pyramid` for a float64 array: the index of each value's tier in ``tuple(Tier)``.
+    """`build_pyramid` for a float64 array: the index of each value's tier in ``tuple(Tier)``.
 
-    KEY=0, MAJOR=1, ORDINARY=2, SMALL=3, by exactly the rules of :func:`build_pyramid`
+    KEY=0, MAJOR=1, ORDINARY=2, SMALL=3, by exactly the rules of `build_pyramid`
     (ties never split, values <= 0 SMALL, quotas rounded half up). Runs in O(n): a value
     is within a quota ``q`` exactly when it is greater than the ``q``-th largest value.
 
@@ -804,7 +805,8 @@ def _amount(value: Decimal, currency: str, lang: Literal["en", "zh"]) -> str:
 class BalanceFee:
     """A fee charged below a balance threshold: a tactful price rise for small customers.
 
-    Example (HSBC Hong Kong: HK$40 a month below HK$5,000, seed 001 §2):
+    Examples:
+        HSBC Hong Kong: HK$40 a month below HK$5,000, seed 001 §2:
         >>> HSBC_BALANCE_FEE.fee_for(Decimal("4999.99")), HSBC_BALANCE_FEE.fee_for(Decimal(5000))
         (Decimal('40'), Decimal('0'))
         >>> print(HSBC_BALANCE_FEE.text("en"))
@@ -907,7 +909,7 @@ _SMALL_STEPS: Final = tuple(SmallCustomerStep)
 
 @attrs.frozen
 class TreatmentPolicy:
-    """Parameters of :func:`recommend`.
+    """Parameters of `recommend`.
 
     Attributes:
         tracking_windows: windows a small customer is tracked before it is judged unable to
@@ -1109,18 +1111,18 @@ def treatment_codes(
     settled: npt.NDArray[np.bool_] | None = None,
     stages: npt.NDArray[np.int8] | None = None,
 ) -> npt.NDArray[np.int8]:
-    """:func:`recommend` for whole columns: the index of each treatment in ``tuple(Treatment)``.
+    """`recommend` for whole columns: the index of each treatment in ``tuple(Treatment)``.
 
-    Held to :func:`recommend` by ``test_treatment_codes_agree_with_recommend``.
+    Held to `recommend` by ``test_treatment_codes_agree_with_recommend``.
 
     Args:
-        tiers: tier codes from :func:`tier_codes`.
-        assessed: the result of :func:`~custrel.scoring.assess_columns` for the same rows.
+        tiers: tier codes from `tier_codes`.
+        assessed: the result of `assess_columns` for the same rows.
         directions: optional index into ``tuple(Direction)`` per row (default UNKNOWN).
         windows: optional windows tracked per row (default ``assessed.windows``).
         policy: treatment parameters.
         settled: whether each verdict is settled (default: hard evidence, as for one
-            window; pass :func:`~custrel.scoring.settled_columns` over several windows).
+            window; pass `settled_columns` over several windows).
         stages: optional index into ``tuple(Stage)`` per row; LOST rows get a win-back
             or let-go action instead of their tier's treatment.
 

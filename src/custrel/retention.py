@@ -126,13 +126,13 @@ WORD_OF_MOUTH_LISTENERS: Final = Decimal(5)
 #: 5 times what keeping an old one does (DOMAIN.md notes "5–6 old customers" elsewhere).
 ACQUISITION_COST_RATIO: Final = Decimal(5)
 #: seed 001 §3: "一个企业如果每年降低5%的客户流失率,利润每年可增加25%~85%" — a cited
-#: range (Reichheld: 5 points of retention), not a law; see :func:`churn_reduction_what_if`.
+#: range (Reichheld: 5 points of retention), not a law; see `churn_reduction_what_if`.
 CHURN_CUT_POINTS: Final = Decimal("0.05")
-#: seed 001 §3: the profit increase cited for :data:`CHURN_CUT_POINTS`, as (low, high).
+#: seed 001 §3: the profit increase cited for `CHURN_CUT_POINTS`, as (low, high).
 CHURN_CUT_PROFIT_UPLIFT: Final = (Decimal("0.25"), Decimal("0.85"))
 #: seed 001 §3: "蜂窝电话的经营者每年为失去的25%的客户支付20亿~40亿美元的成本" (cited only).
 MOBILE_OPERATOR_CHURN_SHARE: Final = Decimal("0.25")
-#: seed 001 §3: the yearly cost range, USD, of :data:`MOBILE_OPERATOR_CHURN_SHARE` (cited only).
+#: seed 001 §3: the yearly cost range, USD, of `MOBILE_OPERATOR_CHURN_SHARE` (cited only).
 MOBILE_OPERATOR_CHURN_COST_USD: Final = (
     Money(Decimal(2_000_000_000), "USD"),
     Money(Decimal(4_000_000_000), "USD"),
@@ -219,7 +219,7 @@ class LeakyBucket:
 
     Attributes:
         period: the calendar period of each row.
-        flows: one :class:`BucketFlow` per period, oldest first, without gaps.
+        flows: one `BucketFlow` per period, oldest first, without gaps.
     """
 
     period: Period
@@ -255,7 +255,7 @@ class LeakyBucket:
         """Churn per period, pooled: all opening customers not retained / all opening customers.
 
         This is the firm's own per-period churn rate to feed
-        :func:`churn_reduction_what_if`, so it is exact (a ``Fraction`` of counts; the
+        `churn_reduction_what_if`, so it is exact (a ``Fraction`` of counts; the
         per-flow rates are floats for display); ``None`` when no period opened with
         customers.
         """
@@ -271,7 +271,7 @@ def bucket_boundaries(period: Period, start: date, end: date) -> list[date]:
     The rows of a leaky bucket run between consecutive boundaries.
 
     Raises:
-        InvalidValue: ``period`` not a :class:`~custrel.periods.Period`, datetimes
+        InvalidValue: ``period`` not a `Period`, datetimes
             instead of dates, or ``end`` before ``start``.
     """
     if not isinstance(period, Period):
@@ -495,14 +495,14 @@ def leaky_bucket_columns(
     start: date,
     end: date,
 ) -> LeakyBucket:
-    """The leaky bucket from event columns — the batch engine's version of :func:`leaky_bucket`.
+    """The leaky bucket from event columns — the batch engine's version of `leaky_bucket`.
 
-    The columns are those of :class:`custrel.lifecycle_batch.StageColumns`: customer
+    The columns are those of `custrel.lifecycle_batch.StageColumns`: customer
     code, day number (days since 1970-01-01) and kind (index into ``tuple(EventKind)``)
     of each event, sorted by customer then day, each customer's history complete
     from its first event. Events that do not change whether a customer is actual
     (a repeat purchase) may be left out, as ``derive_stages`` does. The result equals
-    :func:`leaky_bucket` over the same histories.
+    `leaky_bucket` over the same histories.
 
     Raises:
         InputDataError: columns of different lengths or not integers, a kind code out
@@ -544,23 +544,23 @@ def bucket_counts(
 
     Counts add up over disjoint sets of customers: the report engine counts each
     block of customers where it derives their stages, sums the counts, and turns
-    the sum into a :class:`LeakyBucket` with :func:`leaky_bucket_of_counts`. The
-    event columns are checked as :func:`leaky_bucket_columns` checks them.
+    the sum into a `LeakyBucket` with `leaky_bucket_of_counts`. The
+    event columns are checked as `leaky_bucket_columns` checks them.
 
     Args:
         events_customer: customer code of each event (as in
-            :class:`custrel.lifecycle_batch.StageColumns`).
+            `custrel.lifecycle_batch.StageColumns`).
         events_day: day number of each event.
         events_kind: kind of each event, an index into ``tuple(EventKind)``.
         period: the bucket's period.
-        bounds: :func:`bucket_boundaries` of the whole bucket.
+        bounds: `bucket_boundaries` of the whole bucket.
 
     Returns:
         A (5, periods) int64 array: gained, won back, lost, churned per period, and
         in row 4, column 0 the net change before the first period.
 
     Raises:
-        InputDataError: malformed event columns (see :func:`leaky_bucket_columns`).
+        InputDataError: malformed event columns (see `leaky_bucket_columns`).
     """
     columns = _event_columns(events_customer, events_day, events_kind)
     return _bucket_counts(*columns, period, bounds)
@@ -569,7 +569,7 @@ def bucket_counts(
 def leaky_bucket_of_counts(
     counts: NDArray[np.int64], period: Period, bounds: list[date]
 ) -> LeakyBucket:
-    """The leaky bucket from (summed) :func:`bucket_counts`; every flow checks conservation.
+    """The leaky bucket from (summed) `bucket_counts`; every flow checks conservation.
 
     Raises:
         InvalidValue: counts that break a flow's conservation or are negative.
@@ -627,7 +627,7 @@ def _bucket_counts(
 
 
 def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[date]) -> LeakyBucket:
-    """The bucket's flows from its counts (:func:`_bucket_counts`, maybe summed)."""
+    """The bucket's flows from its counts (`_bucket_counts`, maybe summed)."""
     import numpy as np
 
     n = len(bounds) - 1
@@ -730,7 +730,8 @@ def churn_cost(
 ) -> ChurnCost:
     """Churn-cost analysis of one period: lost customers, revenue and profit lost.
 
-    Example (the seed's worked example, seed 001 §3):
+    Examples:
+        The seed's worked example, seed 001 §3:
         >>> from custrel.money import Money
         >>> cost = churn_cost(64_000, Decimal("0.05"), Money.of(40_000, "USD"), Decimal("0.10"))
         >>> cost.lost_customers == 3_200
@@ -746,7 +747,7 @@ def churn_cost(
 
     Raises:
         InvalidValue: a negative or fractional customer count, a rate outside [0, 1],
-            or revenue that is not :class:`~custrel.money.Money`.
+            or revenue that is not `Money`.
     """
     return ChurnCost(
         customers,
@@ -767,10 +768,10 @@ def yearly_value(amount: float, first_purchase: date, last_purchase: date) -> fl
     The active span runs from the first to the last purchase, both days counted; a
     span shorter than a year counts as a year, so a customer seen once is not
     extrapolated. The report uses it for the yearly revenue and profit its lost
-    customers used to bring, the inputs of :func:`churn_cost`. (The seeds give no
+    customers used to bring, the inputs of `churn_cost`. (The seeds give no
     rule for a customer's yearly revenue: this is a documented decision.)
 
-    The columnar form is :func:`yearly_value_columns`.
+    The columnar form is `yearly_value_columns`.
 
     Example:
         >>> yearly_value(300.0, date(2024, 1, 1), date(2024, 3, 31))
@@ -788,7 +789,7 @@ def yearly_value_columns(
     first_day: NDArray[np.integer[Any]],
     last_day: NDArray[np.integer[Any]],
 ) -> NDArray[np.float64]:
-    """Columnar :func:`yearly_value` over day numbers (days since 1970-01-01), same arithmetic.
+    """Columnar `yearly_value` over day numbers (days since 1970-01-01), same arithmetic.
 
     ``tests/test_retention_yearly.py::test_yearly_value_columns_agree_with_the_scalar_rule``
     holds the two together, bit for bit.
@@ -954,7 +955,7 @@ class ChurnReduction:
 
     @property
     def within_cited_range(self) -> bool | None:
-        """Whether :attr:`uplift` falls in :attr:`cited_range` (``None`` if no uplift)."""
+        """Whether `uplift` falls in `cited_range` (``None`` if no uplift)."""
         uplift = self.uplift
         if uplift is None:
             return None
@@ -980,7 +981,7 @@ def churn_reduction_what_if(
 
     Args:
         churn_rate: the firm's per-period churn rate (e.g.
-            :attr:`LeakyBucket.pooled_churn_rate`).
+            `LeakyBucket.pooled_churn_rate`).
         cut: reduction in churn, in points (0.05 = five points), at most ``churn_rate``.
         margin: margin per customer per period.
         discount_rate: per-period discount rate.

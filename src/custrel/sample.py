@@ -7,7 +7,7 @@ one-off buyers, customers who lapse (流失客户) and some who are won back, la
 and a few bad debtors (no credit, 没有信用), and a couple of big-but-bad customers
 (大客户 that extract discounts, cost much to serve and pay late).
 
-The generator uses only :class:`random.Random` with a fixed seed, so the same
+The generator uses only `random.Random` with a fixed seed, so the same
 arguments give byte-identical output on every platform and Python version; the
 bundled file ``custrel/data/sample_transactions.csv.gz`` is ``write(path)`` with
 the defaults. Regenerate it with ``python -m custrel.sample PATH``.
@@ -73,7 +73,7 @@ class SampleSpec:
 
 
 def generate(spec: SampleSpec | None = None) -> Iterator[tuple[str, ...]]:
-    """Yield the log's rows as text tuples in :data:`SAMPLE_COLUMNS` order, by date.
+    """Yield the log's rows as text tuples in `SAMPLE_COLUMNS` order, by date.
 
     Example:
         >>> rows = list(generate(SampleSpec(customers=20)))

@@ -11,14 +11,14 @@ or *unknown* (data missing — never silently zero), with its evidence.
 revenue percentile), so one customer cannot be both. Good and bad convert into each
 other (好客户与坏客户…可能相互转化; 不能根据某一时点的表现就轻易否定): a verdict from one
 window is *provisional*; it is *settled* only when it persists across windows
-(:func:`settle`) or rests on hard evidence (material written-off bad debt, a lawsuit).
+(`settle`) or rests on hard evidence (material written-off bad debt, a lawsuit).
 Group buyers (团购) are not loyal partners: they follow fashion. The firm may state a
 customer's future value (a segment flag, an expected lifetime
 value, or a model's prediction), which counts as growth potential ("如目前还是赔钱客户
 的大学生，可能在就业后会成为好客户").
 
-Two paths compute the same rules: :func:`assess` for one customer (pure Python, exact
-``Decimal`` evidence) and :func:`assess_columns` for a whole population held as float64
+Two paths compute the same rules: `assess` for one customer (pure Python, exact
+``Decimal`` evidence) and `assess_columns` for a whole population held as float64
 numpy arrays (the batch report). Both judge on the same float arithmetic, in the same
 order, so they agree customer by customer (a hypothesis test checks it).
 """
@@ -491,7 +491,7 @@ class CustomerMetrics:
         integration_signal: signs it is building its own competing brand.
         revenue_percentile: share of the firm's customers whose revenue in the window is at
             most this customer's, in [0, 1] (1 for the biggest buyer); see
-            :func:`revenue_percentiles`. Judges "buys much" and "buys little".
+            `revenue_percentiles`. Judges "buys much" and "buys little".
         stated_potential: the firm states the customer has future value (a segment flag,
             e.g. students who will earn after graduating).
         expected_lifetime_value: the customer's expected lifetime value as the firm or a
@@ -549,9 +549,9 @@ class CustomerMetrics:
         )
 
 
-#: Columns :func:`assess_columns` needs (float64, no NaN): the amounts every window has.
+#: Columns `assess_columns` needs (float64, no NaN): the amounts every window has.
 REQUIRED_COLUMNS: Final = ("revenue", "cost_of_goods", "cost_to_serve", "discounts", "bad_debt")
-#: Columns :func:`assess_columns` uses when present; NaN (or an absent column) means unknown.
+#: Columns `assess_columns` uses when present; NaN (or an absent column) means unknown.
 #: Flags are 1.0 / 0.0 / NaN.
 OPTIONAL_COLUMNS: Final = (
     "receivables",
@@ -711,7 +711,7 @@ class Assessment:
             value the firm states? ``None`` when neither is known.
         lifetime_value: projected discounted profit over the policy's horizon.
         currency: currency of the amounts.
-        standing: provisional (one window) or settled (hard evidence, or :func:`settle`).
+        standing: provisional (one window) or settled (hard evidence, or `settle`).
         hard_evidence: material written-off bad debt or a lawsuit in the window.
         windows: windows the verdict rests on (2 when a trend links this window to the last).
     """
@@ -785,7 +785,7 @@ class Assessment:
         return _rank_marks(self.fired, self.weights)[:limit]
 
     def top_reasons(self, limit: int = 3, lang: Literal["en", "zh"] = "en") -> tuple[str, ...]:
-        """The reasons (with evidence) of :meth:`top_marks`, in ``lang``."""
+        """The reasons (with evidence) of `top_marks`, in ``lang``."""
         return tuple(self.finding(m).reason(lang) for m in self.top_marks(limit))
 
 
@@ -861,9 +861,10 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     with a positive projected value, or a future value the firm states). It is GOOD when
     the score reaches ``policy.good_score``, it is profitable and no bad mark fired.
     Otherwise NEUTRAL. One window gives a provisional verdict unless hard evidence
-    settles it; :func:`settle` settles a verdict that holds across windows.
+    settles it; `settle` settles a verdict that holds across windows.
 
-    Example (the seed's relative service cost):
+    Examples:
+        The seed's relative service cost:
         >>> big = CustomerMetrics("CNY", revenue=100_000, cost_of_goods=0, cost_to_serve=200,
         ...                       discounts=0, bad_debt=0)
         >>> small = CustomerMetrics("CNY", revenue=20, cost_of_goods=0, cost_to_serve=10,
@@ -1067,9 +1068,9 @@ def settled_columns(
     hard_evidence: npt.NDArray[np.bool_],
     policy: ScoringPolicy | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """:func:`settle` for whole columns: which customers' latest verdict is settled.
+    """`settle` for whole columns: which customers' latest verdict is settled.
 
-    Held to :func:`settle` by ``test_settled_columns_agree_with_settle``.
+    Held to `settle` by ``test_settled_columns_agree_with_settle``.
 
     Args:
         verdicts: int8 verdict codes (index into ``tuple(Verdict)``), one row per window,
@@ -1104,7 +1105,7 @@ def revenue_percentiles(revenues: Sequence[Decimal | float]) -> tuple[float, ...
     """Each customer's revenue percentile in the base: the share buying no more than it.
 
     The biggest buyer gets 1.0; equal revenues share a percentile. Columnar twin:
-    :func:`revenue_percentiles_columns` (``test_revenue_percentiles_agree_columnar``).
+    `revenue_percentiles_columns` (``test_revenue_percentiles_agree_columnar``).
 
     Example:
         >>> revenue_percentiles([120, 5000, 120, 40])
@@ -1119,7 +1120,7 @@ def revenue_percentiles(revenues: Sequence[Decimal | float]) -> tuple[float, ...
 
 
 def revenue_percentiles_columns(revenue: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """:func:`revenue_percentiles` for a float64 column (one sort, O(n log n))."""
+    """`revenue_percentiles` for a float64 column (one sort, O(n log n))."""
     import numpy as np
 
     r = np.asarray(revenue, dtype=np.float64)
@@ -1268,11 +1269,11 @@ def risks_in(mask: int) -> tuple[Risk, ...]:
 
 @attrs.frozen(eq=False)
 class AssessmentColumns:
-    """:func:`assess` for a whole population, as numpy arrays of equal length.
+    """`assess` for a whole population, as numpy arrays of equal length.
 
     Attributes:
         verdict: int8 index into ``tuple(Verdict)`` (GOOD=0, NEUTRAL=1, BAD=2).
-        score: float64 score, as :attr:`Assessment.score`.
+        score: float64 score, as `Assessment.score`.
         fired: uint16 bitmask of fired marks, bit ``i`` = ``tuple(Mark)[i]``.
         unknown: uint16 bitmask of marks that could not be judged.
         risks_raised: uint8 bitmask of raised risks, bit ``i`` = ``tuple(Risk)[i]``.
@@ -1313,7 +1314,7 @@ class AssessmentColumns:
         return _VERDICTS[int(self.verdict[row])]
 
     def top_marks(self, row: int, limit: int = 3) -> tuple[Mark, ...]:
-        """The fired marks of ``row`` that explain its verdict best, as in :class:`Assessment`."""
+        """The fired marks of ``row`` that explain its verdict best, as in `Assessment`."""
         return _rank_marks(marks_in(int(self.fired[row])), self.weights)[:limit]
 
     def standing_of(self, row: int) -> Standing:
@@ -1321,7 +1322,7 @@ class AssessmentColumns:
         return Standing.SETTLED if bool(self.hard_evidence[row]) else Standing.PROVISIONAL
 
     def reasons(self, row: int, lang: Literal["en", "zh", "both"] = "both") -> tuple[str, ...]:
-        """The reasons of customer ``row``: marks for, then against, as in :class:`Assessment`.
+        """The reasons of customer ``row``: marks for, then against, as in `Assessment`.
 
         ``"counts for: English (有利：中文)"`` by default. Reasons name the marks; the
         numbers behind them are in the columns (profit, net income, ...).
@@ -1396,12 +1397,12 @@ def _validated(
 def assess_columns(  # noqa: PLR0915 - the nine rules read best side by side
     columns: Mapping[str, npt.NDArray[np.float64]], policy: ScoringPolicy | None = None
 ) -> AssessmentColumns:
-    """Assess every customer at once; row ``i`` agrees with :func:`assess` on customer ``i``.
+    """Assess every customer at once; row ``i`` agrees with `assess` on customer ``i``.
 
     Args:
-        columns: float64 arrays of equal length named after :class:`CustomerMetrics` fields.
-            :data:`REQUIRED_COLUMNS` (revenue, cost_of_goods, cost_to_serve, discounts,
-            bad_debt) must be present and finite; every name of :data:`OPTIONAL_COLUMNS` may
+        columns: float64 arrays of equal length named after `CustomerMetrics` fields.
+            `REQUIRED_COLUMNS` (revenue, cost_of_goods, cost_to_serve, discounts,
+            bad_debt) must be present and finite; every name of `OPTIONAL_COLUMNS` may
             be absent or NaN, which means unknown. Flags are 1.0 / 0.0 / NaN.
         policy: thresholds and weights.
 

@@ -369,7 +369,7 @@ def _parse(text: str) -> object:
 def parse_json(text: str | bytes) -> object:
     """JSON text checked and parsed as every custrel loader reads it, before any shape.
 
-    The checks :func:`from_json` makes first, for loaders with a format of their own
+    The checks `from_json` makes first, for loaders with a format of their own
     (``custrel.profile.import_json``, a registered format): UTF-8 only, integers of at
     most `MAX_INT_DIGITS` digits, no NaN or infinities, nesting the parser can read.
 
