@@ -37,7 +37,7 @@ _MODE: Final = 0o644
 def neutralise_text(cell: str) -> str:
     """A text cell made safe for a spreadsheet: a formula-leading cell gets a ``'`` prefix.
 
-    The scalar form of :func:`neutralise` (``test_csv_for_people_neutralises_formulas``
+    The scalar form of `neutralise` (``test_csv_for_people_neutralises_formulas``
     holds the two together).
     """
     return "'" + cell if cell.startswith(FORMULA_LEADERS) else cell

@@ -1,8 +1,8 @@
 """Ingestion: every source becomes one pyarrow table, checked by one set of vectorised rules.
 
 CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
-iterables of :class:`~custrel.report.Transaction` records are read into an arrow
-table of the mapped columns (`custrel.report._sources`); :func:`validate` then
+iterables of `custrel.report.Transaction` records are read into an arrow
+table of the mapped columns (`custrel.report._sources`); `validate` then
 applies the input rules (`custrel.report._rules`)
 (``docs/input.md`` states them for users) to every row at once and returns the
 accepted rows as numpy columns and the rejected ones, each with its row, column,
@@ -11,7 +11,7 @@ file order (the lowest row number, malformed lines included); lenient mode keeps
 them all, and rows read = accepted + rejected whatever the input.
 
 Whatever a source holds, the reader only ever returns a table or raises a
-:class:`~custrel.errors.CustrelError`: a cell it cannot represent exactly is a
+`custrel.errors.CustrelError`: a cell it cannot represent exactly is a
 rejected row, never a value changed in silence.
 """
 
@@ -117,7 +117,7 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
     """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``.
 
     Booleans, decimals and large integers are first put in the shape the number rules
-    read (see :func:`_amount_cells`); then text is parsed, missing optional cells count
+    read (see `_amount_cells`); then text is parsed, missing optional cells count
     as 0, and every value must be finite and not negative.
     """
     array = _amount_cells(array, column, checks)
@@ -410,7 +410,7 @@ def _packed(ids: Any) -> tuple[Any, int] | None:
 
 
 def _unpack(keys: Any, width: int) -> Any:
-    """The string ids of packed uint64 ``keys`` (see :func:`_packed`)."""
+    """The string ids of packed uint64 ``keys`` (see `_packed`)."""
     values = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.uint64)
     data = np.ascontiguousarray(
         values.view(np.uint8).reshape(len(values), _PACKED_WIDTH)[:, :width]
@@ -462,7 +462,7 @@ class _DenseKeys:
         return values
 
     def packed(self, keys: NDArray[np.int64]) -> NDArray[np.uint64]:
-        """The packed ids of ``keys`` (the inverse of :meth:`keys`)."""
+        """The packed ids of ``keys`` (the inverse of `keys`)."""
         out = np.zeros(len(keys), dtype=np.uint64)
         # Signed division is the fast one; keys past int64 (not from the lookup path) need not be.
         rest = keys.astype(np.int64 if self.size <= 2**63 else np.uint64)
@@ -500,7 +500,7 @@ def _byte_range(arrays: list[NDArray[np.uint64]]) -> tuple[int, int]:
 def _dense_codes(keys: Any, width: int) -> tuple[Any, NDArray[np.int32]] | None:
     """Codes in id order for packed fixed-width ids, by a lookup table; None if too sparse.
 
-    Where the ids' dense keys (:class:`_DenseKeys`) span few values, a table indexed by
+    Where the ids' dense keys (`_DenseKeys`) span few values, a table indexed by
     key replaces the hash table: mark the keys present, number them in key order, look
     each row's number up. The codes come out in id order, so the ids need no sort.
     Large inputs work chunk by chunk (cache-sized) in two threads.
@@ -550,8 +550,8 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
     whether the distinct ids come sorted.
 
     Fixed-width ids of up to 8 bytes whose keys span few values are numbered by a
-    lookup table, in id order (:func:`_dense_codes`); other fixed-width ids are hashed
-    as integers (:func:`_packed`), the rest as strings, numbered in order of first
+    lookup table, in id order (`_dense_codes`); other fixed-width ids are hashed
+    as integers (`_packed`), the rest as strings, numbered in order of first
     appearance. Large inputs hash two halves in two threads, then merge the dictionaries.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -787,7 +787,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
 def _missing_ids(ids: Any) -> Any:
     """Which ids mean "no id": blank, or a null marker of `MISSING_IDS` in any case.
 
-    The columnar form of :func:`missing_id`
+    The columnar form of `missing_id`
     (``test_missing_ids_are_one_rule_on_every_path`` holds the two together).
     """
     # Blank as Python's str.strip sees it: arrow trims the same (Unicode) whitespace.
@@ -821,7 +821,7 @@ def _overflowing(
     """A column whose sum over one customer's accepted rows does not fit the sums' integers.
 
     Amounts are summed per customer as 64-bit integers of units
-    (:mod:`custrel.report._units`), which would wrap around in silence past their
+    (`custrel.report._units`), which would wrap around in silence past their
     limit. Returns the column, the rows of the customers concerned, the rule naming
     the first of them, and the row at which that customer's running total first
     passes the limit. Only logs whose largest value times their rows could pass it
@@ -871,7 +871,7 @@ def _cells(
 
 
 def _units(values: Any, column: str, checks: Checks) -> list[NDArray[np.int64]]:
-    """The values as exact units (:mod:`custrel.report._units`); inexact rows go to ``checks``."""
+    """The values as exact units (`custrel.report._units`); inexact rows go to ``checks``."""
     # A value past the float range scales to inf: a broken row, not a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         units, inexact = to_units(_views(values))

@@ -77,7 +77,7 @@ class RejectRule:
 def missing_id(value: str) -> bool:
     """Whether a customer-id cell means "no id" (the scalar form of the rule in `validate`).
 
-    Empty or blank cells, and the null markers of :data:`MISSING_IDS` compared trimmed
+    Empty or blank cells, and the null markers of `MISSING_IDS` compared trimmed
     and case-insensitively, are missing. ``test_missing_ids_are_one_rule_on_every_path``
     holds this and the columnar form (`custrel.report._ingest`) together.
     """

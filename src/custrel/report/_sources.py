@@ -1,7 +1,7 @@
 """Reading every kind of source into one arrow table of the mapped columns.
 
 CSV (plain or gzip), Parquet, pandas and polars DataFrames, pyarrow tables and
-iterables of :class:`~custrel.report.Transaction` records. A reader never changes
+iterables of `custrel.report.Transaction` records. A reader never changes
 a value: what it cannot hand on as it is (a cell that is not UTF-8, a value of the
 wrong type, a malformed line) it records with the cell as written, for the checks
 in `custrel.report._ingest` to reject; what it cannot read at all is a typed error.
@@ -173,7 +173,7 @@ def _as_written(cell: str) -> str:
 
 @contextlib.contextmanager
 def _field_limit() -> Iterator[None]:
-    """Let :mod:`csv` read fields of any size for the call, then restore its limit.
+    """Let `csv` read fields of any size for the call, then restore its limit.
 
     NB: the limit is process-wide (the module offers no other); it is raised only
     while custrel reads, and only ever raised, so another reader at that moment can
@@ -191,7 +191,7 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, ReadNote
     r"""Read a CSV holding bytes that are not UTF-8: each such cell rejects its row only.
 
     Arrow cannot hand such cells on (nor report a malformed line holding one), so
-    this path (taken only then) reads with Python's :mod:`csv`, keeping the bytes as
+    this path (taken only then) reads with Python's `csv`, keeping the bytes as
     surrogates, flags every cell that is not UTF-8 with its bytes shown as ``\\xNN``,
     and leaves the other rows to the usual rules.
     """
@@ -232,7 +232,7 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, ReadNote
 
 
 def _header(path: Path) -> list[str]:
-    """The header's column names, read with Python's :mod:`csv` (as arrow names them).
+    """The header's column names, read with Python's `csv` (as arrow names them).
 
     Read apart from arrow: arrow cannot report a malformed line that is not UTF-8
     without printing a traceback, and the header is all that is wanted here.
@@ -337,9 +337,9 @@ def _read_csv_slowly(
     """Every cell as text, one thread, malformed lines collected (the error path).
 
     A file that is not all UTF-8 is read by arrow without its UTF-8 check, and the
-    cells that are not UTF-8 are flagged (:func:`_flag_bytes`); only when such a file
-    also has a malformed line (which arrow cannot hand on) does Python's :mod:`csv`
-    read it (:func:`_read_csv_text`).
+    cells that are not UTF-8 are flagged (`_flag_bytes`); only when such a file
+    also has a malformed line (which arrow cannot hand on) does Python's `csv`
+    read it (`_read_csv_text`).
     """
     import pyarrow.csv as pcsv
 
