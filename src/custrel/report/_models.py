@@ -160,22 +160,28 @@ def fit_on_base(
     from custrel.clv._score import transaction_model_class
 
     kind = policy.model
-    horizon = policy.model_horizon_days
+
+    def unfitted(note: ModelNote) -> BaseFit:
+        summary = ModelSummary(
+            kind, note, horizon_days=policy.model_horizon_days, distinct_rows=len(statistic)
+        )
+        return BaseFit(summary)
+
     if kind is ReportModel.NONE:
-        return BaseFit(ModelSummary(kind, ModelNote.NOT_ASKED, horizon_days=horizon))
+        return unfitted(ModelNote.NOT_ASKED)
     if statistic.customers < MIN_CUSTOMERS:
-        return BaseFit(ModelSummary(kind, ModelNote.TOO_SMALL, horizon_days=horizon))
+        return unfitted(ModelNote.TOO_SMALL)
     if not (statistic.frequency > 0).any():
-        return BaseFit(ModelSummary(kind, ModelNote.NO_REPEAT_BUYERS, horizon_days=horizon))
+        return unfitted(ModelNote.NO_REPEAT_BUYERS)
     cls = transaction_model_class(_CLV_MODELS[kind])
     try:
         model = cls.fit(
             statistic.frequency, statistic.recency, statistic.T, weights=statistic.count
         )
     except UnidentifiableData:
-        return BaseFit(ModelSummary(kind, ModelNote.NO_REPEAT_BUYERS, horizon_days=horizon))
+        return unfitted(ModelNote.NO_REPEAT_BUYERS)
     except FitFailed:
-        return BaseFit(ModelSummary(kind, ModelNote.FIT_FAILED, horizon_days=horizon))
+        return unfitted(ModelNote.FIT_FAILED)
     value = np.asarray(repeat_value, dtype=np.float64)
     # Spend is modelled on what was paid: a repeat buyer whose repeat purchases net to
     # nothing (returns, free goods) says nothing about the spend per purchase.
@@ -197,7 +203,7 @@ def fit_on_base(
         params=tuple((k, float(v)) for k, v in model.params.items()),
         spend_params=() if spend is None else tuple((k, float(v)) for k, v in spend.params.items()),
         log_likelihood=float(model.log_likelihood),
-        horizon_days=horizon,
+        horizon_days=policy.model_horizon_days,
         distinct_rows=len(statistic),
     )
     return BaseFit(summary, model, spend)
