@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +14,15 @@ from hypothesis import strategies as st
 
 from custrel.periods import Period
 from custrel.pyramid import tier_codes
-from custrel.report import ColumnMap, OnError, ReportPolicy, Transaction, analyze
+from custrel.report import (
+    ColumnMap,
+    ModelNote,
+    ModelSummary,
+    OnError,
+    ReportPolicy,
+    Transaction,
+    analyze,
+)
 from custrel.report.partition import (
     ExactSum,
     OverviewPart,
@@ -95,7 +104,13 @@ def _partitioned(log, groups, random, policy, as_of):
     finished = [finish_partition(p, cutoffs, worth_a_call=policy.worth_a_call) for p in parts]
     # Overview parts travel between processes as bytes.
     overviews = [OverviewPart.from_bytes(f.overview.to_bytes()) for f in finished]
-    overview = merge_overviews(overviews, policy=policy, as_of=as_of, currency="EUR")
+    # No model is fitted (the policy asks for none); the overview says so, as on one machine.
+    model = None
+    if any(o.customers for o in overviews):
+        model = ModelSummary(
+            policy.model, ModelNote.NOT_ASKED, horizon_days=policy.model_horizon_days
+        )
+    overview = merge_overviews(overviews, policy=policy, as_of=as_of, currency="EUR", model=model)
     table = pa.concat_tables([_decoded(f.customers.to_arrow()) for f in finished])
     table = table.take(pc.sort_indices(table, [("customer_id", "ascending")]))
     return table, overview
@@ -163,3 +178,70 @@ def test_a_partition_without_as_of_takes_its_own_last_day():
     )
     assert part.as_of == dt.date(2024, 2, 3)
     assert part.counts.rows_accepted == 2
+
+
+def test_a_model_fitted_once_on_the_whole_base_scores_each_partition_as_on_one_machine():
+    import attrs
+
+    from custrel.report import ReportModel
+    from custrel.report._models import fit_on_base, model_statistic, predict_columns
+    from custrel.report.partition import _overview_part
+    from custrel.sample import SAMPLE_AS_OF, sample_path
+
+    policy = ReportPolicy(model=ReportModel.BG_NBD)
+    whole = analyze(sample_path(), as_of=SAMPLE_AS_OF, policy=policy)
+    assert whole.overview is not None
+    assert whole.overview.model is not None
+    assert whole.overview.model.params
+    one = analyze_partition(
+        sample_path(),
+        as_of=SAMPLE_AS_OF,
+        policy=policy,
+        columns=ColumnMap(),
+        on_error=OnError.RAISE,
+    )
+    # Three partitions of whole customers, each analysed on its own.
+    n = len(one.numbers["revenue"])
+    cuts = [0, n // 3, 2 * n // 3, n]
+    parts = []
+    for start, stop in itertools.pairwise(cuts):
+        numbers = {k: v[start:stop] for k, v in one.numbers.items()}
+        labels = {k: (m, c[start:stop]) for k, (m, c) in one.labels.items()}
+        ids = one.ids.slice(start, stop - start)  # type: ignore[attr-defined]
+        parts.append(attrs.evolve(one, ids=ids, numbers=numbers, labels=labels))
+    # The fit: the statistic by one aggregation over every partition, fitted once.
+    column = {k: np.concatenate([p.numbers[k] for p in parts]) for k in one.numbers}
+    repeat = column["frequency"].astype(np.int64) > 0
+    fitted = fit_on_base(
+        model_statistic(column["frequency"], column["recency"], column["T"]),
+        column["frequency"][repeat],
+        column["monetary_value"][repeat],
+        policy,
+    )
+    assert fitted.summary == whole.overview.model
+    # The predictions, partition by partition.
+    scored = []
+    for i, part in enumerate(parts):
+        x = part.numbers
+        predicted = predict_columns(
+            fitted, x["frequency"], x["recency"], x["T"], x["monetary_value"], policy
+        )
+        # The leaky bucket's counts (not at issue here) ride with the first partition.
+        bucket = (one.overview.bucket_start, one.overview.bucket) if i == 0 else (None, ())
+        overview = _overview_part(x, part.labels, *bucket)
+        scored.append(attrs.evolve(part, numbers={**x, **predicted}, overview=overview))
+    cutoffs = tier_cutoffs([p.tier_values() for p in scored], [p.revenue_values() for p in scored])
+    finished = [finish_partition(p, cutoffs, worth_a_call=policy.worth_a_call) for p in scored]
+    overview = merge_overviews(
+        [OverviewPart.from_bytes(f.overview.to_bytes()) for f in finished],
+        policy=policy,
+        as_of=SAMPLE_AS_OF,
+        currency=whole.overview.currency,
+        model=fitted.summary,
+    )
+
+    table = pa.concat_tables([_decoded(f.customers.to_arrow()) for f in finished])
+    assert table.equals(_decoded(whole.customers.to_arrow()))
+    assert overview.stage_by_alive == whole.overview.stage_by_alive
+    assert overview.worth_a_call == whole.overview.worth_a_call
+    assert overview.model == whole.overview.model

@@ -68,6 +68,23 @@ class Settings:
     date_format: str | None
     currency: str
 
+    def __attrs_post_init__(self) -> None:
+        """The engines fit no customer-base model: the policy must ask for none.
+
+        Raises:
+            InvalidValue: the policy asks for a model.
+        """
+        from custrel.report import ReportModel
+
+        if self.policy.model is not ReportModel.NONE:
+            from custrel.errors import InvalidValue
+
+            raise InvalidValue(
+                "model",
+                self.policy.model.value,
+                "none: the Spark and Dask engines do not fit the customer-base model",
+            )
+
 
 def customer_schema() -> pa.Schema:
     """The customer table's Arrow schema, labels as plain text (engines have no dictionaries)."""
@@ -248,13 +265,19 @@ def partition_output(table: pa.Table, settings: Settings, cutoffs: Cutoffs) -> p
 
 def merge_output_overviews(payloads: Sequence[bytes], settings: Settings) -> Overview:
     """The merged overview from pass 2's overview rows."""
+    from custrel.report import ModelNote, ModelSummary
     from custrel.report.partition import OverviewPart, merge_overviews
 
+    parts = [OverviewPart.from_bytes(p) for p in payloads]
+    policy = settings.policy
+    # As on one machine: a base with customers says that no model was asked for.
+    model = (
+        ModelSummary(policy.model, ModelNote.NOT_ASKED, horizon_days=policy.model_horizon_days)
+        if any(p.customers for p in parts)
+        else None
+    )
     return merge_overviews(
-        [OverviewPart.from_bytes(p) for p in payloads],
-        policy=settings.policy,
-        as_of=settings.as_of,
-        currency=settings.currency,
+        parts, policy=policy, as_of=settings.as_of, currency=settings.currency, model=model
     )
 
 

@@ -144,6 +144,9 @@ def _report(args: argparse.Namespace) -> int:
     show = args.progress
     if show is None:
         show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
+    policy = ReportPolicy(
+        period=next(p for p in Period if p.value == args.period), model=args.model
+    )
     try:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
@@ -155,7 +158,7 @@ def _report(args: argparse.Namespace) -> int:
                 args.engine,
                 source,
                 as_of=as_of,
-                policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                policy=policy,
                 columns=columns,
                 date_format=args.date_format,
                 on_error=args.on_error,
@@ -166,7 +169,7 @@ def _report(args: argparse.Namespace) -> int:
                 report = analyze(
                     source,
                     as_of=as_of,
-                    policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                    policy=policy,
                     columns=columns,
                     date_format=args.date_format,
                     on_error=args.on_error,
@@ -259,6 +262,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             default=default,
             help=f"input column holding {default} (default: {default})",
         )
+    report.add_argument(
+        "--model",
+        choices=["bgnbd", "mbgnbd", "pareto", "none"],
+        default="none",
+        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv; "
+        "opt-in for now (default: none, leaving those columns empty), since a fit can take "
+        "minutes on some small logs; a log it cannot be fitted on gets a note in the report",
+    )
     report.add_argument(
         "--date-format",
         metavar="FMT",

@@ -58,18 +58,26 @@ if TYPE_CHECKING:
     from custrel.report.schema import Column
 
 __all__ = [
+    "ALIVE_BAND_EDGES",
     "CANONICAL_COLUMNS",
+    "DEFAULT_MODEL_DISCOUNT_RATE",
+    "DEFAULT_MODEL_HORIZON_DAYS",
+    "AliveBand",
     "BucketRow",
     "ColumnMap",
     "CustomerResult",
     "CustomerTable",
     "InputCounts",
+    "ModelNote",
+    "ModelSummary",
     "OnError",
     "Overview",
     "Rejected",
     "Report",
+    "ReportModel",
     "ReportPolicy",
     "Source",
+    "StageByAlive",
     "Transaction",
     "allocator_settings",
     "analyze",
@@ -176,6 +184,33 @@ class Rejected:
     rule: str
 
 
+class ReportModel(Labelled):
+    """Which customer-base model the report fits (:mod:`custrel.clv`), or none."""
+
+    BG_NBD = ("bgnbd", "BG/NBD model", "BG/NBD 模型")
+    MBG_NBD = ("mbgnbd", "MBG/NBD model", "MBG/NBD 模型")
+    PARETO_NBD = ("pareto", "Pareto/NBD model", "Pareto/NBD 模型")
+    NONE = ("none", "no model", "不拟合模型")
+
+
+def _report_model(model: object) -> ReportModel:
+    """``model`` as a `ReportModel` (its stable value accepted: ``"bgnbd"``, ...)."""
+    if isinstance(model, ReportModel):
+        return model
+    found = next((m for m in ReportModel if m.value == model), None)
+    if found is None:
+        raise InvalidValue("model", model, ", ".join(m.value for m in ReportModel))
+    return found
+
+
+#: Expected purchases and predicted value look this many days ahead (a documented
+#: decision: one year, the horizon managers budget in; the seeds are silent).
+DEFAULT_MODEL_HORIZON_DAYS: Final = 365
+#: Yearly discount rate of the predicted value (a documented decision: a common cost of
+#: capital; the seeds are silent), applied month by month.
+DEFAULT_MODEL_DISCOUNT_RATE: Final = 0.10
+
+
 @attrs.frozen
 class ReportPolicy:
     """The report's own choices; the seeds are silent on all of them (documented decisions).
@@ -188,6 +223,14 @@ class ReportPolicy:
             (:func:`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
+        model: the customer-base model fitted on the log (`custrel.clv`): opt-in for
+            now, ``ReportModel.NONE`` by default (the model columns stay null), since
+            a fit can take minutes on some small logs and doubles the report's time on
+            a million rows until the fit is bounded; ``ReportModel.BG_NBD`` and the
+            others fit it.
+        model_horizon_days: the horizon of ``expected_purchases`` and
+            ``predicted_clv``, in days.
+        model_discount_rate: yearly discount rate of ``predicted_clv``.
     """
 
     period: Period = attrs.field(default=Period.DAY, validator=attrs.validators.instance_of(Period))
@@ -197,6 +240,22 @@ class ReportPolicy:
     bucket_period: Period = attrs.field(
         default=Period.QUARTER, validator=attrs.validators.instance_of(Period)
     )
+    model: ReportModel = attrs.field(
+        default=ReportModel.NONE,
+        converter=_report_model,
+    )
+    model_horizon_days: int = attrs.field(default=DEFAULT_MODEL_HORIZON_DAYS)
+    model_discount_rate: float = attrs.field(default=DEFAULT_MODEL_DISCOUNT_RATE)
+
+    @model_horizon_days.validator
+    def _check_horizon(self, _attribute: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidValue("model_horizon_days", value, "a whole number of days >= 1")
+
+    @model_discount_rate.validator
+    def _check_discount(self, _attribute: object, value: float) -> None:
+        if not 0 <= value < 1:
+            raise InvalidValue("model_discount_rate", value, "a yearly rate from 0 to below 1")
 
 
 @attrs.frozen
@@ -229,6 +288,9 @@ class CustomerResult:
     reasons: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()
     treatment: Labelled | None = None
+    p_alive: float | None = None
+    expected_purchases: float | None = None
+    predicted_clv: float | None = None
 
 
 @attrs.frozen(eq=False)
@@ -313,7 +375,13 @@ class CustomerTable:
             reasons=self._texts("reasons", index),
             risks=self._texts("risks", index),
             treatment=self._label("treatment", index),
+            p_alive=self._number("p_alive", index),
+            expected_purchases=self._number("expected_purchases", index),
+            predicted_clv=self._number("predicted_clv", index),
         )
+
+    def _number(self, name: str, index: int) -> float | None:
+        return float(self.numbers[name][index]) if name in self.numbers else None
 
     def __iter__(self) -> Iterator[CustomerResult]:
         """Typed rows, one per customer (slow for millions; use the converters)."""
@@ -441,6 +509,91 @@ class BucketRow:
     churn_rate: float | None = None
 
 
+class ModelNote(Labelled):
+    """Why the report has no model columns, or only some of them."""
+
+    NOT_ASKED = ("not_asked", "no model was asked for", "未要求拟合模型")
+    TOO_SMALL = (
+        "too_small",
+        "too few customers to fit a model",
+        "客户太少，无法拟合模型",
+    )
+    NO_REPEAT_BUYERS = (
+        "no_repeat_buyers",
+        "no customer bought again, so the model cannot be fitted",
+        "没有客户重复购买，无法拟合模型",
+    )
+    FIT_FAILED = (
+        "fit_failed",
+        "the model's fit did not converge on this log",
+        "模型在该数据上拟合未收敛",
+    )
+    NO_SPEND_MODEL = (
+        "no_spend_model",
+        "too few repeat buyers with differing spend for the spend model: no predicted value",
+        "重复购买且消费各异的客户太少，无法拟合客单价模型：无预测价值",
+    )
+
+
+#: The P(alive) bands of the agreement table: [0, 0.25), [0.25, 0.5), [0.5, 0.75),
+#: [0.75, 1] (a documented decision: quarters read at a glance).
+ALIVE_BAND_EDGES: Final = (0.25, 0.5, 0.75)
+
+
+class AliveBand(Labelled):
+    """A band of P(alive), one column of the stage × P(alive) agreement table.
+
+    Each band holds its lower bound and not its upper one; the last holds 1.
+    """
+
+    BELOW_QUARTER = ("lt_0.25", "below 0.25", "低于 0.25")
+    QUARTER_TO_HALF = ("0.25_0.5", "0.25 to 0.5", "0.25 至 0.5")
+    HALF_TO_THREE_QUARTERS = ("0.5_0.75", "0.5 to 0.75", "0.5 至 0.75")
+    THREE_QUARTERS_UP = ("ge_0.75", "0.75 and up", "0.75 及以上")
+
+
+@attrs.frozen
+class StageByAlive:
+    """One lifecycle stage's customers in each P(alive) band (plain counts, so mergeable).
+
+    Attributes:
+        stage: the rule-based lifecycle stage.
+        counts: customers per band, in ``AliveBand`` order.
+    """
+
+    stage: Labelled
+    counts: tuple[int, ...]
+
+    def __attrs_post_init__(self) -> None:
+        """One whole, non-negative count per band."""
+        if len(self.counts) != len(AliveBand) or any(c < 0 for c in self.counts):
+            raise InvalidValue("counts", self.counts, f"{len(AliveBand)} counts >= 0")
+
+
+@attrs.frozen
+class ModelSummary:
+    """The customer-base model the report fitted, or why it has none.
+
+    Attributes:
+        model: the model asked for.
+        note: why the model columns are null (all of them, or ``predicted_clv``
+            alone for ``NO_SPEND_MODEL``), else ``None``.
+        params: the transaction model's parameters (empty without a fit).
+        spend_params: the Gamma-Gamma spend model's parameters (empty without one).
+        log_likelihood: the transaction model's total log-likelihood, when fitted.
+        horizon_days: the horizon of ``expected_purchases`` and ``predicted_clv``.
+        distinct_rows: rows of the sufficient statistic the fit used.
+    """
+
+    model: ReportModel
+    note: ModelNote | None = None
+    params: tuple[tuple[str, float], ...] = ()
+    spend_params: tuple[tuple[str, float], ...] = ()
+    log_likelihood: float | None = None
+    horizon_days: int = DEFAULT_MODEL_HORIZON_DAYS
+    distinct_rows: int = 0
+
+
 @attrs.frozen
 class Overview:
     """The whole base at a glance, for a manager.
@@ -459,7 +612,12 @@ class Overview:
             (:func:`custrel.retention.churn_cost`: revenue and profit lost a year, people
             told, replacement cost), or ``None`` without costs or with a margin outside
             [0, 1].
-        worth_a_call: the at-risk customers with the most revenue.
+        worth_a_call: the at-risk customers (the lifecycle rule's set) with the most
+            value at risk: ``predicted_clv × (1 − p_alive)`` with a model, else profit
+            (revenue without costs).
+        model: the fitted model, or the note saying why there is none.
+        stage_by_alive: customers per lifecycle stage and P(alive) band, for every
+            stage present (empty without a model): where the rules and the model agree.
     """
 
     customers: int
@@ -473,6 +631,8 @@ class Overview:
     lost_revenue: float
     worth_a_call: tuple[CustomerResult, ...]
     churn_cost: ChurnCost | None = None
+    model: ModelSummary | None = None
+    stage_by_alive: tuple[StageByAlive, ...] = ()
 
     def to_pandas(self) -> Mapping[str, pd.DataFrame]:
         """Each section as a pandas DataFrame (needs the ``pandas`` extra).

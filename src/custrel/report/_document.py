@@ -284,7 +284,55 @@ def overview_blocks(
             )
         )
     blocks.extend(_churn(ov, lang))
+    blocks.extend(_model(ov, lang))
     blocks.extend(_worth_a_call(ov, lang, customers, report))
+    return blocks
+
+
+def _model(ov: Overview, lang: Lang) -> list[Block]:
+    """The fitted model (or the note saying why there is none) and the stage × P(alive) table."""
+    from custrel.report import AliveBand, ModelNote
+
+    model = ov.model
+    if model is None or model.note is ModelNote.NOT_ASKED:
+        # The model is opt-in: a report that did not ask for one says nothing of it.
+        return []
+    kind = model.model
+    if not model.params:
+        note = model.note
+        en = f"Model: {kind.en}: {note.en if note else ''}."
+        zh = f"模型：{kind.zh}：{note.zh if note else ''}。"
+        return list(_sentences(lang, en, zh))
+    params = ", ".join(f"{k} = {v:.4g}" for k, v in model.params + model.spend_params)
+    horizon = model.horizon_days
+    en = (
+        f"Model: {kind.en} ({params}); expected purchases and predicted value over "
+        f"{horizon:,} days."
+    )
+    zh = f"模型：{kind.zh}（{params}）；预计购买与预测价值的预测期为 {horizon:,} 天。"
+    if model.note is not None:
+        en += f" {model.note.en}."
+        zh += f"{model.note.zh}。"
+    blocks: list[Block] = list(_sentences(lang, en, zh))
+    if ov.stage_by_alive:
+        blocks.append(
+            Table(
+                _title(
+                    lang,
+                    "Lifecycle stage against the model's P(alive)",
+                    "生命周期阶段与模型存活概率对照",
+                ),
+                (
+                    _say(lang, "stage", "阶段", stacked=True),
+                    *(_label(lang, b, stacked=True) for b in AliveBand),
+                ),
+                (False, *(True for _ in AliveBand)),
+                tuple(
+                    (_label(lang, row.stage, stacked=True), *(f"{c:,}" for c in row.counts))
+                    for row in ov.stage_by_alive
+                ),
+            )
+        )
     return blocks
 
 
@@ -389,6 +437,15 @@ _AT_RISK = (
 )
 
 
+_VALUE_AT_RISK = (
+    (
+        "Ranked by the value at risk: the model's predicted value times the chance the "
+        "customer is gone, predicted value × (1 − P(alive))."
+    ),
+    "按风险价值排序：模型预测价值乘以客户已流失的概率，即预测价值 ×（1 − 存活概率）。",
+)
+
+
 def _worth_a_call(
     ov: Overview, lang: Lang, customers: CustomerTable | None, report: Report | None
 ) -> list[Block]:
@@ -401,6 +458,8 @@ def _worth_a_call(
         report.policy.at_risk_cadence_multiple if report is not None else AT_RISK_CADENCE_MULTIPLE
     )
     standing = _standing_lookup(customers)
+    # With a model, the rule's at-risk customers are ranked by the value at risk.
+    modelled = any(c.predicted_clv is not None for c in ov.worth_a_call)
     unknown = _say(lang, "unknown", "未知", stacked=True)
     rows = []
     for c in ov.worth_a_call:
@@ -416,8 +475,13 @@ def _worth_a_call(
         if standing is not None:
             row.append(_short(lang, standing(c.customer_id), stacked=True))
         row.append(_label(lang, c.treatment, stacked=True))
+        if modelled:
+            row.append(_share(c.p_alive))
+            row.append("-" if c.predicted_clv is None else money_text(c.predicted_clv, ov.currency))
         rows.append(tuple(row))
     notes = [_say(lang, *(s.format(m=f"{multiple:g}") for s in _AT_RISK), stacked=True)]
+    if modelled:
+        notes.append(_say(lang, *_VALUE_AT_RISK, stacked=True))
     if not ov.by_verdict:
         notes.append(_say(lang, *_UNKNOWN_VERDICT, stacked=True))
     elif standing is not None:
@@ -431,8 +495,19 @@ def _worth_a_call(
         ("verdict", "判定"),
         *([("standing", "确认程度")] if standing is not None else []),
         ("next action", "下一步"),
+        *([("P(alive)", "存活概率"), ("predicted value", "预测价值")] if modelled else []),
     ]
-    numeric = (False, False, False, True, True, False, *((False,) if standing else ()), False)
+    numeric = (
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+        *((False,) if standing else ()),
+        False,
+        *((True, True) if modelled else ()),
+    )
     return [
         Table(
             _title(

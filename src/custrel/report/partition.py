@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         CustomerResult,
         CustomerTable,
         InputCounts,
+        ModelSummary,
         OnError,
         Overview,
         ReportPolicy,
@@ -220,7 +221,12 @@ class OverviewPart:
         tier_revenue: revenue per tier.
         tier_profit: profit per tier.
         by_verdict: customers per verdict (index into ``tuple(Verdict)``).
-        worth_a_call: (value, customer id, row) of the at-risk customers worth a call.
+        worth_a_call: (value, customer id, row) of the at-risk customers worth a call:
+            the value at risk with the model's ``predicted_clv``, else profit (revenue
+            without costs).
+        stage_by_alive: customers per stage (index into ``tuple(Stage)``) and P(alive)
+            band (index into ``tuple(AliveBand)``), flattened stage by stage; empty
+            without the model's ``p_alive``.
     """
 
     customers: int
@@ -237,6 +243,7 @@ class OverviewPart:
     tier_profit: tuple[ExactSum, ...] = ()
     by_verdict: tuple[int, ...] = ()
     worth_a_call: tuple[tuple[float, str, CustomerResult], ...] = ()
+    stage_by_alive: tuple[int, ...] = ()
 
     def to_bytes(self) -> bytes:
         """This part as bytes (for a trusted channel between the engine's own processes)."""
@@ -555,7 +562,12 @@ def finish_partition(part: Part, cutoffs: Cutoffs, *, worth_a_call: int = 20) ->
 
 
 def merge_overviews(
-    parts: Iterable[OverviewPart], *, policy: ReportPolicy, as_of: dt.date, currency: str
+    parts: Iterable[OverviewPart],
+    *,
+    policy: ReportPolicy,
+    as_of: dt.date,
+    currency: str,
+    model: ModelSummary | None = None,
 ) -> Overview:
     """The `custrel.report.Overview` of the union of finished parts' customers.
 
@@ -564,10 +576,12 @@ def merge_overviews(
         policy: the report policy (bucket period, how many are worth a call).
         as_of: the day judged.
         currency: ISO 4217 code of the amounts.
+        model: the customer-base model fitted on the whole base (or the note saying
+            why there is none); the fit is global, so the caller passes it.
     """
     from custrel.lifecycle import Stage
     from custrel.pyramid import Tier
-    from custrel.report import BucketRow, Overview
+    from custrel.report import AliveBand, BucketRow, Overview, StageByAlive
     from custrel.retention import (
         bucket_boundaries,
         leaky_bucket_of_counts,
@@ -626,6 +640,17 @@ def merge_overviews(
     candidates = sorted((c for p in items for c in p.worth_a_call), key=lambda c: (-c[0], c[1]))[
         : policy.worth_a_call
     ]
+    bands = len(AliveBand)
+    cells = _add_counts(p.stage_by_alive for p in items)
+    agreement = tuple(
+        StageByAlive(stage, row)
+        for stage, row in zip(
+            tuple(Stage),
+            (cells[i * bands : (i + 1) * bands] for i in range(len(cells) // bands)),
+            strict=False,
+        )
+        if sum(row)
+    )
     return Overview(
         customers=customers,
         revenue=revenue.value(),
@@ -638,6 +663,8 @@ def merge_overviews(
         lost_revenue=lost_revenue,
         worth_a_call=tuple(c[2] for c in candidates),
         churn_cost=churn,
+        model=model,
+        stage_by_alive=agreement,
     )
 
 
@@ -732,19 +759,39 @@ def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -
         by_verdict = _count(codes, len(verdicts))
     candidates: tuple[tuple[float, str, CustomerResult], ...] = ()
     if "at_risk" in numbers:
+        # The lifecycle rule picks who is at risk; the model, when there is one, ranks them.
         flagged = np.flatnonzero(numbers["at_risk"].astype(bool))
-        value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)[flagged]
+        if "predicted_clv" in numbers:
+            from custrel.report._models import value_at_risk
+
+            value = value_at_risk(
+                numbers["predicted_clv"][flagged].astype(np.float64),
+                numbers["p_alive"][flagged].astype(np.float64),
+            )
+        else:
+            value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)
+            value = value[flagged]
         # Ties in value go in id order (the table is in id order, the sort is stable).
-        top = flagged[np.argsort(-value, kind="stable")[:worth]]
+        ranked = np.argsort(-value, kind="stable")[:worth]
+        top = flagged[ranked]
         rows = [customers[int(i)] for i in top]
         candidates = tuple(
             (float(v), row.customer_id, row)
-            for v, row in zip(
-                np.asarray(profit if profit is not None else revenue)[top].tolist(),
-                rows,
-                strict=True,
-            )
+            for v, row in zip(value[ranked].tolist(), rows, strict=True)
         )
+    agreement: tuple[int, ...] = ()
+    if "stage" in customers.labels and "p_alive" in numbers:
+        from custrel.report import AliveBand
+        from custrel.report._models import alive_band_codes
+
+        stages, codes = customers.labels["stage"]
+        known = codes >= 0
+        bands = len(AliveBand)
+        cells = codes[known].astype(np.int64) * bands + alive_band_codes(
+            numbers["p_alive"][known].astype(np.float64)
+        )
+        tally = np.bincount(cells, minlength=len(stages) * bands)
+        agreement = tuple(int(c) for c in tally.tolist())
     return attrs.evolve(
         part,
         by_tier=_count(tiers, len(members)),
@@ -752,6 +799,7 @@ def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -
         tier_profit=tier_profit,
         by_verdict=by_verdict,
         worth_a_call=candidates,
+        stage_by_alive=agreement,
     )
 
 

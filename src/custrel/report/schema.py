@@ -201,6 +201,24 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
     _C("score", Kind.NUMBER, "the verdict's score", "评分"),
     _C("lifetime_value", Kind.MONEY, "projected discounted profit", "客户终身价值"),
     _C(
+        "p_alive",
+        Kind.NUMBER,
+        "probability the customer is still buying (the report's model); null without one",
+        "模型估计的客户仍存活（会再购买）的概率",
+    ),
+    _C(
+        "expected_purchases",
+        Kind.NUMBER,
+        "purchase periods the model expects over the policy's horizon; null without a model",
+        "模型预计在预测期内的购买期数",
+    ),
+    _C(
+        "predicted_clv",
+        Kind.MONEY,
+        "discounted revenue the model expects over the horizon (Gamma-Gamma spend)",
+        "模型预测的预测期内折现收入（客户价值）",
+    ),
+    _C(
         "revenue_percentile",
         Kind.NUMBER,
         "share of the report's customers buying no more (judges buys much / little)",
