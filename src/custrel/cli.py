@@ -158,6 +158,9 @@ def _report(args: argparse.Namespace) -> int:
                 on_error=args.on_error,
                 currency=args.currency,
                 progress=progress if show else None,
+                delimiter=args.delimiter,
+                encoding=args.encoding,
+                header=None if args.header is None else tuple(args.header.split(",")),
             )
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
@@ -250,6 +253,25 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="FMT",
         help="strptime format of the date column, e.g. %%Y%%m%%d (default: ISO dates or "
         "timestamps)",
+    )
+    report.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        default=",",
+        help="field separator of a CSV file: one character (e.g. ';' or '|'), 'tab', or "
+        "'whitespace' for runs of spaces and tabs, as CDNOW's file (default: ,)",
+    )
+    report.add_argument(
+        "--encoding",
+        metavar="NAME",
+        default="utf-8",
+        help="text encoding of a CSV file, e.g. latin-1, gbk, cp1252 (default: utf-8)",
+    )
+    report.add_argument(
+        "--header",
+        metavar="NAMES",
+        help="comma-separated column names for a CSV file without a header line, e.g. "
+        "customer_id,sample,date,quantity,amount",
     )
     report.add_argument(
         "--on-error",

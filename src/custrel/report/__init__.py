@@ -597,6 +597,41 @@ def _check_as_of(as_of: object) -> dt.date | None:
     return day
 
 
+def _delimited(
+    source: Source,
+    columns: ColumnMap,
+    delimiter: str,
+    encoding: str,
+    header: tuple[str, ...] | None,
+) -> Source:
+    """A CSV file of another delimiter, encoding or no header line, read as text columns.
+
+    The default (comma, UTF-8, a header line) leaves ``source`` to the engine's fast reader.
+    """
+    import codecs
+
+    from custrel.errors import InputDataError
+    from custrel.report._sources import check_dialect, read_delimited
+
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if delimiter == "," and utf8 and header is None:
+        return source
+    separator = check_dialect(delimiter, encoding, header)
+    if not isinstance(source, (str, Path)) or Path(source).suffix.lower() in {".parquet", ".pq"}:
+        raise InvalidValue(
+            "delimiter", delimiter, "the default: delimiter, encoding and header apply to CSV files"
+        )
+    path = Path(source)
+    if not path.is_file():
+        raise InputDataError("the input must be an existing file", value=str(path))
+    return read_delimited(
+        path, columns.names(), delimiter=separator, encoding=encoding, header=header
+    )
+
+
 def summarize(
     source: Source,
     *,
@@ -605,6 +640,9 @@ def summarize(
     columns: ColumnMap | None = None,
     date_format: str | None = None,
     on_error: OnError | str = OnError.RAISE,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    header: tuple[str, ...] | None = None,
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -616,17 +654,22 @@ def summarize(
         columns: the column mapping.
         date_format: a ``strptime`` format for the date column (default: ISO).
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
+        delimiter: a CSV file's field separator: one character, ``tab``, or
+            ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
+        encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
+        header: the column names of a CSV file that has no header line.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
     """
     from custrel.report._engine import run
 
+    columns = columns or ColumnMap()
     return run(
-        source,
+        _delimited(source, columns, delimiter, encoding, header),
         as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
-        columns=columns or ColumnMap(),
+        columns=columns,
         date_format=date_format,
         on_error=_check_on_error(on_error),
         full=False,
@@ -644,6 +687,9 @@ def analyze(
     on_error: OnError | str = OnError.RAISE,
     currency: str = "XXX",
     progress: object = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    header: tuple[str, ...] | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
@@ -654,6 +700,10 @@ def analyze(
         columns: the column mapping.
         date_format: a ``strptime`` format for the date column (default: ISO).
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
+        delimiter: a CSV file's field separator: one character, ``tab``, or
+            ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
+        encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
+        header: the column names of a CSV file that has no header line.
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
             about each step, or ``True`` for a bar where someone watches: tqdm's or
@@ -679,12 +729,16 @@ def analyze(
                 on_error=on_error,
                 currency=currency,
                 progress=shown,
+                delimiter=delimiter,
+                encoding=encoding,
+                header=header,
             )
+    columns = columns or ColumnMap()
     return run(
-        source,
+        _delimited(source, columns, delimiter, encoding, header),
         as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
-        columns=columns or ColumnMap(),
+        columns=columns,
         date_format=date_format,
         on_error=_check_on_error(on_error),
         full=True,

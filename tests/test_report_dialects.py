@@ -1,0 +1,161 @@
+"""Real exports read as they are: other delimiters, encodings, and files without a header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custrel.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from custrel.errors import InputDataError, InvalidValue
+from custrel.report import analyze, summarize
+
+#: Lines in the shape of CDNOW's own file: id, sample id, YYYYMMDD, CDs, dollars.
+CDNOW_LINES = (
+    " 00004 0001 19970101  2   29.33\r\n"
+    " 00004 0001 19970118  2   29.73\r\n"
+    " 00004 0001 19970802  1   14.96\r\n"
+    " 00018 0002 19970104  1   14.96\r\n"
+    " 00018 0002 19970104  1   11.77\r\n"
+)
+CDNOW_HEADER = ("customer_id", "sample", "date", "quantity", "amount")
+
+
+def test_a_cdnow_shaped_file_runs_in_one_command(tmp_path, capsys):
+    path = tmp_path / "CDNOW_sample.txt"
+    path.write_bytes(CDNOW_LINES.encode("ascii"))
+
+    code = main(
+        [
+            "report",
+            "--input",
+            str(path),
+            "--delimiter",
+            "whitespace",
+            "--header",
+            ",".join(CDNOW_HEADER),
+            "--date-format",
+            "%Y%m%d",
+            "--format",
+            "csv",
+        ]
+    )
+
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert out.count("\n") == 3  # a header line and two customers
+    assert "00004" in out
+    assert "00018" in out
+
+
+def test_a_cdnow_shaped_file_gives_the_same_summary_as_its_comma_twin(tmp_path):
+    spaced = tmp_path / "cdnow.txt"
+    spaced.write_text(CDNOW_LINES, encoding="ascii")
+    comma = tmp_path / "cdnow.csv"
+    rows = [",".join(line.split()) for line in CDNOW_LINES.splitlines()]
+    comma.write_text("\n".join([",".join(CDNOW_HEADER), *rows]) + "\n", encoding="ascii")
+
+    a = summarize(spaced, delimiter="whitespace", header=CDNOW_HEADER, date_format="%Y%m%d")
+    b = summarize(comma, date_format="%Y%m%d")
+
+    assert a.customers.get("00004") == b.customers.get("00004")
+    assert a.customers.get("00018").revenue == pytest.approx(26.73)
+    assert a.customers.get("00018").purchase_days == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("latin-1", "Zoë"), ("gbk", "张三"), ("cp1252", "Müller")]
+)
+def test_an_encoded_file_is_read_in_its_encoding(tmp_path, encoding, name):
+    path = tmp_path / "log.csv"
+    path.write_bytes(f"customer_id;date;amount\n{name};2024-01-05;12.50\n".encode(encoding))
+
+    report = analyze(path, delimiter=";", encoding=encoding, as_of=dt.date(2024, 1, 31))
+
+    assert report.customers.get(name).revenue == 12.5
+
+
+def test_a_gzip_file_with_tabs_is_read(tmp_path):
+    path = tmp_path / "log.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        stream.write("customer_id\tdate\tamount\nann\t2024-01-05\t3\nann\t2024-01-09\t4\n")
+
+    report = analyze(path, delimiter="tab", as_of=dt.date(2024, 1, 31))
+
+    assert report.customers.get("ann").revenue == 7.0
+
+
+def test_bytes_not_in_the_encoding_name_the_encoding_flag(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"customer_id|date|amount\n\xff\xfe|2024-01-05|1\n")
+
+    with pytest.raises(InputDataError, match="--encoding") as caught:
+        analyze(path, delimiter="|", as_of=dt.date(2024, 1, 31))
+
+    assert caught.value.row == 1
+    assert caught.value.column == "customer_id"
+
+
+def test_a_line_of_the_wrong_width_names_the_delimiter_flag(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id;date;amount\nann,2024-01-05,1\n", encoding="utf-8")
+
+    with pytest.raises(InputDataError, match="--delimiter") as caught:
+        analyze(path, delimiter=";", as_of=dt.date(2024, 1, 31))
+
+    assert caught.value.row == 1
+
+
+@pytest.mark.parametrize("delimiter", ["", ";;", "\n", '"'])
+def test_a_delimiter_must_be_one_character_or_whitespace(tmp_path, delimiter):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\nann,2024-01-05,1\n", encoding="utf-8")
+
+    with pytest.raises(InvalidValue, match="delimiter"):
+        analyze(path, delimiter=delimiter)
+
+
+def test_an_unknown_encoding_is_refused(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\nann,2024-01-05,1\n", encoding="utf-8")
+
+    with pytest.raises(InvalidValue, match="encoding"):
+        analyze(path, encoding="no-such-codec")
+
+
+def test_a_delimiter_for_a_table_is_refused():
+    import pyarrow as pa
+
+    table = pa.table({"customer_id": ["a"], "date": ["2024-01-05"], "amount": [1.0]})
+
+    with pytest.raises(InvalidValue, match="CSV files"):
+        analyze(table, delimiter=";")
+
+
+def test_the_cli_reports_a_bad_encoding_as_bad_input(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\nann,2024-01-05,1\n", encoding="utf-8")
+
+    code = main(["report", "--input", str(path), "--encoding", "no-such-codec"])
+
+    assert code == EXIT_BAD_INPUT
+    assert "encoding" in capsys.readouterr().err
+
+
+@given(
+    delimiter=st.sampled_from([";", "|", "\t", ":"]),
+    amounts=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=8),
+)
+def test_any_delimiter_reads_the_same_revenue_as_a_comma(tmp_path_factory, delimiter, amounts):
+    folder = tmp_path_factory.mktemp("d")
+    lines = [f"c{i % 3}{delimiter}2024-01-{i + 1:02d}{delimiter}{a}" for i, a in enumerate(amounts)]
+    path = folder / "log.csv"
+    path.write_text(delimiter.join(["customer_id", "date", "amount"]) + "\n" + "\n".join(lines))
+
+    report = summarize(path, delimiter=delimiter, as_of=dt.date(2024, 1, 31))
+
+    total = sum(c.revenue for c in report.customers)
+    assert total == sum(amounts)
