@@ -422,3 +422,20 @@ def test_predictions_in_blocks_equal_predictions_at_once_and_name_the_bad_row(
     np.testing.assert_allclose(blocked_value, value, rtol=1e-14)
     with pytest.raises(InvalidValue, match=r"recency\[1234\]"):
         bgnbd.p_alive(cdnow["frequency"], bad, cdnow["T"])
+
+
+def test_bg_bb_expectations_are_continuous_through_gamma_equal_to_one():
+    # The closed forms divide by gamma - 1; at gamma = 1 they take their limit.
+    def expectations(gamma):
+        model = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=gamma, delta=2.783)
+        return (
+            float(model.expected_purchases(5, [3], [6], [6])[0]),
+            float(model.expected_purchases_new_customer(6)),
+        )
+
+    at_one = expectations(1.0)
+    below, above = expectations(1 - 1e-6), expectations(1 + 1e-6)
+
+    for value, low, high in zip(at_one, below, above, strict=True):
+        assert math.isfinite(value)
+        assert min(low, high) - 1e-6 <= value <= max(low, high) + 1e-6

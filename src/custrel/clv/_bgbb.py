@@ -176,13 +176,9 @@ class BetaGeoBetaBinom(FittedModel):
         x, t_x, n = _check(frequency, recency, n_periods)
         log_a = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta)
         log_b = gammaln(gamma + delta) - gammaln(1 + delta)
-        window = np.exp(gammaln(1 + delta + n) - gammaln(gamma + delta + n)) - np.exp(
-            gammaln(1 + delta + n + periods) - gammaln(gamma + delta + n + periods)
-        )
+        window = _survival_slope(gamma, delta, n, n + periods)
         log_l = _row_log_likelihood(self._values(), x, t_x, n)
-        return np.asarray(
-            np.exp(log_a + log_b - log_l) * delta / (gamma - 1) * window, dtype=np.float64
-        )
+        return np.asarray(np.exp(log_a + log_b - log_l) * delta * window, dtype=np.float64)
 
     def expected_purchases_new_customer(self, periods: object) -> NDArray[np.float64]:
         """Expected repeat purchases of a new customer in its first ``periods`` periods."""
@@ -190,15 +186,9 @@ class BetaGeoBetaBinom(FittedModel):
 
         alpha, beta, gamma, delta = self._values()
         n = as_float("periods", periods)
-        ratio = np.exp(
-            gammaln(gamma + delta)
-            - gammaln(gamma + delta + n)
-            + gammaln(1 + delta + n)
-            - gammaln(1 + delta)
-        )
-        return np.asarray(
-            alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio), dtype=np.float64
-        )
+        scale = np.exp(gammaln(gamma + delta) - gammaln(1 + delta))
+        window = _survival_slope(gamma, delta, np.zeros_like(n), n)
+        return np.asarray(alpha / (alpha + beta) * delta * scale * window, dtype=np.float64)
 
     def purchase_probability(self, n: object, periods: int) -> NDArray[np.float64]:
         """P(a new customer buys in exactly ``n`` of its first ``periods`` periods)."""
@@ -227,3 +217,28 @@ class BetaGeoBetaBinom(FittedModel):
         terms = np.concatenate([np.asarray(first)[..., None], rest], axis=-1)
         out = np.exp(base + logsumexp(terms, axis=-1))
         return np.asarray(np.where(x <= m, out, 0.0), dtype=np.float64)
+
+
+#: Below this distance of gamma from 1 the slope is taken at its limit (the
+#: formula's two terms cancel there; the limit's own error is of this order).
+_GAMMA_NEAR_ONE = 1e-8
+
+
+def _survival_slope(
+    gamma: float, delta: float, lo: NDArray[np.float64], hi: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``(G(lo) - G(hi)) / (gamma - 1)`` with ``G(m) = Γ(1+δ+m) / Γ(γ+δ+m)``.
+
+    BG/BB's expected purchases divide by ``gamma - 1``; at ``gamma = 1`` both terms
+    are 1 and the quotient is its limit ``ψ(1+δ+hi) − ψ(1+δ+lo)`` (the derivative of
+    ``G`` in ``gamma`` is ``−G·ψ(γ+δ+m)``), so the model stays defined there.
+    """
+    from scipy.special import gammaln, psi
+
+    lo_m = np.asarray(lo, dtype=np.float64)
+    hi_m = np.asarray(hi, dtype=np.float64)
+    if abs(gamma - 1) < _GAMMA_NEAR_ONE:
+        return np.asarray(psi(1 + delta + hi_m) - psi(1 + delta + lo_m), dtype=np.float64)
+    first = np.exp(gammaln(1 + delta + lo_m) - gammaln(gamma + delta + lo_m))
+    second = np.exp(gammaln(1 + delta + hi_m) - gammaln(gamma + delta + hi_m))
+    return np.asarray((first - second) / (gamma - 1), dtype=np.float64)
