@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custrel.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from custrel.errors import InputDataError, InvalidValue
+from custrel.errors import InputDataError, InvalidValue, MissingColumns
 from custrel.report import analyze, summarize
 
 #: Lines in the shape of CDNOW's own file: id, sample id, YYYYMMDD, CDs, dollars.
@@ -159,3 +159,54 @@ def test_any_delimiter_reads_the_same_revenue_as_a_comma(tmp_path_factory, delim
 
     total = sum(c.revenue for c in report.customers)
     assert total == sum(amounts)
+
+
+# --- every input error names the option that fixes it ---------------------------------
+
+
+def test_all_missing_columns_are_reported_at_once_with_their_options(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("InvoiceNo,InvoiceDate,UnitPrice\n1,2024-01-05,2.5\n", encoding="utf-8")
+
+    with pytest.raises(MissingColumns) as caught:
+        analyze(path)
+
+    assert caught.value.columns == ("customer_id", "date", "amount")
+    assert caught.value.options == ("--customer-col", "--date-col", "--amount-col")
+    assert caught.value.column == "customer_id"
+    for text in ("--customer-col", "--date-col", "--amount-col", "InvoiceNo", "UnitPrice"):
+        assert text in str(caught.value)
+
+
+def test_one_missing_column_is_reported_alone(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,total\nann,2024-01-05,2.5\n", encoding="utf-8")
+
+    with pytest.raises(MissingColumns) as caught:
+        analyze(path)
+
+    assert caught.value.columns == ("amount",)
+    assert "--amount-col" in str(caught.value)
+
+
+def test_a_date_that_does_not_parse_names_the_date_format_option(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\nann,12/1/2010 8:26,2.5\n", encoding="utf-8")
+
+    with pytest.raises(InputDataError, match="--date-format"):
+        analyze(path)
+    with pytest.raises(InputDataError, match="--date-format"):
+        analyze(path, date_format="%Y-%m-%d")
+
+
+def test_the_cli_names_every_missing_column_and_its_option(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    path.write_text("client,day,amount\nann,2024-01-05,2.5\n", encoding="utf-8")
+
+    code = main(["report", "--input", str(path)])
+
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "--customer-col" in err
+    assert "--date-col" in err
+    assert "--amount-col" not in err

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidTable",
     "InvalidValue",
     "MissingColumn",
+    "MissingColumns",
     "NaiveDatetime",
     "NoRowsAccepted",
     "NotAuthorized",
@@ -239,6 +240,36 @@ class MissingColumn(InputDataError):
             " (map yours with the column options)",
             column=column,
         )
+
+
+class MissingColumns(MissingColumn):
+    """Required columns are absent: all of them, each with the option that maps it.
+
+    ``column`` is the first missing one (as for `MissingColumn`).
+
+    Attributes:
+        columns: every missing column, in the canonical order.
+        options: for each missing column, the command-line option that maps it
+            (the `custrel.report.ColumnMap` field of the same name does it in Python).
+        available: the columns the input does have.
+    """
+
+    def __init__(
+        self, columns: Iterable[str], options: Iterable[str], available: Iterable[str]
+    ) -> None:
+        """Record every missing column, its option and the columns present."""
+        self.columns = tuple(columns)
+        self.options = tuple(options)
+        super().__init__(self.columns[0], available)
+        missing = "; ".join(
+            f"{column!r} (map it with {option} NAME)"
+            for column, option in zip(self.columns, self.options, strict=True)
+        )
+        self.rule = (
+            f"required columns are missing: {missing}; columns present: "
+            f"{', '.join(self.available) or 'none'}"
+        )
+        self.args = (f"input is invalid; {self.rule}",)
 
 
 class NoRowsAccepted(InputDataError):

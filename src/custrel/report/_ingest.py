@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from custrel.days import day_number
-from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
+from custrel.errors import InputDataError, MissingColumns, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._rows import Pieces
 from custrel.report._rules import (
@@ -632,14 +632,24 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     """Apply every rule to every row; return accepted columns and rejects.
 
     Raises:
-        MissingColumn: a required column is absent.
+        MissingColumns: required columns are absent (all of them, each with its option).
         InputDataError: the input has no rows, or (strict) the first broken rule in
             file order.
     """
     available = table.column_names
-    for required in (names.customer_id, names.date, names.amount):
-        if required not in available:
-            raise MissingColumn(required, available)
+    missing = [
+        (column, option)
+        for column, option in (
+            (names.customer_id, "--customer-col"),
+            (names.date, "--date-col"),
+            (names.amount, "--amount-col"),
+        )
+        if column not in available
+    ]
+    if missing:
+        raise MissingColumns(
+            [column for column, _ in missing], [option for _, option in missing], available
+        )
     n = table.num_rows
     notes = malformed
     n_malformed = len(notes.rows) if notes else 0

@@ -207,7 +207,10 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, ReadNote
             raise InputDataError("the input must have a header line and at least one row")
         bad_header = [h for h in header if not h.isascii() and _as_written(h) != h]
         if bad_header:
-            raise InputDataError("the header must be UTF-8 text", value=_as_written(bad_header[0]))
+            raise InputDataError(
+                "the header must be UTF-8 text (or give --encoding)",
+                value=_as_written(bad_header[0]),
+            )
         _unique_names(header, names)
         notes.expected = len(header)
         present = [n for n in names if n in header]
@@ -252,7 +255,9 @@ def _header(path: Path) -> list[str]:
         raise InputDataError("the input must have a header line and at least one row")
     for name in header:
         if not name.isascii() and _as_written(name) != name:
-            raise InputDataError("the header must be UTF-8 text", value=_as_written(name))
+            raise InputDataError(
+                "the header must be UTF-8 text (or give --encoding)", value=_as_written(name)
+            )
     return header
 
 
@@ -781,8 +786,7 @@ def read_delimited(
                 row += 1
                 if len(record) != len(columns_of):
                     raise InputDataError(
-                        RejectRule.FIELDS.format(n=len(columns_of))
-                        + " (is the delimiter right? --delimiter)",
+                        RejectRule.FIELDS.format(n=len(columns_of)),
                         row=row,
                         value=_as_written(" ".join(record))[:200],
                     )
