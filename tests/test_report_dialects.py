@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import warnings
+from decimal import Decimal
 
+import attrs
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from custrel.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from custrel.errors import InputDataError, InvalidValue, MissingColumns
-from custrel.report import analyze, summarize
+from custrel.errors import InputDataError, InvalidValue, MissingColumns, UnitPriceWarning
+from custrel.report import ColumnMap, analyze, summarize
+from custrel.report._priced import priced, warn_unit_price
 
 #: Lines in the shape of CDNOW's own file: id, sample id, YYYYMMDD, CDs, dollars.
 CDNOW_LINES = (
@@ -127,8 +132,6 @@ def test_an_unknown_encoding_is_refused(tmp_path):
 
 
 def test_a_delimiter_for_a_table_is_refused():
-    import pyarrow as pa
-
     table = pa.table({"customer_id": ["a"], "date": ["2024-01-05"], "amount": [1.0]})
 
     with pytest.raises(InvalidValue, match="CSV files"):
@@ -210,3 +213,112 @@ def test_the_cli_names_every_missing_column_and_its_option(tmp_path, capsys):
     assert "--customer-col" in err
     assert "--date-col" in err
     assert "--amount-col" not in err
+
+
+# --- amount from quantity × unit price --------------------------------------------------
+
+RETAIL = (
+    "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+    "536365,85123A,6,12/1/2010 8:26,2.55,17850\n"
+    "536365,71053,6,12/1/2010 8:26,3.39,17850\n"
+    "536367,84879,32,12/2/2010 8:34,1.69,13047\n"
+)
+RETAIL_MAP = ColumnMap(customer_id="CustomerID", date="InvoiceDate", quantity="Quantity")
+
+
+def test_amount_is_quantity_times_unit_price_to_the_cent(tmp_path):
+    path = tmp_path / "retail.csv"
+    path.write_text(RETAIL, encoding="utf-8")
+
+    report = analyze(
+        path, columns=RETAIL_MAP, date_format="%m/%d/%Y %H:%M", price_column="UnitPrice"
+    )
+
+    assert report.customers.get("17850").revenue == 35.64  # 6 × 2.55 + 6 × 3.39
+    assert report.customers.get("13047").revenue == 54.08  # 32 × 1.69
+
+
+def test_an_amount_column_named_like_a_unit_price_warns(tmp_path):
+    path = tmp_path / "retail.csv"
+    path.write_text(RETAIL, encoding="utf-8")
+    mapped = attrs.evolve(RETAIL_MAP, amount="UnitPrice")
+
+    with pytest.warns(UnitPriceWarning, match="--price-col"):
+        analyze(path, columns=mapped, date_format="%m/%d/%Y %H:%M")
+
+
+@pytest.mark.parametrize("name", ["UnitPrice", "unit_price", "price", "Unit Price", "单价"])
+def test_every_unit_price_spelling_warns(name):
+    with pytest.warns(UnitPriceWarning):
+        warn_unit_price(ColumnMap(amount=name))
+
+
+def test_an_amount_column_named_amount_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_unit_price(ColumnMap(amount="Revenue"))
+
+
+def test_the_cli_prints_the_unit_price_warning_to_stderr(tmp_path, capsys):
+    path = tmp_path / "retail.csv"
+    path.write_text(RETAIL, encoding="utf-8")
+
+    code = main(
+        [
+            "report",
+            "--input",
+            str(path),
+            "--customer-col",
+            "CustomerID",
+            "--date-col",
+            "InvoiceDate",
+            "--date-format",
+            "%m/%d/%Y %H:%M",
+            "--amount-col",
+            "UnitPrice",
+        ]
+    )
+
+    assert code == EXIT_OK
+    assert "custrel: warning:" in capsys.readouterr().err
+
+
+def test_a_product_finer_than_the_units_is_refused(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,qty,price\nann,2024-01-05,0.005,0.015\n", encoding="utf-8")
+
+    with pytest.raises(InputDataError, match="quantity × price") as caught:
+        analyze(path, columns=ColumnMap(quantity="qty"), price_column="price")
+
+    assert caught.value.row == 1
+
+
+def test_a_missing_price_or_quantity_column_names_its_option(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,price\nann,2024-01-05,1.5\n", encoding="utf-8")
+
+    with pytest.raises(MissingColumns) as caught:
+        analyze(path, columns=ColumnMap(quantity="qty"), price_column="price")
+
+    assert caught.value.options == ("--quantity-col",)
+
+
+@given(
+    quantity=st.integers(min_value=-1000, max_value=1000),
+    cents=st.integers(min_value=0, max_value=10**7),
+)
+def test_quantity_times_price_is_the_exact_decimal_product(quantity, cents):
+    price = cents / 100
+    table = pa.table(
+        {
+            "customer_id": ["a"],
+            "date": ["2024-01-05"],
+            "quantity": [float(quantity)],
+            "price": [price],
+        }
+    )
+
+    priced_table, mapped = priced(table, ColumnMap(), "price", None)
+
+    expected = Decimal(quantity) * Decimal(cents) / 100
+    assert Decimal(repr(priced_table[mapped.amount][0].as_py())) == expected

@@ -108,10 +108,11 @@ def _write_report(report: Report, fmt: str, out: str | None, lang: str) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     import datetime as dt
+    import warnings
     from pathlib import Path
 
     from custrel._progress import display
-    from custrel.errors import InvalidValue, NoRowsAccepted
+    from custrel.errors import CustrelWarning, InvalidValue, NoRowsAccepted
     from custrel.periods import Period
     from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
     from custrel.report._csvsafe import write_csv
@@ -148,7 +149,12 @@ def _report(args: argparse.Namespace) -> int:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
         # someone watches (a terminal or a notebook), never in a pipe.
-        with allocator_settings(), display() as progress:
+        with (
+            allocator_settings(),
+            display() as progress,
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always", CustrelWarning)
             report = analyze(
                 source,
                 as_of=as_of,
@@ -161,7 +167,15 @@ def _report(args: argparse.Namespace) -> int:
                 delimiter=args.delimiter,
                 encoding=args.encoding,
                 header=None if args.header is None else tuple(args.header.split(",")),
+                price_column=args.price_col,
             )
+        for warning in caught:
+            if issubclass(warning.category, CustrelWarning):
+                sys.stderr.write(f"custrel: warning: {warning.message}\n")
+            else:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
         sys.stderr.write(
@@ -253,6 +267,12 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="FMT",
         help="strptime format of the date column, e.g. %%Y%%m%%d (default: ISO dates or "
         "timestamps)",
+    )
+    report.add_argument(
+        "--price-col",
+        metavar="NAME",
+        help="a unit-price column: amount = quantity (--quantity-col) × price, exactly "
+        "(for exports such as Online Retail's UnitPrice)",
     )
     report.add_argument(
         "--delimiter",

@@ -13,6 +13,7 @@ from datetime import datetime
 __all__ = [
     "CurrencyMismatch",
     "CustrelError",
+    "CustrelWarning",
     "EventOutOfOrder",
     "GuardNotMet",
     "IllegalTransition",
@@ -25,6 +26,7 @@ __all__ = [
     "NoRowsAccepted",
     "NotAuthorized",
     "PurposeNotPermitted",
+    "UnitPriceWarning",
     "UnknownEvent",
 ]
 
@@ -334,3 +336,15 @@ class CurrencyMismatch(CustrelError, ValueError):
             f"cannot {operation} {left} and {right} amounts; "
             "allowed: amounts in the same currency (convert first)"
         )
+
+
+class CustrelWarning(UserWarning):
+    """Something in the input is likely a mistake, though the run can go on."""
+
+
+class UnitPriceWarning(CustrelWarning):
+    """The amount column is named like a unit price, so revenue would miss the quantities.
+
+    Map the price with ``--price-col`` (and ``--quantity-col``) to get amount =
+    quantity × price instead.
+    """

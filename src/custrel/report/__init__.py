@@ -643,6 +643,7 @@ def summarize(
     delimiter: str = ",",
     encoding: str = "utf-8",
     header: tuple[str, ...] | None = None,
+    price_column: str | None = None,
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -658,6 +659,9 @@ def summarize(
             ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
         encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
         header: the column names of a CSV file that has no header line.
+        price_column: a unit-price column: amount = quantity × price, exactly (the
+            quantity column is ``columns.quantity``); without it, an amount column
+            named like a unit price warns with `custrel.errors.UnitPriceWarning`.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -665,8 +669,17 @@ def summarize(
     from custrel.report._engine import run
 
     columns = columns or ColumnMap()
+    source = _delimited(source, columns, delimiter, encoding, header)
+    if price_column is None:
+        from custrel.report._priced import warn_unit_price
+
+        warn_unit_price(columns)
+    else:
+        from custrel.report._priced import priced
+
+        source, columns = priced(source, columns, price_column, date_format)
     return run(
-        _delimited(source, columns, delimiter, encoding, header),
+        source,
         as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
         columns=columns,
@@ -690,6 +703,7 @@ def analyze(
     delimiter: str = ",",
     encoding: str = "utf-8",
     header: tuple[str, ...] | None = None,
+    price_column: str | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
@@ -704,6 +718,9 @@ def analyze(
             ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
         encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
         header: the column names of a CSV file that has no header line.
+        price_column: a unit-price column: amount = quantity × price, exactly (the
+            quantity column is ``columns.quantity``); without it, an amount column
+            named like a unit price warns with `custrel.errors.UnitPriceWarning`.
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
             about each step, or ``True`` for a bar where someone watches: tqdm's or
@@ -732,10 +749,20 @@ def analyze(
                 delimiter=delimiter,
                 encoding=encoding,
                 header=header,
+                price_column=price_column,
             )
     columns = columns or ColumnMap()
+    source = _delimited(source, columns, delimiter, encoding, header)
+    if price_column is None:
+        from custrel.report._priced import warn_unit_price
+
+        warn_unit_price(columns)
+    else:
+        from custrel.report._priced import priced
+
+        source, columns = priced(source, columns, price_column, date_format)
     return run(
-        _delimited(source, columns, delimiter, encoding, header),
+        source,
         as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
         columns=columns,
