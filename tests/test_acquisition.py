@@ -153,7 +153,7 @@ def test_the_consulting_method_carries_the_seeds_own_pros_and_cons():
     entry = ProspectingMethod.CONSULTING.entry
 
     # seed 001 §1: 优点方便快捷,节省时间;缺点可靠性很难判断,成本比较高
-    assert [p.text.zh for p in entry.pros] == ["方便快捷,节省时间"]
+    assert [p.text.zh for p in entry.pros] == ["方便快捷，节省时间"]
     assert any("可靠性很难判断" in c.text.zh for c in entry.cons)
     assert any("成本比较高" in c.text.zh for c in entry.cons)
     assert {p.source for p in (*entry.pros, *entry.cons)} == {Provenance.SEED}

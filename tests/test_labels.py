@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import re
+import types
+from collections.abc import Iterable, Mapping
 
+import attrs
 import pytest
 
-from custrel._labels import Labelled, labelled_enums
+from custrel._labels import Bilingual, Labelled, labelled_enums
 from custrel.diagrams import glossary_markdown
 from custrel.errors import InvalidValue
 from custrel.lifecycle import Stage
@@ -76,16 +80,27 @@ def test_from_value_names_the_allowed_values_when_it_fails():
 
 # --- one punctuation style ------------------------------------------------------------------
 
-#: Modules whose Chinese labels follow the house punctuation. Extend this set module by
-#: module until it holds every module of the package.
+#: Modules whose Chinese labels follow the house punctuation: every module that defines a
+#: labelled enum (`test_every_module_with_labels_is_checked_for_punctuation` keeps it so).
 HOUSE_PUNCTUATION_MODULES = frozenset(
     {
         "custrel.acquisition",
         "custrel.acquisition_catalogue",
         "custrel.causes",
+        "custrel.complaint_sla",
+        "custrel.complaints",
+        "custrel.countermeasures",
+        "custrel.lifecycle",
         "custrel.myths",
+        "custrel.periods",
+        "custrel.profile",
         "custrel.pyramid",
+        "custrel.report",
+        "custrel.retention",
+        "custrel.retention_audit",
+        "custrel.satisfaction",
         "custrel.scoring",
+        "custrel.winback",
     }
 )
 _HAN = r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”]"
@@ -120,8 +135,81 @@ def test_chinese_labels_use_full_width_punctuation(enum_type: type[Labelled]):
     assert {name: p for name, p in problems.items() if p} == {}
 
 
-def test_the_modules_checked_for_punctuation_exist():
-    assert {e.__module__ for e in ENUMS} >= HOUSE_PUNCTUATION_MODULES
+def test_every_module_with_labels_is_checked_for_punctuation():
+    assert {e.__module__ for e in ENUMS} == HOUSE_PUNCTUATION_MODULES
+
+
+def test_the_model_kinds_use_full_width_punctuation():
+    from custrel.clv import ModelKind
+
+    problems = {m.name: punctuation_problems(m.zh) for m in ModelKind}
+
+    assert {name: p for name, p in problems.items() if p} == {}
+
+
+def _bilingual_texts(value: object, depth: int = 0) -> list[Bilingual]:
+    """Every `Bilingual` text reachable from ``value`` through containers and attrs values."""
+    if depth > 6 or isinstance(value, (str, bytes, type, enum.Enum)):
+        return []
+    if isinstance(value, Bilingual):
+        return [value]
+    if isinstance(value, Mapping):
+        items: Iterable[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        items = value
+    elif attrs.has(type(value)):
+        items = [getattr(value, a.name) for a in attrs.fields(type(value))]
+    else:
+        return []
+    return [text for item in items for text in _bilingual_texts(item, depth + 1)]
+
+
+def _package_modules() -> list[str]:
+    import pkgutil
+
+    import custrel
+
+    skip = {"custrel.cli", "custrel.__main__", "custrel.spark", "custrel.dask", "custrel.plot"}
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(custrel.__path__, "custrel.")
+        if info.name not in skip
+    )
+
+
+@pytest.mark.parametrize("module_name", _package_modules())
+def test_every_chinese_text_of_a_module_uses_full_width_punctuation(module_name: str):
+    import importlib
+
+    module = importlib.import_module(module_name)
+    texts = [
+        text
+        for name, value in vars(module).items()
+        if not name.startswith("__") and not isinstance(value, types.ModuleType)
+        for text in _bilingual_texts(value)
+    ]
+    problems = {
+        text.zh: [p for p in punctuation_problems(text.zh) if p.startswith("ASCII")]
+        for text in texts
+    }
+
+    assert {zh: p for zh, p in problems.items() if p} == {}
+
+
+def test_the_text_scan_reaches_catalogue_entries_and_module_constants():
+    from custrel import acquisition_catalogue, lifecycle
+
+    assert len(_bilingual_texts(acquisition_catalogue.PROSPECTING_METHODS)) > 13
+    assert _bilingual_texts(lifecycle.STAGE_GUIDANCE) != []
+    assert punctuation_problems("关系网有限,很快用尽") != []
+
+
+def test_the_customer_table_descriptions_use_full_width_punctuation():
+    from custrel.report.schema import CUSTOMER_COLUMNS
+
+    problems = {c.name: punctuation_problems(c.zh) for c in CUSTOMER_COLUMNS}
+
+    assert {name: p for name, p in problems.items() if p} == {}
 
 
 def test_composed_recommendation_and_reason_texts_use_full_width_punctuation():

@@ -136,6 +136,30 @@ def test_a_nan_value_is_refused_with_its_customer():
     assert info.value.column == "b"
 
 
+def test_float_values_from_an_engine_cross_by_their_shortest_repr():
+    p = build_pyramid({"a": 0.1, "b": 0.2, "c": Decimal("0.3")})
+
+    assert {pl.customer_id: pl.value for pl in p.placements} == {
+        "a": Decimal("0.1"),
+        "b": Decimal("0.2"),
+        "c": Decimal("0.3"),
+    }
+
+
+def test_exact_values_follow_the_money_policy_ints_fractions_and_numeric_strings():
+    p = build_pyramid({"a": 3, "b": Fraction(1, 4), "c": "12.50"})
+
+    assert [pl.value for pl in p.placements] == [Decimal("12.50"), Decimal(3), Decimal("0.25")]
+
+
+@pytest.mark.parametrize("bad", [True, "ten", float("inf"), Decimal("NaN"), None])
+def test_a_value_that_is_not_a_finite_number_is_refused_naming_its_customer(bad):
+    with pytest.raises(InputDataError, match="value must be") as info:
+        build_pyramid({"a": 1, "z": bad})
+
+    assert info.value.column == "z"
+
+
 def test_cutoffs_over_100_percent_are_refused():
     with pytest.raises(InvalidValue):
         TierCutoffs(key=0.5, major=0.4, ordinary=0.2)

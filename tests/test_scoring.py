@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 import numpy as np
@@ -176,6 +177,38 @@ def test_firm_supplied_signals_raise_management_churn_and_integration_risks():
 def test_money_as_float_is_refused():
     with pytest.raises(InvalidValue, match="revenue"):
         customer(revenue=10.5)
+
+
+@pytest.mark.parametrize(
+    "field", ["revenue", "cost_of_goods", "cost_to_serve", "discounts", "bad_debt", "receivables"]
+)
+def test_every_amount_refuses_a_float_naming_its_field_and_the_exact_spelling(field):
+    with pytest.raises(InvalidValue, match=rf"{field}=0\.1 .*write Decimal\('0\.1'\)"):
+        customer(**{field: 0.1})
+
+
+def test_an_expected_lifetime_value_as_float_is_refused_but_a_negative_exact_one_is_kept():
+    with pytest.raises(InvalidValue, match="expected_lifetime_value"):
+        customer(expected_lifetime_value=-12.5)
+
+    assert customer(expected_lifetime_value="-12.50").expected_lifetime_value == Decimal("-12.50")
+
+
+def test_amounts_take_ints_fractions_and_numeric_strings_as_exact_decimals():
+    c = customer(revenue=400, cost_of_goods=Fraction(1, 4), discounts="40.10", receivables=None)
+
+    assert (c.revenue, c.cost_of_goods, c.discounts, c.receivables) == (
+        Decimal(400),
+        Decimal("0.25"),
+        Decimal("40.10"),
+        None,
+    )
+
+
+@pytest.mark.parametrize("bad", [True, "ten", Decimal("NaN"), Decimal("-1")])
+def test_an_amount_that_is_not_an_exact_non_negative_number_is_refused(bad):
+    with pytest.raises(InvalidValue, match="bad_debt"):
+        customer(bad_debt=bad)
 
 
 def test_a_trend_below_minus_one_is_refused():

@@ -2,7 +2,7 @@
 
 Modules, one per domain concept (see ``docs/``):
 
-- `custrel.lifecycle` — the customer lifecycle state machine (seed 001 §1);
+- `custrel.lifecycle` — the customer lifecycle state machine (the CRM chapter §1);
 - `custrel.scoring` — good versus bad customers, big-customer risks;
 - `custrel.pyramid` — the customer pyramid and tier policies;
 - `custrel.complaints` — the seven-step complaint workflow;

@@ -1,6 +1,7 @@
 """Bilingual labels: every stage, event, tier, cause and step has an English and a Chinese name.
 
-The Chinese terms are those of the seed texts (see ``shared/DOMAIN.md``); the
+The Chinese terms are those of the five source texts (the documentation's page on the
+source texts names them); the
 English ones are what the library's users read in reports and errors.
 """
 

@@ -1,14 +1,14 @@
 """Acquisition: how a firm finds prospects, meets them, and what a prospecting plan should yield.
 
-The catalogues themselves — thirteen prospecting methods (seed 001 §1), four routes,
-nine contact types, nine first-meeting rules and the repeat-visit incentives (seed 002)
+The catalogues themselves — thirteen prospecting methods (the CRM chapter §1), four routes,
+nine contact types, nine first-meeting rules and the repeat-visit incentives (*Dating customers*)
 — are data in `custrel.acquisition_catalogue`, re-exported here. This module holds
-what works with them: seed 002's road from potential customer to qualified prospect
+what works with them: the road (*Dating customers*) from potential customer to qualified prospect
 (准客户) to actual customer, the four dimensions of a contact and the moment of truth,
 the first-meeting check, and the prospecting arithmetic.
 
 A `ProspectingPlan` turns planned sales attempts into an expected yield with
-the lifecycle's per-stage success rates (seed 001 §1: 6% for prospects, 15% for
+the lifecycle's per-stage success rates (the CRM chapter §1: 6% for prospects, 15% for
 first-time customers, 50% for repeat and loyal ones; 5 calls a day ≈ 1,500 contacts a
 year). A `Prospect` records how a prospect came to the firm — it approached the
 firm (potential), the firm chose it (target), or both — and opens its
@@ -53,6 +53,7 @@ from custrel.lifecycle import (
     Stage,
     Targeted,
 )
+from custrel.money import decimal_from_float
 
 __all__ = [
     "CONTACT_TYPES",
@@ -87,9 +88,9 @@ __all__ = [
 
 
 def broken_rules(kept: Iterable[MeetingRule]) -> tuple[MeetingRule, ...]:
-    """The first-meeting rules not kept, in the seed's order.
+    """The first-meeting rules not kept, in the text's order.
 
-    Seed 002: breaking any one of the nine rules may spoil the meeting, so an empty
+    *Dating customers*: breaking any one of the nine rules may spoil the meeting, so an empty
     result is the only safe one.
 
     Raises:
@@ -125,7 +126,7 @@ def _is(kind: type, *, optional: bool = False) -> _Validator:
 
 
 class ProspectStatus(Labelled):
-    """Seed 002's three steps: potential → qualified prospect (准客户) → actual customer.
+    """Three steps: potential → qualified prospect (准客户) → actual customer (*Dating customers*).
 
     "把潜在客户变为“准客户”，再变为现实客户". A qualified prospect is a potential customer
     already interested in the firm and leaning towards it; it is not the lifecycle's
@@ -142,28 +143,28 @@ class ProspectStatus(Labelled):
 
 
 class ContactInitiation(Labelled):
-    """Seed 002: contacts by intent (按照接触的意识形态) — deliberate or spontaneous."""
+    """*Dating customers*: contacts by intent (按照接触的意识形态) — deliberate or spontaneous."""
 
     DELIBERATE = ("deliberate", "deliberate contact", "人为接触")
     SPONTANEOUS = ("spontaneous", "spontaneous contact", "自发接触")
 
 
 class ContactForce(Labelled):
-    """Seed 002: contacts by means (按照接触的手段) — hard (e.g. hard advertising) or soft."""
+    """*Dating customers*: contacts by means (按照接触的手段) — hard (e.g. advertising) or soft."""
 
     HARD = ("hard", "hard contact", "硬接触")
     SOFT = ("soft", "soft contact", "软接触")
 
 
 class ContactDirection(Labelled):
-    """Seed 002: contacts by initiative (按照主动程度) — active or passive."""
+    """*Dating customers*: contacts by initiative (按照主动程度) — active or passive."""
 
     ACTIVE = ("active", "active contact", "主动接触")
     PASSIVE = ("passive", "passive contact", "被动接触")
 
 
 class ContactParty(Labelled):
-    """Seed 002: who makes an active contact (按照主动接触的主体)."""
+    """*Dating customers*: who makes an active contact (按照主动接触的主体)."""
 
     FIRST = ("first", "first party: the firm", "第一方接触（企业）")
     SECOND = ("second", "second party: the customer", "第二方接触（客户）")
@@ -171,8 +172,8 @@ class ContactParty(Labelled):
 
 
 #: Every contact is a moment of truth: the customer may judge the whole service by one
-#: encounter, and the staff who make it shape the "date" (seed 002: 接触可能是客户接受企业
-#: 服务的开始…服务人员对“约会”的质量产生重要影响).
+#: encounter, and the staff who make it shape the "date" (*Dating customers*:
+#: 接触可能是客户接受企业服务的开始…服务人员对“约会”的质量产生重要影响).
 MOMENT_OF_TRUTH: Final = Bilingual(
     "every contact is a moment of truth: the customer may judge the service by one encounter",
     "每一次接触都是关键时刻：客户可能凭一次接触评判企业的服务",
@@ -181,7 +182,7 @@ MOMENT_OF_TRUTH: Final = Bilingual(
 
 @attrs.frozen
 class Contact:
-    """One contact with a customer, classified by seed 002's type and its four dimensions.
+    """One contact with a customer, classified by its type and four dimensions (*Dating customers*).
 
     Every contact is a moment of truth (`MOMENT_OF_TRUTH`); `broken_rules`
     says which first-meeting rules it broke.
@@ -229,16 +230,16 @@ class Contact:
 
 
 def _seed_rate(stage: Stage) -> float:
-    # The success rates live in the lifecycle's STAGE_GUIDANCE (seed 001 §1); read them
+    # The success rates live in the lifecycle's STAGE_GUIDANCE (the CRM chapter §1); read them
     # from there rather than repeating the numbers.
     rate = STAGE_GUIDANCE[stage].success_rate
     assert rate is not None, stage  # the guidance gives a rate for every selling stage
     return rate
 
 
-#: Telephone prospecting (seed 001 §1, 电话寻找法): "每天至少打5个电话给新客户".
+#: Telephone prospecting (the CRM chapter §1, 电话寻找法): "每天至少打5个电话给新客户".
 TELEPHONE_CALLS_PER_DAY: Final = 5
-#: The seed's "1年下来就是1500个" implies 1,500 / 5 = 300 working days a year; the seed
+#: The text's "1年下来就是1500个" implies 1,500 / 5 = 300 working days a year; the text
 #: does not say so, this library states it as the assumption behind the figure.
 WORKING_DAYS_PER_YEAR: Final = 300
 
@@ -270,16 +271,16 @@ def _count(minimum: int) -> _Validator:
 
 @attrs.frozen
 class AcquisitionPolicy:
-    """The numbers behind a prospecting forecast; each defaults to the seed's value.
+    """The numbers behind a prospecting forecast; each defaults to the text's value.
 
     Attributes:
         prospect_success_rate: chance a sales attempt on a potential or target customer
-            succeeds (seed 001 §1: 6%).
+            succeeds (the CRM chapter §1: 6%).
         first_time_success_rate: the same for a first-time customer (15%).
         repeat_success_rate: the same for a repeat or loyal customer (50%).
-        telephone_calls_per_day: calls to new customers a day (seed 001 §1: 5).
-        working_days_per_year: days a year the calls are made (300: the seed's 1,500 /
-            5; the seed does not name it).
+        telephone_calls_per_day: calls to new customers a day (the CRM chapter §1: 5).
+        working_days_per_year: days a year the calls are made (300: the text's 1,500 /
+            5; the text does not name it).
 
     Example:
         >>> policy = AcquisitionPolicy()
@@ -299,14 +300,14 @@ class AcquisitionPolicy:
 
     @property
     def telephone_contacts_per_year(self) -> int:
-        """Calls a day × working days: the seed's 5 × 300 = 1,500 contacts a year."""
+        """Calls a day × working days: the text's 5 × 300 = 1,500 contacts a year."""
         return self.telephone_calls_per_day * self.working_days_per_year
 
     def success_rate(self, stage: Stage) -> float:
         """The chance one sales attempt on a customer at ``stage`` succeeds.
 
         Raises:
-            InvalidValue: ``stage`` is non-customer or lost, for which the seed gives no
+            InvalidValue: ``stage`` is non-customer or lost, for which the text gives no
                 rate, or not a `Stage`.
         """
         if stage in (Stage.POTENTIAL, Stage.TARGET):
@@ -319,7 +320,7 @@ class AcquisitionPolicy:
             "stage",
             stage,
             "potential, target, first-time, repeat or loyal",
-            "the seed gives no success rate for non-customers or lost customers",
+            "the text gives no success rate for non-customers or lost customers",
         )
 
 
@@ -329,7 +330,7 @@ def _selling_stage(_instance: object, attribute: attrs.Attribute[Any], value: ob
             attribute.name,
             value,
             "Stage.POTENTIAL, TARGET, FIRST_TIME, REPEAT or LOYAL",
-            "the seed gives success rates only for these stages",
+            "the text gives success rates only for these stages",
         )
 
 
@@ -407,9 +408,9 @@ class YieldForecast:
 
 
 def _exact(rate: float) -> Decimal:
-    # A rate written 0.06 is meant as six hundredths; repr gives those digits exactly,
-    # so 1,500 × 0.06 is 90, not 90.00000000000001.
-    return Decimal(repr(rate))
+    # A rate written 0.06 is meant as six hundredths; its shortest repr gives those digits
+    # exactly, so 1,500 × 0.06 is 90, not 90.00000000000001. A rate of 0 or 1 may be an int.
+    return decimal_from_float("success_rate", float(rate))
 
 
 def _to_lines(lines: Iterable[PlanLine]) -> tuple[PlanLine, ...]:
@@ -420,7 +421,7 @@ def _to_lines(lines: Iterable[PlanLine]) -> tuple[PlanLine, ...]:
 class ProspectingPlan:
     """Sales attempts planned per stage; `forecast` gives the expected yield.
 
-    Example — the seed's telephone arithmetic (5 calls a day × 300 days = 1,500
+    Example — the text's telephone arithmetic (5 calls a day × 300 days = 1,500
     contacts at 6%):
 
         >>> forecast = ProspectingPlan.telephone().forecast()
@@ -468,7 +469,7 @@ def attempts_needed(sales: int, stage: Stage, policy: AcquisitionPolicy | None =
     """The fewest attempts whose expected successes reach ``sales`` at ``stage``.
 
     Example: 90 new customers need 1,500 prospect contacts at 6%, but 90 more sales
-    from loyal customers need only 180 attempts at 50% (seed 001 §1).
+    from loyal customers need only 180 attempts at 50% (the CRM chapter §1).
 
         >>> attempts_needed(90, Stage.TARGET), attempts_needed(90, Stage.LOYAL)
         (1500, 180)
@@ -508,7 +509,7 @@ def _required_id(_instance: object, attribute: attrs.Attribute[Any], value: obje
 class Prospect:
     """A prospect: who, since when, and how they came to the firm.
 
-    The origin follows seed 001 §1: a prospect that approached the firm is a
+    The origin follows the CRM chapter §1: a prospect that approached the firm is a
     potential customer (`Origin.INBOUND`), one the firm chose is a target
     customer (`Origin.TARGETED`); the two overlap (`Origin.BOTH`).
 
@@ -528,7 +529,7 @@ class Prospect:
         >>> p = Prospect.targeted("p1", t, method=ProspectingMethod.TELEPHONE)
         >>> lc = p.also(Origin.INBOUND).open_lifecycle()
         >>> lc.stage.zh, lc.origin.zh
-        ('目标客户', '相互欣赏(潜在且目标)')
+        ('目标客户', '相互欣赏（潜在且目标）')
     """
 
     prospect_id: str = attrs.field(validator=_required_id)

@@ -1,7 +1,7 @@
 """The acquisition catalogues: prospecting methods, routes, contacts, meeting rules, incentives.
 
-Data, apart from the planning code in `custrel.acquisition`: seed 001 §1 (寻找客户)
-names thirteen prospecting methods; seed 002 (企业如何与客户进行“约会”) names four routes
+Data, apart from the planning code in `custrel.acquisition`: the CRM chapter §1 (寻找客户)
+names thirteen prospecting methods; *Dating customers* (企业如何与客户进行“约会”) names four routes
 to new customers, nine contact types, nine rules for the first meeting and the
 incentives that bring a customer back. Each is a typed, bilingual catalogue keyed by
 its enum, in the text's order, each entry with its pros and cons; every pro or con
@@ -40,7 +40,7 @@ __all__ = [
 
 
 class ProspectingMethod(Labelled):
-    """The thirteen ways to find customers (seed 001 §1, 寻找客户)."""
+    """The thirteen ways to find customers (the CRM chapter §1, 寻找客户)."""
 
     DOOR_TO_DOOR = ("door_to_door", "door-to-door visits", "逐户访问")
     MEETINGS = ("meetings", "meetings and fairs", "会议寻找法")
@@ -67,7 +67,7 @@ class ProspectingMethod(Labelled):
 
 
 class AcquisitionRoute(Labelled):
-    """The four routes from potential to actual customers (seed 002, 潜在客户“变现”)."""
+    """The four routes from potential to actual customers (*Dating customers*, 潜在客户“变现”)."""
 
     OLD_BRING_NEW = ("old_bring_new", "old customers bring new ones", "以旧带新")
     SPEED_CONVERSION = (
@@ -89,7 +89,7 @@ class AcquisitionRoute(Labelled):
 
 
 class ContactType(Labelled):
-    """The nine ways to create a contact — a "date" — with a customer (seed 002, 接触)."""
+    """The nine ways to create a contact — a "date" — with a customer (*Dating customers*, 接触)."""
 
     ADVERTISING = ("advertising", "advertising", "广告接触")
     PUBLIC_RELATIONS = ("public_relations", "public relations", "公关接触")
@@ -108,7 +108,7 @@ class ContactType(Labelled):
 
 
 class MeetingRule(Labelled):
-    """The nine rules of the first meeting (seed 002, 初次“约会”的“游戏规则”)."""
+    """The nine rules of the first meeting (*Dating customers*, 初次“约会”的“游戏规则”)."""
 
     ON_TIME = ("on_time", "be on time", "守时")
     KEEP_PROMISES = ("keep_promises", "keep promises", "守诺")
@@ -127,7 +127,7 @@ class MeetingRule(Labelled):
 
 
 class RepeatVisitIncentive(Labelled):
-    """Incentives that give a first-time customer a reason to come back (seed 002, 回头客)."""
+    """Incentives that bring a first-time customer back (*Dating customers*, 回头客)."""
 
     COUPON = ("coupon", "coupons", "代金券")
     DISCOUNT_CARD = ("discount_card", "discount cards", "打折卡")
@@ -140,7 +140,7 @@ class RepeatVisitIncentive(Labelled):
 
 
 class Provenance(Labelled):
-    """Where a pro or con comes from: the seed text, or practice where the seed is silent."""
+    """Where a pro or con comes from: the source text, or practice where the text is silent."""
 
     SEED = ("seed", "stated in the source text", "原文所述")
     PRACTICE = ("practice", "practitioner's note (the text is silent)", "实践补充（原文未述）")
@@ -170,7 +170,7 @@ class CatalogueEntry(Generic[K]):
 
     Attributes:
         key: the enum member this entry describes.
-        description: what it is, after the seed.
+        description: what it is, after the text.
         pros: its advantages.
         cons: its drawbacks and prerequisites.
     """
@@ -205,7 +205,7 @@ def _catalogue(
 
 _PM = ProspectingMethod
 
-#: The thirteen prospecting methods with their pros and cons (seed 001 §1, 寻找客户).
+#: The thirteen prospecting methods with their pros and cons (the CRM chapter §1, 寻找客户).
 PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[ProspectingMethod]]] = (
     _catalogue(
         [
@@ -214,7 +214,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Visit every household or unit in the area where the target customers are, "
                     "then persuade them (the 'carpet' method).",
-                    "又称地毯式寻找法:在目标客户群的活动区域内挨家挨户访问,然后进行说服。",
+                    "又称地毯式寻找法：在目标客户群的活动区域内挨家挨户访问，然后进行说服。",
                 ),
                 pros=(
                     _seed(
@@ -225,7 +225,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 cons=(
                     _seed(
                         "more customers need ever more visits: labour-intensive",
-                        "要想获得更多的客户,就得访问更多数量的人",
+                        "要想获得更多的客户，就得访问更多数量的人",
                     ),
                     _practice("unannounced visits can be unwelcome", "不速之客容易引起反感"),
                 ),
@@ -240,7 +240,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 pros=(
                     _seed(
                         "many target customers gathered in one place (e.g. a national book fair)",
-                        "目标客户集中(如全国书市聚集各地书店、图书馆)",
+                        "目标客户集中（如全国书市聚集各地书店、图书馆）",
                     ),
                 ),
                 cons=(
@@ -255,18 +255,18 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Join the social circle and venues of the target customers "
                     "(the insurance seller who joined a golf club).",
-                    "进入目标客户的社交圈子和活动场所(如保险推销员加入高尔夫球俱乐部)。",
+                    "进入目标客户的社交圈子和活动场所（如保险推销员加入高尔夫球俱乐部）。",
                 ),
                 pros=(
                     _seed(
                         "inside their circle, development is easier and the odds better",
-                        "进入社交圈子后开发工作容易进行,胜算也大",
+                        "进入社交圈子后开发工作容易进行，胜算也大",
                     ),
                 ),
                 cons=(
                     _seed(
                         "membership costs effort and money before any sale",
-                        "需要用心,也要花不少钱",
+                        "需要用心，也要花不少钱",
                     ),
                 ),
             ),
@@ -275,17 +275,17 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "List relatives, friends, classmates, fellow townsmen and colleagues, "
                     "then visit them one by one.",
-                    "将接触过的亲戚、朋友(同学、同乡、同事)列出清单,一一拜访。",
+                    "将接触过的亲戚、朋友（同学、同乡、同事）列出清单，一一拜访。",
                 ),
                 pros=(
                     _seed(
                         "everyone has a network to build on",
-                        "每个人都有一个关系网,可以依靠关系网进行客户开发",
+                        "每个人都有一个关系网，可以依靠关系网进行客户开发",
                     ),
                     _practice("trust already exists", "已有信任基础"),
                 ),
                 cons=(
-                    _practice("the network is small and soon used up", "关系网有限,很快用尽"),
+                    _practice("the network is small and soon used up", "关系网有限，很快用尽"),
                     _practice(
                         "a bad deal strains personal relationships", "交易不顺会伤及私人关系"
                     ),
@@ -302,7 +302,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 pros=(
                     _seed(
                         "tax rolls find people of a given means, for high-end goods",
-                        "税收名册有助于确定一定财力范围的人员,营销汽车、楼房等高档品",
+                        "税收名册有助于确定一定财力范围的人员，营销汽车、楼房等高档品",
                     ),
                     _seed(
                         "new firms, shops and projects need many products",
@@ -324,13 +324,13 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                     "Buy prospect information from an information-service agency.",
                     "利用信息服务机构提供的有偿咨询服务来寻找目标客户。",
                 ),
-                pros=(_seed("convenient and quick; saves time", "方便快捷,节省时间"),),
+                pros=(_seed("convenient and quick; saves time", "方便快捷，节省时间"),),
                 cons=(
                     _seed(
                         "the agency's reliability is hard to judge",
                         "咨询机构的可靠性很难判断",
                     ),
-                    _seed("costly: agencies charge for it", "成本比较高,一般咨询机构都是有偿服务"),
+                    _seed("costly: agencies charge for it", "成本比较高，一般咨询机构都是有偿服务"),
                 ),
             ),
             CatalogueEntry(
@@ -343,17 +343,17 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 pros=(
                     _seed(
                         "helpers in related trades catch useful information and widen the network",
-                        "有利于捕捉有效信息,扩大信息情报网",
+                        "有利于捕捉有效信息，扩大信息情报网",
                     ),
                     _seed(
                         "as an impartial third party they may persuade better",
-                        "以第三者的公正形象出现,说服能力可能更强",
+                        "以第三者的公正形象出现，说服能力可能更强",
                     ),
                 ),
                 cons=(
                     _practice(
                         "helpers must be paid and managed; quality varies with them",
-                        "助手需要报酬和管理,效果因人而异",
+                        "助手需要报酬和管理，效果因人而异",
                     ),
                 ),
             ),
@@ -362,12 +362,12 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Existing customers, and business partners up and down the chain, "
                     "introduce people likely to buy (the 'endless chain').",
-                    "通过老客户以及上下家商业伙伴的介绍寻找可能购买的客户,又称无限寻找法。",
+                    "通过老客户以及上下家商业伙伴的介绍寻找可能购买的客户，又称无限寻找法。",
                 ),
                 pros=(
                     _seed(
                         "people in one circle share needs; persuasion is more likely",
-                        "同一社交圈内的人可能有共同需求,说服的可能性较大",
+                        "同一社交圈内的人可能有共同需求，说服的可能性较大",
                     ),
                     _seed(
                         "partners in the same value chain help each other",
@@ -386,18 +386,18 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Win an influential person or organisation in the target group, and "
                     "through them the rest of the group.",
-                    "在目标客户群中选择有影响的人物或组织,使其成为客户,借助其影响转化群内其他对象。",
+                    "在目标客户群中选择有影响的人物或组织，使其成为客户，借助其影响转化群内其他对象。",
                 ),
                 pros=(
                     _seed(
                         "their buying sets an example that followers copy",
-                        "其购买与消费行为有示范作用,引发甚至左右崇拜者的购买行为",
+                        "其购买与消费行为有示范作用，引发甚至左右崇拜者的购买行为",
                     ),
                 ),
                 cons=(
                     _practice(
                         "such figures are hard and costly to win",
-                        "有影响的人物或组织难以争取,成本高",
+                        "有影响的人物或组织难以争取，成本高",
                     ),
                     _practice(
                         "their fall from favour hurts the firm too",
@@ -410,7 +410,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Telephone target customers; at five calls to new customers a day, a "
                     "year gives about 1,500 contacts with prospects.",
-                    "以打电话的形式寻找客户;每天至少打5个电话给新客户,1年下来就是1500个接触机会。",
+                    "以打电话的形式寻找客户；每天至少打5个电话给新客户，1年下来就是1500个接触机会。",
                 ),
                 pros=(
                     _seed(
@@ -432,12 +432,12 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Mail catalogues, leaflets and inserts with ordering details, "
                     "possibly with samples to try.",
-                    "向目标客户邮寄产品目录、宣传单、插页,介绍订购和联系方式,可附带试用品。",
+                    "向目标客户邮寄产品目录、宣传单、插页，介绍订购和联系方式，可附带试用品。",
                 ),
                 pros=(
                     _seed(
                         "can carry samples for prospects to try",
-                        "可以邮寄试用品,供潜在客户试用",
+                        "可以邮寄试用品，供潜在客户试用",
                     ),
                 ),
                 cons=(
@@ -452,12 +452,12 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Find customers online: specialist and business sites, chat rooms, and "
                     "the firm's own web pages that invite prospects to get in touch.",
-                    "借助互联网寻找客户:专业网站、商务网站、聊天室,以及自建网页吸引潜在客户主动联系。",
+                    "借助互联网寻找客户：专业网站、商务网站、聊天室，以及自建网页吸引潜在客户主动联系。",
                 ),
                 pros=(
                     _seed(
                         "more people online every day: broad prospects",
-                        "上网人数日渐增多,前景广阔",
+                        "上网人数日渐增多，前景广阔",
                     ),
                     _seed(
                         "own web pages let prospects approach the firm themselves",
@@ -467,7 +467,7 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 cons=(
                     _practice(
                         "many contacts are unqualified; trust is low",
-                        "线索良莠不齐,信任度低",
+                        "线索良莠不齐，信任度低",
                     ),
                 ),
             ),
@@ -476,18 +476,18 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
                 Bilingual(
                     "Take target customers from competitors with innovative products, free "
                     "training or better prices.",
-                    "运用创新的产品、免费的培训和优惠的价格等竞争手段,从竞争对手手中抢夺目标客户。",
+                    "运用创新的产品、免费的培训和优惠的价格等竞争手段，从竞争对手手中抢夺目标客户。",
                 ),
                 pros=(
                     _seed(
                         "works best when the rival plainly fails the customer's needs",
-                        "当对手的产品、服务明显不能满足目标客户的需求时,此法最适合",
+                        "当对手的产品、服务明显不能满足目标客户的需求时，此法最适合",
                     ),
                 ),
                 cons=(
                     _practice(
                         "competitors retaliate; customers won on price may leave on price",
-                        "对手会反击;靠价格争来的客户也会因价格离开",
+                        "对手会反击；靠价格争来的客户也会因价格离开",
                     ),
                 ),
             ),
@@ -498,20 +498,20 @@ PROSPECTING_METHODS: Final[Mapping[ProspectingMethod, CatalogueEntry[Prospecting
 
 _R = AcquisitionRoute
 
-#: The four routes to new customers (seed 002).
+#: The four routes to new customers (*Dating customers*).
 ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _catalogue(
     [
         CatalogueEntry(
             _R.OLD_BRING_NEW,
             Bilingual(
                 "Existing customers bring new ones, like matchmakers.",
-                "通过现实客户带来新客户,老客户就如“媒婆”。",
+                "通过现实客户带来新客户，老客户就如“媒婆”。",
             ),
             pros=(
                 _seed(
                     "satisfied customers refer others (AMA: 100 satisfied customers bring 25; "
                     "see custrel.retention)",
-                    "满意客户会带来新客户(AMA:100个满意客户会带来25个客户)",
+                    "满意客户会带来新客户（AMA：100个满意客户会带来25个客户）",
                 ),
             ),
             cons=(
@@ -545,7 +545,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
             _R.TAKE_COMPETITORS_CUSTOMERS,
             Bilingual(
                 "Win customers currently served by competitors.",
-                "去“挖”竞争对手的“墙角”,抢竞争对手的客户。",
+                "去“挖”竞争对手的“墙角”，抢竞争对手的客户。",
             ),
             pros=(
                 _seed(
@@ -556,7 +556,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
             cons=(
                 _practice(
                     "invites retaliation; switchers may switch again",
-                    "容易招致反击;跳槽来的客户也可能再跳槽",
+                    "容易招致反击；跳槽来的客户也可能再跳槽",
                 ),
             ),
         ),
@@ -564,7 +564,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
             _R.OPEN_NEW_MARKETS,
             Bilingual(
                 "Open new market fields, with new services or new market networks.",
-                "开辟新的市场领域:创新服务产品,或开辟新的市场网络。",
+                "开辟新的市场领域：创新服务产品，或开辟新的市场网络。",
             ),
             pros=(
                 _seed(
@@ -575,7 +575,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
             cons=(
                 _practice(
                     "new markets need investment and carry more risk",
-                    "开辟新市场需要投入,风险较大",
+                    "开辟新市场需要投入，风险较大",
                 ),
             ),
         ),
@@ -585,7 +585,7 @@ ROUTES: Final[Mapping[AcquisitionRoute, CatalogueEntry[AcquisitionRoute]]] = _ca
 
 _C = ContactType
 
-#: The nine contact types with their pros and cons (seed 002, 创造与客户“约会”的机会).
+#: The nine contact types with their pros and cons (*Dating customers*, 创造与客户“约会”的机会).
 CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catalogue(
     [
         CatalogueEntry(
@@ -594,13 +594,13 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             pros=(
                 _seed(
                     "serves image, brand, surveys and announcements, not only promotion",
-                    "可服务于塑造形象、品牌、征集信息、活动告知,不只是促销",
+                    "可服务于塑造形象、品牌、征集信息、活动告知，不只是促销",
                 ),
             ),
             cons=(
                 _seed(
                     "a hard, essentially one-way contact, not very personal",
-                    "属于硬性接触,基本是单向沟通,人性化程度不够",
+                    "属于硬性接触，基本是单向沟通，人性化程度不够",
                 ),
             ),
         ),
@@ -613,14 +613,14 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             pros=(
                 _seed(
                     "does not put customers on guard; communicates unnoticed",
-                    "不容易引起客户的防备和排斥,在不知不觉中完成沟通",
+                    "不容易引起客户的防备和排斥，在不知不觉中完成沟通",
                 ),
                 _seed("often two-way", "很多情况下可以实现双向沟通"),
             ),
             cons=(
                 _practice(
                     "hard to aim at particular customers or to measure",
-                    "难以针对具体客户,效果难以衡量",
+                    "难以针对具体客户，效果难以衡量",
                 ),
             ),
         ),
@@ -633,7 +633,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             pros=(
                 _seed(
                     "the most basic contact: two-way, with the most reliable information",
-                    "最基本的接触方式,双向沟通,获得最可靠信息",
+                    "最基本的接触方式，双向沟通，获得最可靠信息",
                 ),
             ),
             cons=(
@@ -678,7 +678,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             cons=(
                 _practice(
                     "less control; the firm hears customers second-hand",
-                    "控制力弱,企业间接了解客户",
+                    "控制力弱，企业间接了解客户",
                 ),
             ),
         ),
@@ -706,18 +706,18 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             Bilingual(
                 "A standing link: strategic cooperation, or customers engaged as voluntary "
                 "supervisors and informants (Walmart and P&G).",
-                "通过战略合作、聘用(如聘请客户作义务监督员、信息员)建立长期接触机制。",
+                "通过战略合作、聘用（如聘请客户作义务监督员、信息员）建立长期接触机制。",
             ),
             pros=(
                 _seed(
                     "a lasting mechanism to act together for shared goals at any time",
-                    "长期机制,随时可以为共同的利益目标而互动",
+                    "长期机制，随时可以为共同的利益目标而互动",
                 ),
             ),
             cons=(
                 _practice(
                     "slow to build; fits few, large partners",
-                    "建立周期长,只适合少数大伙伴",
+                    "建立周期长，只适合少数大伙伴",
                 ),
             ),
         ),
@@ -730,7 +730,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             pros=(
                 _seed(
                     "useful without a customer database, or to learn more about people",
-                    "企业没有现成数据库或想得到更多个人信息时,不失为好方法",
+                    "企业没有现成数据库或想得到更多个人信息时，不失为好方法",
                 ),
             ),
             cons=(
@@ -750,7 +750,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
             cons=(
                 _practice(
                     "investment up front; reaches only passers-by",
-                    "需要前期投入,只能吸引到店的人",
+                    "需要前期投入，只能吸引到店的人",
                 ),
             ),
         ),
@@ -760,7 +760,7 @@ CONTACT_TYPES: Final[Mapping[ContactType, CatalogueEntry[ContactType]]] = _catal
 
 _M = MeetingRule
 
-#: The nine first-meeting rules; breaking any one may spoil the meeting (seed 002).
+#: The nine first-meeting rules; breaking any one may spoil the meeting (*Dating customers*).
 FIRST_MEETING_RULES: Final[Mapping[MeetingRule, CatalogueEntry[MeetingRule]]] = _catalogue(
     [
         CatalogueEntry(
@@ -773,56 +773,56 @@ FIRST_MEETING_RULES: Final[Mapping[MeetingRule, CatalogueEntry[MeetingRule]]] = 
             _M.KEEP_PROMISES,
             Bilingual(
                 "Keep service and appointment promises: the same before, during and after.",
-                "遵守服务承诺及邀约承诺,不能事前一套,事中一套,事后又一套。",
+                "遵守服务承诺及邀约承诺，不能事前一套，事中一套，事后又一套。",
             ),
         ),
         CatalogueEntry(
             _M.HONEST,
             Bilingual(
                 "Treat customers fairly; no tricks, no price fraud.",
-                "公平对待客户,不与客户玩“虚”的,不搞价格欺诈。",
+                "公平对待客户，不与客户玩“虚”的，不搞价格欺诈。",
             ),
         ),
         CatalogueEntry(
             _M.SINCERE,
             Bilingual(
                 "Serve seriously and responsibly; sincerity earns trust.",
-                "以认真、负责的态度为客户提供服务,诚恳容易让客户产生信任。",
+                "以认真、负责的态度为客户提供服务，诚恳容易让客户产生信任。",
             ),
         ),
         CatalogueEntry(
             _M.PROACTIVE,
             Bilingual(
                 "Think ahead of the meeting; act rather than react.",
-                "凡事想在“约会”的前面,在客户面前更为主动。",
+                "凡事想在“约会”的前面，在客户面前更为主动。",
             ),
         ),
         CatalogueEntry(
             _M.WARM,
             Bilingual(
                 "Never cold, mechanical or expressionless.",
-                "不能冷淡、机械、毫无表情地对待客户,给客户以春天般的温暖。",
+                "不能冷淡、机械、毫无表情地对待客户，给客户以春天般的温暖。",
             ),
         ),
         CatalogueEntry(
             _M.THOROUGH,
             Bilingual(
                 "Complete, careful service, including what the customer did not think of.",
-                "提供全面、细致、周到的服务,包括客户想到的或者没有想到的。",
+                "提供全面、细致、周到的服务，包括客户想到的或者没有想到的。",
             ),
         ),
         CatalogueEntry(
             _M.TO_STANDARD,
             Bilingual(
                 "Serve strictly to standard, so the firm comes across as rigorous.",
-                "严格按照标准提供服务,让客户感觉到企业严谨、正规。",
+                "严格按照标准提供服务，让客户感觉到企业严谨、正规。",
             ),
         ),
         CatalogueEntry(
             _M.SURPRISE,
             Bilingual(
                 "An unexpected welcome gift or service beyond expectations.",
-                "给客户奉上令其感到意外的“见面礼”,或超乎预期的超值服务。",
+                "给客户奉上令其感到意外的“见面礼”，或超乎预期的超值服务。",
             ),
         ),
     ],
@@ -831,7 +831,7 @@ FIRST_MEETING_RULES: Final[Mapping[MeetingRule, CatalogueEntry[MeetingRule]]] = 
 
 _I = RepeatVisitIncentive
 
-#: Incentives to come back after the first visit (seed 002, 初次“约会”不是结束是开始).
+#: Incentives to come back after the first visit (*Dating customers*, 初次“约会”不是结束是开始).
 REPEAT_VISIT_INCENTIVES: Final[
     Mapping[RepeatVisitIncentive, CatalogueEntry[RepeatVisitIncentive]]
 ] = _catalogue(
@@ -840,7 +840,7 @@ REPEAT_VISIT_INCENTIVES: Final[
             _I.COUPON,
             Bilingual(
                 "A voucher worth money off the next purchase.",
-                "赠送代金券,下次再消费时可获得优惠。",
+                "赠送代金券，下次再消费时可获得优惠。",
             ),
             pros=(
                 _seed(
@@ -851,7 +851,7 @@ REPEAT_VISIT_INCENTIVES: Final[
             cons=(
                 _practice(
                     "costs margin and may attract only bargain hunters",
-                    "侵蚀利润,可能只吸引到逐利者",
+                    "侵蚀利润，可能只吸引到逐利者",
                 ),
             ),
         ),
@@ -859,7 +859,7 @@ REPEAT_VISIT_INCENTIVES: Final[
             _I.DISCOUNT_CARD,
             Bilingual(
                 "A card giving a discount on later purchases.",
-                "赠送打折卡,下次再消费时可获得优惠。",
+                "赠送打折卡，下次再消费时可获得优惠。",
             ),
             pros=(
                 _seed(
@@ -878,18 +878,18 @@ REPEAT_VISIT_INCENTIVES: Final[
             _I.MEMBERSHIP_POINTS,
             Bilingual(
                 "Membership that collects points with every purchase.",
-                "采取“会员制”,通过累积消费积分让客户不断地回头。",
+                "采取“会员制”，通过累积消费积分让客户不断地回头。",
             ),
             pros=(
                 _seed(
                     "encloses the customer after the first contact and keeps them coming back",
-                    "第一次接触后就把客户“圈”进来,让客户不断地回头",
+                    "第一次接触后就把客户“圈”进来，让客户不断地回头",
                 ),
             ),
             cons=(
                 _practice(
                     "points are a liability to run and honour",
-                    "积分需要运营和兑付,是一种负债",
+                    "积分需要运营和兑付，是一种负债",
                 ),
             ),
         ),

@@ -1,4 +1,6 @@
-"""Why customers leave: the bilingual churn-cause taxonomy of seeds 001 §3 and 000.
+"""Why customers leave: the bilingual churn-cause taxonomy of two source texts.
+
+The causes come from the CRM chapter §3 and *When relationships change*.
 
 It lives in its own small module because both the lifecycle (a defection carries its
 cause) and retention (countermeasures, churn economics) need it, and retention builds
@@ -15,12 +17,12 @@ __all__ = ["ChurnCause"]
 class ChurnCause(Labelled):
     """A reason a customer stopped buying, marked controllable by the firm or not.
 
-    Seed 001 §3 names six causes, seed 000 three more; the uncontrollable ones
-    (moved, changed trade, bankrupt) are separated so that churn the firm could not
-    have prevented is not counted against it.
+    The CRM chapter §3 names six causes, *When relationships change* three more; the
+    uncontrollable ones (moved, changed trade, bankrupt) are separated so that churn the
+    firm could not have prevented is not counted against it.
     """
 
-    # seed 001 §3 "客户流失的原因"
+    # the CRM chapter §3 "客户流失的原因"
     UNSTABLE_QUALITY = (
         "unstable_quality",
         "unstable product or service quality",
@@ -35,9 +37,9 @@ class ChurnCause(Labelled):
     )
     STAFF_TURNOVER = ("staff_turnover", "staff leaving with the customers", "员工跳槽带走客户")
     COMPETITOR_LURE = ("competitor_lure", "a competitor's lure", "竞争对手的诱惑")
-    # seed 001 §3 客户流失分析: "服务差、产品次、价格太高" — things the firm can improve
+    # the CRM chapter §3 客户流失分析: "服务差、产品次、价格太高" — things the firm can improve
     PRICE_TOO_HIGH = ("price_too_high", "price too high", "价格太高")
-    # seed 000
+    # *When relationships change*
     NO_AFTER_SALES_FOLLOW_UP = (
         "no_after_sales_follow_up",
         "no timely after-sales follow-up",
@@ -45,7 +47,7 @@ class ChurnCause(Labelled):
     )
     BUSINESS_MODEL_CHANGE = ("business_model_change", "change of business model", "商业模式转变")
     EXTERNAL_ECONOMY = ("external_economy", "the external economy and policy", "外部经济与政策环境")
-    # beyond the firm's control (seed 001 §3: 离开了当地、改行了、破产了 — 企业无能为力)
+    # beyond the firm's control (the CRM chapter §3: 离开了当地、改行了、破产了 — 企业无能为力)
     MOVED = ("moved", "customer moved away", "客户搬迁")
     CHANGED_TRADE = ("changed_trade", "customer changed trade", "客户转行")
     BANKRUPT = ("bankrupt", "customer went bankrupt", "客户破产")

@@ -1,12 +1,13 @@
 """Compensation: how generous a remedy is, weighed as the negotiation step asks, as a guideline.
 
-Seed 001 §2 (处理方法 (3) 互相协商; 要点 (5) 补偿要多, (7) 解决办法要多; 平息不满 (2)(4)):
+The CRM chapter §2 (处理方法 (3) 互相协商; 要点 (5) 补偿要多, (7) 解决办法要多; 平息不满 (2)(4)):
 weigh a long relationship, future purchases, word of mouth, whether the demand is
 reasonable and the firm's fault and its degree; compensate more generously when the
 firm is at fault; tell an unreasonable customer with no future business "no"; always
-apologise, and offer more than one kind of remedy. Seed 003 myth 8: an apology works
-best with an assurance that the cause is fixed. Seed 004 mistake 8: the result is a
-guideline staff may override, with who, when and why recorded.
+apologise, and offer more than one kind of remedy. *Who stole your customers?*, myth 8:
+an apology works best with an assurance that the cause is fixed. *Why customers leave*,
+mistake 8: the result is a guideline staff may override, with who, when and why
+recorded.
 
 The bands (`custrel.complaints.CompensationBand`) and the override record
 (`custrel.complaints.Override`) are defined with the workflow, whose proposals carry them.
@@ -42,7 +43,7 @@ from custrel.complaints import (
     TaskSpec,
 )
 from custrel.errors import InvalidValue, NotAuthorized
-from custrel.money import Money
+from custrel.money import Money, decimal_from_float
 from custrel.pyramid import Tier
 
 __all__ = [
@@ -137,13 +138,15 @@ def _map(values: Mapping[Labelled, float]) -> Mapping[Labelled, float]:
 
 @attrs.frozen
 class CompensationPolicy:
-    """The firm's compensation guideline; staff may override it with a reason (seed 004, mistake 8).
+    """The firm's compensation guideline, which staff may override with a reason.
+
+    *Why customers leave*, mistake 8: a policy is a guideline, not a rule.
 
     The recommendation scores a case as ``severity weight × (base + responsibility
     weight × responsibility + relationship) × repeat factor × reasonableness``, where
     responsibility is the fault weight times the fault degree, and maps the score to a
     generosity ``1 − exp(−score)``: more fault or severity always gives more, each extra
-    step a little less (diminishing returns). The seeds give no figures; every weight
+    step a little less (diminishing returns). The texts give no figures; every weight
     below is a **Decision** documented in docs/complaints.md.
     """
 
@@ -215,7 +218,7 @@ class Recommendation:
         amount: Money | None = None,
         remedies: Iterable[RemedyType] | None = None,
     ) -> CompensationDecision:
-        """Depart from the guideline; who, when and why are recorded (seed 004, mistake 8).
+        """Depart from the guideline; who, when and why are recorded (*Why customers leave*, 8).
 
         Raises:
             NotAuthorized: ``by`` is not staff.
@@ -286,7 +289,8 @@ def recommend_compensation(
 ) -> Recommendation:
     """Recommend a compensation band, amount and remedies for ``case``, with reasons.
 
-    Rules from seed 001 §2 (处理方法 (3), 要点 (5)-(7), 平息不满 (2)(4)) and seed 003 myth 8:
+    Rules from the CRM chapter §2 (处理方法 (3), 要点 (5)-(7), 平息不满 (2)(4)) and *Who stole
+    your customers?*, myth 8:
     more generous when the firm is at fault; an unreasonable demand from a customer with
     no future business, where the firm is not at fault, may be told no; always
     apologise; an assurance letter when the firm was at fault; more than one kind of
@@ -366,7 +370,7 @@ def recommend_compensation(
         elif band is CompensationBand.NONE:
             amount = Money(Decimal(0), claim.currency)
         else:
-            share = Decimal(repr(round(generosity * policy.max_share, 6)))
+            share = decimal_from_float("share", round(generosity * policy.max_share, 6))
             amount = Money(
                 (claim.amount * share).quantize(Decimal("0.01"), ROUND_HALF_UP), claim.currency
             )

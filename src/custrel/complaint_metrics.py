@@ -3,7 +3,7 @@
 Times to acknowledge, agree and close, the share closed satisfied, the reopen rate,
 service-level breaches by tier (key accounts first, as the desk handles them) and the
 causes ranked — the figures a manager reads to see whether complaints are handled fast
-and to the customer's satisfaction (seed 001 §2: 动作要快；直到客户答复满意为止).
+and to the customer's satisfaction (the CRM chapter §2: 动作要快；直到客户答复满意为止).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Service levels of the complaint desk: how fast each complaint is answered, and in which order.
 
-Seed 001 §2, key point 3 (动作要快): contact the customer at once and reply, best, the same
+The CRM chapter §2, key point 3 (动作要快): contact the customer at once and reply, best, the same
 day (最好当天给客户答复); key accounts' complaints are handled first, fast, and by a senior
 handler (优先、迅速地处理关键客户的投诉；层次要高). Three clocks run in working time on a
 `custrel.business_calendar.BusinessCalendar` and stop while the desk waits on the
@@ -96,9 +96,9 @@ def _check_handlers(_instance: object, attribute: attrs.Attribute[Any], value: o
 
 
 def _hours_table() -> Mapping[Severity, Mapping[Tier, int]]:
-    # Working hours to a satisfied close, by severity and tier. The seeds give no figures;
+    # Working hours to a satisfied close, by severity and tier. The texts give no figures;
     # a **Decision**: critical within a working day; KEY customers at least twice as fast
-    # as ORDINARY ones and MAJOR never slower (priority for key accounts, seed 001 §2).
+    # as ORDINARY ones and MAJOR never slower (priority for key accounts, the CRM chapter §2).
     rows = {
         Severity.CRITICAL: (4, 8, 8, 16),
         Severity.HIGH: (8, 16, 24, 24),
@@ -130,9 +130,9 @@ class SlaPolicy:
 
     Attributes:
         acknowledge_days: working days after the registration day to contact the customer;
-            0 is "the same working day" (seed 001 §2: 接到信息后立即 … 联系).
+            0 is "the same working day" (the CRM chapter §2: 接到信息后立即 … 联系).
         first_reply_days: working days to the first reply; 0 is the same working day
-            (seed 001 §2: 最好当天给客户答复).
+            (the CRM chapter §2: 最好当天给客户答复).
         resolution_hours: working hours to a satisfied close, by severity then tier.
         near_breach_share: share of a target after which a clock is at risk.
         handler_by_severity: the least senior handler for each severity (层次要高).
@@ -349,7 +349,7 @@ def sla_report(
 def work_queue(complaints: Iterable[Complaint]) -> tuple[Complaint, ...]:
     """Open complaints in handling order: key accounts first, then severity, then age.
 
-    Seed 001 §2: 优先 … 处理关键客户的投诉. Ties keep registration order.
+    The CRM chapter §2: 优先 … 处理关键客户的投诉. Ties keep registration order.
     """
     open_ones = [c for c in complaints if c.state.is_open]
     return tuple(

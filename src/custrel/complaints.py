@@ -1,10 +1,12 @@
 """The complaint workflow: the seven-step procedure, who may take each step, and what it needs.
 
-Encodes ``shared/DOMAIN.md`` §4: seed 001 §2 (客户投诉 — the causes, the seven-step
-procedure 处理程序, the method 处理方法 and the key points 处理要点), seed 003 (myth 5: no
-sale before the problem is solved and satisfaction confirmed; myth 7: a warm transfer,
-the first handler stays on the case until the next one has accepted it; myth 8: an
-apology with an assurance) and seed 004 (mistake 8: complaint policies are guidelines).
+It encodes how a firm handles complaints as the CRM chapter §2 teaches it (客户投诉 —
+the causes, the seven-step procedure 处理程序, the method 处理方法 and the key points
+处理要点), with three rules from *Who stole your customers?* (myth 5: no sale before the
+problem is solved and satisfaction confirmed; myth 7: a warm transfer, the first
+handler stays on the case until the next one has accepted it; myth 8: an apology with
+an assurance) and one from *Why customers leave* (mistake 8: complaint policies are
+guidelines).
 
 Everything that decides whether a step may happen lives in this file, as data — as
 h11 keeps its whole state machine in one file. `ACTIONS` declares each action
@@ -162,7 +164,7 @@ class Severity(Labelled):
 
 
 #: The desk's handling priority per pyramid tier, higher first: key accounts' complaints
-#: come first (seed 001 §2: 优先 … 处理关键客户的投诉). The desk's own order, not the enum's.
+#: come first (the CRM chapter §2: 优先 … 处理关键客户的投诉). The desk's own order, not the enum's.
 HANDLING_PRIORITY: Final[Mapping[Tier, int]] = MappingProxyType(
     {Tier.KEY: 3, Tier.MAJOR: 2, Tier.ORDINARY: 1, Tier.SMALL: 0}
 )
@@ -401,7 +403,7 @@ class ComplaintDetails:
 class Analysis:
     """The analysis step's findings, and the five questions asked before negotiating.
 
-    Seed 001 §2 (处理方法 (2)(3)): the severity; a long relationship? future purchases?
+    The CRM chapter §2 (处理方法 (2)(3)): the severity; a long relationship? future purchases?
     word of mouth? a reasonable demand? the firm's fault and its degree? — and how
     often this failure has happened.
     """
@@ -445,7 +447,7 @@ def _remedies(
 
 @attrs.frozen(kw_only=True)
 class Override:
-    """A recorded departure from the firm's compensation guideline (seed 004, mistake 8)."""
+    """A recorded departure from the compensation guideline (*Why customers leave*, mistake 8)."""
 
     by: Actor = attrs.field(validator=instance_of(Actor))
     at: datetime = attrs.field(validator=aware)
@@ -687,14 +689,14 @@ class WorkflowPolicy:
     Attributes:
         approver_by_severity: the least senior approver for each severity.
         key_account_approver: the least senior approver for a key account's complaint
-            (KEY and MAJOR tiers), who are handled with priority (seed 001 §2).
+            (KEY and MAJOR tiers), who are handled with priority (the CRM chapter §2).
         four_eyes: the proposer may not approve (申请领导批准：someone else decides).
 
     Raises:
         InvalidValue: a severity without an approver, or an approver who is not staff.
     """
 
-    # Seeds are silent on the exact levels: a **Decision**, documented in docs/complaints.md.
+    # The texts are silent on the exact levels: a **Decision**, documented in docs/complaints.md.
     approver_by_severity: Mapping[Severity, Role] = attrs.field(
         factory=lambda: MappingProxyType(
             {

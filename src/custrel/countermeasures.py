@@ -1,8 +1,9 @@
 """Countermeasures against churn: what the firm can do about each reason customers leave.
 
-Seed 001 §3 (堵住客户流失的缺口: total quality marketing, fast market response, bonding
-with customers) and seed 000 (follow-up, business innovation, reputation and brand).
-The table pairs each `custrel.causes.ChurnCause` with the seeds' countermeasures;
+The CRM chapter §3 (堵住客户流失的缺口: total quality marketing, fast market response, bonding
+with customers) and *When relationships change* (follow-up, business innovation,
+reputation and brand).
+The table pairs each `custrel.causes.ChurnCause` with the texts' countermeasures;
 causes beyond the firm (moved, changed trade, bankrupt) have none. A new cause goes into
 `custrel.causes` and gets its row here (a test checks every cause has one).
 """
@@ -20,9 +21,12 @@ __all__ = ["COUNTERMEASURES", "ChurnCause", "Countermeasure", "countermeasures_f
 
 
 class Countermeasure(Labelled):
-    """A way to prevent churn or win a customer back (seed 001 §3 堵住客户流失的缺口; seed 000)."""
+    """A way to prevent churn or win a customer back.
 
-    # seed 001 §3, 1. 实施全面质量营销
+    From the CRM chapter §3 (堵住客户流失的缺口) and *When relationships change*.
+    """
+
+    # the CRM chapter §3, 1. 实施全面质量营销
     TOTAL_QUALITY_MARKETING = (
         "total_quality_marketing",
         "total quality marketing",
@@ -38,7 +42,7 @@ class Countermeasure(Labelled):
         "mystery shoppers and managers posing as customers",
         "雇用佯装购物者、经理亲身体验",
     )
-    # seed 001 §3, 2. 提高市场反应速度
+    # the CRM chapter §3, 2. 提高市场反应速度
     LISTEN_TO_CUSTOMERS = (
         "listen_to_customers",
         "listen to customers' opinions",
@@ -64,7 +68,7 @@ class Countermeasure(Labelled):
         "forecasts shared with customers",
         "建立预测系统，为客户提供有价值的信息",
     )
-    # seed 001 §3, 3. 与客户建立关联
+    # the CRM chapter §3, 3. 与客户建立关联
     LONG_TERM_COOPERATION = (
         "long_term_cooperation",
         "show the value of long-term cooperation",
@@ -90,7 +94,7 @@ class Countermeasure(Labelled):
         "personal care and after-sales contact",
         "优化客户关系（情感维系、售后保持联系）",
     )
-    # seed 000, 用业务创新应对客户关系的变化 / 维护商誉培植品牌
+    # *When relationships change*, 用业务创新应对客户关系的变化 / 维护商誉培植品牌
     IMPROVE_QUALITY_AND_SERVICE = (
         "improve_quality_and_service",
         "keep improving product quality and service",
@@ -115,7 +119,7 @@ class Countermeasure(Labelled):
     BUILD_BRAND = ("build_brand", "build the brand", "培植品牌")
 
 
-#: Each churn cause's countermeasures, as the seeds pair them. Causes beyond the
+#: Each churn cause's countermeasures, as the texts pair them. Causes beyond the
 #: firm (moved, changed trade, bankrupt: "企业无能为力") have none; an unknown cause
 #: calls for finding it out first.
 COUNTERMEASURES: Final[Mapping[ChurnCause, tuple[Countermeasure, ...]]] = {
@@ -171,7 +175,7 @@ COUNTERMEASURES: Final[Mapping[ChurnCause, tuple[Countermeasure, ...]]] = {
 
 
 def countermeasures_for(cause: ChurnCause) -> tuple[Countermeasure, ...]:
-    """The seeds' countermeasures for ``cause`` (empty when the firm can do nothing).
+    """The texts' countermeasures for ``cause`` (empty when the firm can do nothing).
 
     Example:
         >>> tuple(m.zh for m in countermeasures_for(ChurnCause.POOR_MARKET_CONTROL))

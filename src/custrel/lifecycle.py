@@ -1,6 +1,6 @@
 """The customer lifecycle: seven stages, the legal moves between them, the stage purchases imply.
 
-Seed 001 §1 (客户的分类与流转, figure 21-1): customers flow from non-customer,
+The CRM chapter §1 (客户的分类与流转, figure 21-1): customers flow from non-customer,
 potential and target, through first-time, repeat and loyal, and may be lost — then
 won back straight to repeat or loyal, or lost for good. Everything that affects
 which moves are legal lives in this file, in `TRANSITIONS`; the machine, its
@@ -73,7 +73,7 @@ __all__ = [
 
 
 class Stage(Labelled):
-    """Where a customer stands with the firm (seed 001 §1, 客户的分类)."""
+    """Where a customer stands with the firm (the CRM chapter §1, 客户的分类)."""
 
     NON_CUSTOMER = ("non_customer", "non-customer", "非客户")
     POTENTIAL = ("potential", "potential customer", "潜在客户")
@@ -138,11 +138,14 @@ class EventKind(Labelled):
 
 
 class Origin(Labelled):
-    """How a prospect came to the firm; potential and target customers may overlap (seed 001 §1)."""
+    """How a prospect came to the firm; potential and target customers may overlap (CRM §1).
 
-    INBOUND = ("inbound", "approached the firm (potential)", "主动瞄上企业(潜在客户)")
-    TARGETED = ("targeted", "chosen by the firm (target)", "企业主动瞄上(目标客户)")
-    BOTH = ("both", "both: approached and chosen", "相互欣赏(潜在且目标)")
+    The CRM chapter §1 names both classes and the customers who are both.
+    """
+
+    INBOUND = ("inbound", "approached the firm (potential)", "主动瞄上企业（潜在客户）")
+    TARGETED = ("targeted", "chosen by the firm (target)", "企业主动瞄上（目标客户）")
+    BOTH = ("both", "both: approached and chosen", "相互欣赏（潜在且目标）")
 
     def combine(self, other: Origin | None) -> Origin:
         """The origin after also learning ``other``: different origins make BOTH."""
@@ -151,8 +154,9 @@ class Origin(Labelled):
         return Origin.BOTH
 
 
-# The one transition table (seed 001 figure 21-1 plus the documented decisions of
-# DOMAIN.md §1). A source of None is the start: which events may open a lifecycle.
+# The one transition table (figure 21-1 of the CRM chapter plus the decisions
+# documented in docs/lifecycle.md). A source of None is the start: which events may open
+# a lifecycle.
 _TABLE: Final[Mapping[tuple[Stage | None, EventKind], Stage]] = {
     (None, EventKind.SHOWED_INTEREST): Stage.POTENTIAL,
     (None, EventKind.TARGETED): Stage.TARGET,
@@ -237,7 +241,9 @@ def _check_win_back_target(
     _instance: object, attribute: attrs.Attribute[Stage], value: Stage
 ) -> None:
     if value not in _WIN_BACK_KINDS:
-        raise InvalidValue(attribute.name, value, "Stage.REPEAT or Stage.LOYAL (seed 001 §1)")
+        raise InvalidValue(
+            attribute.name, value, "Stage.REPEAT or Stage.LOYAL (the CRM chapter §1)"
+        )
 
 
 @attrs.frozen
@@ -545,8 +551,8 @@ class StageGuidance:
     """What the firm should aim for with customers at a stage, and how likely a sale is.
 
     Attributes:
-        success_rate: chance that a sales attempt succeeds (seed 001 §1), or ``None``
-            where the seed gives none.
+        success_rate: chance that a sales attempt succeeds (the CRM chapter §1), or ``None``
+            where the text gives none.
         goal: the management goal.
         actions: recommended actions.
     """
@@ -556,7 +562,7 @@ class StageGuidance:
     actions: tuple[Bilingual, ...]
 
 
-# Seed 001 §1 (对重复购买客户和忠诚客户的管理): selling to prospects succeeds 6% of the
+# The CRM chapter §1 (对重复购买客户和忠诚客户的管理): selling to prospects succeeds 6% of the
 # time, to first-time customers 15%, to repeat and loyal customers 50%.
 PROSPECT_SUCCESS_RATE: Final = 0.06
 FIRST_TIME_SUCCESS_RATE: Final = 0.15
@@ -568,12 +574,12 @@ _PROSPECT_GUIDANCE: Final = StageGuidance(
     (
         Bilingual(
             "explain the offer, answer questions patiently, build confidence",
-            "详细介绍产品或服务,耐心解答问题,建立信心和认同",
+            "详细介绍产品或服务，耐心解答问题，建立信心和认同",
         ),
         Bilingual(
             "collect attribute data (age, sex, income, education, marital status) "
             "to judge potential value",
-            "收集年龄、性别、收入、教育程度、婚姻状况等属性数据,分析潜在价值",
+            "收集年龄、性别、收入、教育程度、婚姻状况等属性数据，分析潜在价值",
         ),
     ),
 )
@@ -581,30 +587,30 @@ _LOYAL_GUIDANCE: Final = StageGuidance(
     REPEAT_SUCCESS_RATE,
     Bilingual("keep them and deepen loyalty", "保持并加深其信任和忠诚"),
     (
-        Bilingual("listen to them and improve the offer promptly", "听取意见,及时改进产品或服务"),
+        Bilingual("listen to them and improve the offer promptly", "听取意见，及时改进产品或服务"),
         Bilingual(
             "give special care, possibly through a dedicated unit",
-            "提供特殊关照,甚至成立专门部门负责",
+            "提供特殊关照，甚至成立专门部门负责",
         ),
         Bilingual(
             "never neglect them: neglect leads to lost and then non-customer",
-            "不能放松关注,否则会流失甚至成为非客户",
+            "不能放松关注，否则会流失甚至成为非客户",
         ),
     ),
 )
 
-#: Per-stage management goal, recommended actions and sales success rate (seed 001 §1).
+#: Per-stage management goal, recommended actions and sales success rate (the CRM chapter §1).
 STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
     Stage.NON_CUSTOMER: StageGuidance(
         None,
-        Bilingual("none unless re-qualified", "除非重新认定为潜在或目标客户,否则不投入"),
+        Bilingual("none unless re-qualified", "除非重新认定为潜在或目标客户，否则不投入"),
         (Bilingual("re-qualify only on new evidence of need", "有新的需求证据时才重新认定"),),
     ),
     Stage.POTENTIAL: _PROSPECT_GUIDANCE,
     Stage.TARGET: _PROSPECT_GUIDANCE,
     Stage.FIRST_TIME: StageGuidance(
         FIRST_TIME_SUCCESS_RATE,
-        Bilingual("make them repeat, then loyal", "将其发展为重复购买客户,乃至忠诚客户"),
+        Bilingual("make them repeat, then loyal", "将其发展为重复购买客户，乃至忠诚客户"),
         (
             Bilingual(
                 "make the first deal meet or beat expectations",
@@ -612,7 +618,7 @@ STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
             ),
             Bilingual(
                 "personal contact instead of mass-media advertising",
-                "跳开大众媒体广告,进行个性化交流",
+                "跳开大众媒体广告，进行个性化交流",
             ),
             Bilingual(
                 "record every later transaction to judge their value",
@@ -624,11 +630,11 @@ STAGE_GUIDANCE: Final[Mapping[Stage, StageGuidance]] = {
     Stage.LOYAL: _LOYAL_GUIDANCE,
     Stage.LOST: StageGuidance(
         None,
-        Bilingual("win them back, or learn why they left", "挽回流失客户,或了解其流失原因"),
+        Bilingual("win them back, or learn why they left", "挽回流失客户，或了解其流失原因"),
         (
             Bilingual(
                 "contact the customer to learn the reason and its cost",
-                "与流失客户接触,了解流失原因及其代价",
+                "与流失客户接触，了解流失原因及其代价",
             ),
             Bilingual(
                 "separate causes the firm can fix from those it cannot",
@@ -714,7 +720,7 @@ class LifecyclePolicy:
     (`custrel.days`), unless `timezone` names a zone to convert it into
     first. With the defaults:
 
-    - **repeat**: a second purchase occasion (seed: "第二次及第二次以上购买");
+    - **repeat**: a second purchase occasion (the CRM chapter §1: "第二次及第二次以上购买");
     - **loyal** ("连续不断地、指向性地重复购买" — buys continuously and deliberately):
       purchases in ``loyalty_streak`` = 4 consecutive calendar quarters, i.e. a full
       year without a gap; optionally also ``regular_purchases`` occasions whose gaps
@@ -725,10 +731,10 @@ class LifecyclePolicy:
       ``lapse_floor_days`` (30) so a daily buyer is not lost after a quiet weekend. The
       cadence is used once the customer has ``cadence_min_gaps`` (2) gaps, and only
       from purchases before the moment judged, so the rule never looks ahead.
-    - a lost customer who buys again is **won back straight to repeat** (seed 001 §1),
+    - a lost customer who buys again is **won back straight to repeat** (the CRM chapter §1),
       and must earn loyalty again over the purchases since its return.
 
-    The seeds give no numbers for these rules; the defaults are documented decisions
+    The texts give no numbers for these rules; the defaults are documented decisions
     and every one is a parameter.
     """
 
@@ -918,7 +924,7 @@ def derive(  # noqa: PLR0915 - one pass over the purchases reads best as one fun
 # --- at risk: overdue against one's own cadence ------------------------------------------
 
 #: An actual customer is at risk once its silence exceeds this multiple of its own mean
-#: gap between purchase days. The seeds give no number; a documented decision, half
+#: gap between purchase days. The texts give no number; a documented decision, half
 #: of the way from its usual gap to the lapse rule's default multiple of 3.
 AT_RISK_CADENCE_MULTIPLE: Final = 1.5
 

@@ -1,6 +1,6 @@
 """Exact money: a ``Decimal`` amount with the ISO 4217 currency it is in, never assumed.
 
-Amounts reported to people (the seed 001 §3 churn-cost example, lifetime values)
+Amounts reported to people (the CRM chapter §3 churn-cost example, lifetime values)
 must add up to the cent and say which currency they are in. A `Money` value
 only adds to, subtracts from and compares with money in the same currency; mixing
 currencies raises `custrel.errors.CurrencyMismatch` instead of guessing a rate.

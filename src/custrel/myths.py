@@ -1,7 +1,7 @@
 """Ten myths about customers, each with the text's correction, and the rules a library can enforce.
 
-Encodes ``shared/DOMAIN.md`` §4 from seed 003 (关于客户的"十大传说"). The catalogue keeps
-the text's order; each entry says what the myth claims, what the text answers, and —
+It encodes the ten myths of *Who stole your customers?* (关于客户的"十大传说") as a
+catalogue in the text's order; each entry says what the myth claims, what the text answers, and —
 for the four myths custrel can enforce — which function or rule enforces it. This
 module enforces two of them itself:
 
@@ -42,7 +42,7 @@ __all__ = [
 
 
 class Myth(Labelled):
-    """The ten myths about customers, in the text's order (seed 003)."""
+    """The ten myths about customers, in the text's order (*Who stole your customers?*)."""
 
     LOWEST_PRICE = ("lowest_price", "customers want the lowest price", "我们的客户想要最低的价格")
     KNOW_WHAT_THEY_WANT = (
@@ -299,8 +299,8 @@ no call at dinner time (18:00 to 20:00 local)
 
 # --- myth 9: about 30% of needs are specific ------------------------------------------------
 
-#: About 30% of customers' actual needs are specific to an industry or customer (seed 003,
-#: myth 9: 大约30%左右的现实需求往往会和某个特定行业或客户的具体情况有关).
+#: About 30% of customers' actual needs are specific to an industry or customer (*Who stole
+#: your customers?*, myth 9: 大约30%左右的现实需求往往会和某个特定行业或客户的具体情况有关).
 SPECIFIC_NEEDS_SHARE: Final = Decimal("0.3")
 
 

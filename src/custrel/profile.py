@@ -1,12 +1,12 @@
 """Customer profiles, with personal data protected by design.
 
-Seed 001 §2 (掌握客户信息) lists what a firm should know: about an individual, seven
+The CRM chapter §2 (掌握客户信息) lists what a firm should know: about an individual, seven
 groups (basic, education, career, family, lifestyle, personality, relationships);
 about an enterprise, five (basic, characteristics, business, trading — including
-credit — and principals). Seed 003, myth 6, sets the terms: customers share personal
-data only if the firm keeps it "for staff use only, controlled and matched to their
-functional roles" and uses it "only for the original purpose it was given for"; the
-2014 breach at Target (over 40 million customers) shows the cost of failing.
+credit — and principals). *Who stole your customers?*, myth 6, sets the terms:
+customers share personal data only if the firm keeps it "for staff use only, controlled
+and matched to their functional roles" and uses it "only for the original purpose it
+was given for"; the 2014 breach at Target (over 40 million customers) shows the cost of failing.
 
 So every value here is a `Datum`: the value, the purposes it was collected
 for, and a `Sensitivity` (at least the field's own). ``repr``, ``str`` and
@@ -112,7 +112,10 @@ _LEVEL: Final[Mapping[Sensitivity, int]] = MappingProxyType(
 
 
 class Purpose(Labelled):
-    """What a piece of customer data was given for, and may be used for (seed 003 myth 6)."""
+    """What a piece of customer data was given for, and may be used for.
+
+    *Who stole your customers?*, myth 6: data is used only for the purpose it was given for.
+    """
 
     SERVICE = ("service", "providing the service", "提供服务")
     PERSONALISATION = ("personalisation", "personalised service", "个性化服务")
@@ -125,7 +128,10 @@ class Purpose(Labelled):
 
 
 class Role(Labelled):
-    """A staff role; data is used only by staff whose role needs it (seed 003 myth 6)."""
+    """A staff role; data is used only by staff whose role needs it.
+
+    *Who stole your customers?*, myth 6: for staff use only, matched to functional roles.
+    """
 
     SALES = ("sales", "sales staff", "销售人员")
     SERVICE = ("service", "service staff", "服务人员")
@@ -138,7 +144,7 @@ class Role(Labelled):
 
 
 class IndividualGroup(Labelled):
-    """The seven groups of information about an individual customer (seed 001 §2)."""
+    """The seven groups of information about an individual customer (the CRM chapter §2)."""
 
     BASIC = ("basic", "basic information", "基本信息")
     EDUCATION = ("education", "education", "教育情况")
@@ -150,7 +156,7 @@ class IndividualGroup(Labelled):
 
 
 class EnterpriseGroup(Labelled):
-    """The five groups of information about an enterprise customer (seed 001 §2)."""
+    """The five groups of information about an enterprise customer (the CRM chapter §2)."""
 
     BASIC = ("basic", "basic information", "基本信息")
     CHARACTERISTICS = ("characteristics", "characteristics", "客户特征")
@@ -160,7 +166,7 @@ class EnterpriseGroup(Labelled):
 
 
 class MaritalStatus(Labelled):
-    """Marital status (seed 001 §2, 家庭情况: 已婚或未婚)."""
+    """Marital status (the CRM chapter §2, 家庭情况: 已婚或未婚)."""
 
     SINGLE = ("single", "single", "未婚")
     MARRIED = ("married", "married", "已婚")
@@ -169,7 +175,7 @@ class MaritalStatus(Labelled):
 
 
 class CreditStatus(Labelled):
-    """An enterprise customer's credit standing (seed 001 §2, 交易状况: 信用状况)."""
+    """An enterprise customer's credit standing (the CRM chapter §2, 交易状况: 信用状况)."""
 
     GOOD = ("good", "good", "信用良好")
     FAIR = ("fair", "fair", "信用一般")
@@ -217,7 +223,7 @@ def _roles(value: Iterable[Role]) -> frozenset[Role]:
     return frozenset(value)
 
 
-# The seeds say only "matched to functional roles"; this default matching is the
+# The texts say only "matched to functional roles"; this default matching is the
 # library's decision (docs/profiles.md) and every firm can pass its own.
 _DEFAULT_GRANTS: Final = (
     RoleGrant(
@@ -563,7 +569,7 @@ class _Group:
         return repr(self)
 
 
-# Individuals (seed 001 §2, 个人客户的信息). Sensitivities are the library's decision:
+# Individuals (the CRM chapter §2, 个人客户的信息). Sensitivities are the library's decision:
 # identity numbers, health, beliefs, income and data about third parties (spouse,
 # children, relatives, friends) are SENSITIVE; other personal data is PERSONAL.
 
@@ -676,10 +682,10 @@ class Lifestyle(_Group):
     medical_history: Datum[str] | None = _f(_SEN, str, "medical history", "过去的医疗病史")
     health: Datum[str] | None = _f(_SEN, str, "current health", "目前的健康状况")
     drinking: Datum[str] | None = _f(
-        _SEN, str, "drinking: kind, amount, views", "是否喝酒(种类、数量)、对喝酒的看法"
+        _SEN, str, "drinking: kind, amount, views", "是否喝酒（种类、数量）、对喝酒的看法"
     )
     smoking: Datum[str] | None = _f(
-        _SEN, str, "smoking: kind, amount, views", "是否吸烟(种类、数量)、对吸烟的看法"
+        _SEN, str, "smoking: kind, amount, views", "是否吸烟（种类、数量）、对吸烟的看法"
     )
     dining: Datum[str] | None = _f(
         _PER, str, "favourite places to eat and dishes", "喜欢在何处用餐、喜欢吃什么菜"
@@ -750,7 +756,7 @@ class Relationships(_Group):
     )
 
 
-# Enterprises (seed 001 §2, 企业客户的信息). What the firm registers publicly is
+# Enterprises (the CRM chapter §2, 企业客户的信息). What the firm registers publicly is
 # PUBLIC; the firm's own knowledge of the customer's business is INTERNAL; the
 # principals are people, so their details are PERSONAL or SENSITIVE.
 
@@ -1024,7 +1030,7 @@ class _Profile:
 
 @attrs.frozen(repr=False)
 class IndividualProfile(_Profile):
-    """What the firm knows about an individual customer, in the seed's seven groups.
+    """What the firm knows about an individual customer, in the text's seven groups.
 
     Example:
         >>> p = IndividualProfile(
@@ -1068,7 +1074,7 @@ class IndividualProfile(_Profile):
 
 @attrs.frozen(repr=False)
 class EnterpriseProfile(_Profile):
-    """What the firm knows about an enterprise customer, in the seed's five groups.
+    """What the firm knows about an enterprise customer, in the text's five groups.
 
     Example:
         >>> from datetime import date

@@ -1,6 +1,6 @@
 """One profit definition, shared by the pyramid tier, the verdict and the churn cost.
 
-A customer's profit is what it leaves the firm after every cost it causes (seed 002:
+A customer's profit is what it leaves the firm after every cost it causes (*Dating customers*:
 a good customer is one whose revenue exceeds the cost of attracting, selling to and
 serving it):
 

@@ -1,7 +1,7 @@
 """The customer pyramid (客户金字塔) and tiered management (分级管理).
 
-Encodes ``shared/DOMAIN.md`` §3, from seed 001 §2: rank customers by the value they
-create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
+It encodes tiered management as the CRM chapter §2 teaches it: rank customers by the
+value they create; the top 1% are KEY (重要客户), the next 19% MAJOR (主要客户), the next 30%
 ORDINARY (普通客户), the bottom 50% SMALL (小客户, including the bad 劣质客户). KEY and
 MAJOR are the key accounts (关键客户). Each tier has its own policy; SMALL customers go
 through the text's four steps in its order (can it be upgraded, must it really go, phase
@@ -9,7 +9,7 @@ it out tactfully, end it decisively only for poor credit and no prospects); a lo
 customer's next action is a win-back or let-go decision, not its tier's treatment;
 customers move between tiers over time.
 
-Decisions where the seed is silent (see ``docs/pyramid.md``):
+Decisions where the text is silent (see ``docs/pyramid.md``):
 
 - a customer's *position* is the number of customers whose value is at least its own
   (itself included); it is KEY when its position is within the KEY quota, and so on. So
@@ -22,7 +22,6 @@ Decisions where the seed is silent (see ``docs/pyramid.md``):
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,6 +35,7 @@ from custrel._labels import Bilingual, Labelled
 from custrel._validators import unit_interval
 from custrel.errors import InputDataError, InvalidValue
 from custrel.lifecycle import STAGE_GUIDANCE, Stage
+from custrel.money import decimal_from_float, to_decimal
 from custrel.periods import Period
 from custrel.scoring import (
     Assessment,
@@ -112,21 +112,27 @@ _TIERS: Final = tuple(Tier)
 _TIER_INDEX: Final = {t: i for i, t in enumerate(_TIERS)}
 
 
+def _share(value: float, field: str = "share") -> Decimal:
+    # A policy share is a float (``unit_interval`` has already checked it, and 0 or 1 may
+    # come as ints): the digits written, 0.19, are the share meant.
+    return decimal_from_float(field, float(value))
+
+
 @attrs.frozen
 class TierCutoffs:
     """The share of customers in each tier above SMALL (SMALL takes the rest).
 
-    Defaults are the seed's 1% / 19% / 30% (so 50% are SMALL); other schemes use other
+    Defaults are the text's 1% / 19% / 30% (so 50% are SMALL); other schemes use other
     percentiles.
     """
 
-    key: float = attrs.field(default=0.01, validator=unit_interval)  # seed 001: 重要客户 1%
-    major: float = attrs.field(default=0.19, validator=unit_interval)  # seed 001: 主要客户 19%
-    ordinary: float = attrs.field(default=0.30, validator=unit_interval)  # seed 001: 普通客户 30%
+    key: float = attrs.field(default=0.01, validator=unit_interval)  # CRM §2: 重要客户 1%
+    major: float = attrs.field(default=0.19, validator=unit_interval)  # CRM §2: 主要客户 19%
+    ordinary: float = attrs.field(default=0.30, validator=unit_interval)  # CRM §2: 普通客户 30%
 
     def __attrs_post_init__(self) -> None:
         """Check the three shares leave a non-negative share for SMALL."""
-        total = sum(Decimal(repr(x)) for x in (self.key, self.major, self.ordinary))
+        total = sum(_share(x) for x in (self.key, self.major, self.ordinary))
         if total > 1:
             raise InvalidValue(
                 "cutoffs", (self.key, self.major, self.ordinary), "shares summing to at most 1"
@@ -144,7 +150,7 @@ class TierCutoffs:
         out: list[int] = []
         cumulative = Decimal(0)
         for share in (self.key, self.major, self.ordinary):
-            cumulative += Decimal(repr(share))
+            cumulative += _share(share)
             out.append(int((cumulative * population).to_integral_value(ROUND_HALF_UP)))
         return out[0], out[1], out[2]
 
@@ -210,19 +216,16 @@ class TierSummary:
 
 
 def _value(customer_id: str, value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+    # A float is a float64 result handed over from an engine or a DataFrame column: it
+    # crosses by its shortest repr. Anything else is taken as exact money or refused.
+    try:
+        if isinstance(value, float):
+            return decimal_from_float("value", value)
+        return to_decimal("value", value)
+    except InvalidValue as error:
         raise InputDataError(
-            "value must be an int, float or Decimal", column=customer_id, value=value
-        )
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InputDataError("value must be finite", column=customer_id, value=value)
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputDataError("value must be finite", column=customer_id, value=value)
-        return Decimal(repr(value))
-    return Decimal(value)
+            f"value must be {error.allowed}", column=customer_id, value=value
+        ) from None
 
 
 @attrs.frozen
@@ -307,7 +310,7 @@ class Pyramid:
     def key_account_value_share(self) -> float | None:
         """The observed share of value held by the key accounts (KEY + MAJOR).
 
-        The seed says "about 50%" in one place and "about 80%" in another; custrel reports
+        The text says "about 50%" in one place and "about 80%" in another; custrel reports
         what your data shows. ``None`` when the total value is not positive.
         """
         rows = self.summary()
@@ -330,7 +333,7 @@ def build_pyramid(
 
     Args:
         values: customer id -> value (profit by default; any "more is better" number).
-        cutoffs: tier shares (default the seed's 1/19/30/50).
+        cutoffs: tier shares (default the text's 1/19/30/50).
         bad: ids of bad customers, flagged in their placement (劣质客户 when SMALL).
         currency: the currency of the values, when they are amounts.
 
@@ -339,7 +342,7 @@ def build_pyramid(
         InvalidValue: a ``bad`` id is not among the customers.
 
     Examples:
-        The seed's split on 1,000 customers:
+        The text's split on 1,000 customers:
         >>> p = build_pyramid({f"c{i}": i + 1 for i in range(1000)})
         >>> [row.count for row in p.summary()]
         [10, 190, 300, 500]
@@ -482,7 +485,7 @@ def stabilise(
         raise InvalidValue("hysteresis", hysteresis, "a share of the population in [0, 1]")
     prior = previous.tiers if isinstance(previous, Pyramid) else previous
     n = len(current)
-    band = int((Decimal(repr(hysteresis)) * n).to_integral_value(ROUND_HALF_UP))
+    band = int((_share(hysteresis, "hysteresis") * n).to_integral_value(ROUND_HALF_UP))
     quotas = current.cutoffs.quotas(n)
     ends = (*quotas, n)
     starts = (0, *quotas)
@@ -514,7 +517,7 @@ class ServiceLevel(Labelled):
 
 
 class DiscountType(Labelled):
-    """Discounts offered to key accounts (seed 001 §2)."""
+    """Discounts offered to key accounts (the CRM chapter §2)."""
 
     ONE_OFF_QUANTITY = ("one_off_quantity", "one-off quantity discount", "一次性数量折扣")
     PERIODIC_CUMULATIVE = (
@@ -540,7 +543,7 @@ class PaymentTerms(Labelled):
 
 
 class KeyAccountDuty(Labelled):
-    """What the firm owes its key accounts, in the text's order (seed 001 §2, 关键客户管理法)."""
+    """What the firm owes its key accounts, in the order of the CRM chapter §2 (关键客户管理法)."""
 
     DEDICATED_UNIT = ("dedicated_unit", "a dedicated service unit", "成立为关键客户服务的专门机构")
     ACCOUNT_MANAGER = (
@@ -602,7 +605,7 @@ class KeyAccountDuty(Labelled):
 
 
 #: Good sales managers spend about a third of their year visiting customers, key accounts
-#: first (seed 001 §2: 每年大约有1/3的时间是在拜访客户中度过的).
+#: first (the CRM chapter §2: 每年大约有1/3的时间是在拜访客户中度过的).
 VISITING_SHARE_OF_YEAR: Final = Fraction(1, 3)
 
 
@@ -624,7 +627,7 @@ def visiting_days(working_days: int) -> Fraction:
 
 @attrs.frozen
 class TierPolicy:
-    """How a tier is served (seed 001 §2, 分级管理).
+    """How a tier is served (the CRM chapter §2, 分级管理).
 
     Attributes:
         tier: the tier.
@@ -685,7 +688,7 @@ class AccountManagerExample:
     currency: str
 
 
-#: Barclays' personal banking (seed 001 §2): 42 centres, 700+ managers with one assistant
+#: Barclays' personal banking (the CRM chapter §2): 42 centres, 700+ managers with one assistant
 #: each, about 300 key clients per manager; £50k for a manager (要客), £250k for private
 #: banking. An example from one bank's personal customers, not the rule for every MAJOR tier.
 BARCLAYS_PERSONAL_BANKING: Final = AccountManagerExample(
@@ -806,7 +809,7 @@ class BalanceFee:
     """A fee charged below a balance threshold: a tactful price rise for small customers.
 
     Examples:
-        HSBC Hong Kong: HK$40 a month below HK$5,000, seed 001 §2:
+        HSBC Hong Kong: HK$40 a month below HK$5,000, the CRM chapter §2:
         >>> HSBC_BALANCE_FEE.fee_for(Decimal("4999.99")), HSBC_BALANCE_FEE.fee_for(Decimal(5000))
         (Decimal('40'), Decimal('0'))
         >>> print(HSBC_BALANCE_FEE.text("en"))
@@ -882,12 +885,12 @@ class Treatment(Labelled):
 
 _TREATMENTS: Final = tuple(Treatment)
 
-#: Winning a new customer costs as much as keeping five to six (seed 001 §2).
+#: Winning a new customer costs as much as keeping five to six (the CRM chapter §2).
 NEW_CUSTOMER_COST_IN_KEPT: Final = (5, 6)
 
 
 class SmallCustomerStep(Labelled):
-    """The four steps for small customers, in the text's order (seed 001 §2, 小客户管理法)."""
+    """The four steps for small customers, in the order of the CRM chapter §2 (小客户管理法)."""
 
     CAN_UPGRADE = ("can_upgrade", "can it be upgraded?", "判断有没有升级的可能")
     MUST_IT_GO = ("must_it_go", "must it really go?", "考虑是不是非淘汰不可")
@@ -1186,9 +1189,9 @@ def treatment_codes(
 
 @attrs.frozen
 class EffortShares:
-    """Share of the service budget per tier. "Spend 80% of effort on the top 20%" (seed 001 §2).
+    """Share of the service budget per tier: 80% of effort on the top 20% (the CRM chapter §2).
 
-    The seed gives 80% to the key accounts; the split inside them and below is custrel's.
+    The text gives 80% to the key accounts; the split inside them and below is custrel's.
     """
 
     key: float = attrs.field(default=0.30, validator=unit_interval)
@@ -1203,7 +1206,7 @@ class EffortShares:
 
     def decimals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """The shares as exact decimals, in ``tuple(Tier)`` order."""
-        k, m, o, s = (Decimal(repr(x)) for x in (self.key, self.major, self.ordinary, self.small))
+        k, m, o, s = (_share(x) for x in (self.key, self.major, self.ordinary, self.small))
         return k, m, o, s
 
 

@@ -1,6 +1,6 @@
 """Retention and churn: the leaky bucket, what churn costs, and what a kept customer is worth.
 
-Seed 001 §3 (客户关系的恢复). The rules encoded here:
+The CRM chapter §3 (客户关系的恢复). The rules encoded here:
 
 - **the leaky bucket** (漏桶): new customers pour in while old ones leak out; for any
   calendar period, customers at the start + gained + won back − lost = customers at the
@@ -10,15 +10,15 @@ Seed 001 §3 (客户关系的恢复). The rules encoded here:
   (one dissatisfied customer tells 5) and the acquisition-cost ratio (a new customer
   costs 5 times an old one);
 - **lifetime value** ``m·r/(1+i−r)`` and its finite horizon, and the what-if of cutting
-  churn (the seed's cited 25–85% profit increase beside the firm's own figure).
+  churn (the text's cited 25–85% profit increase beside the firm's own figure).
 
 The concepts around churn live beside this module: why customers leave in
 `custrel.causes` and what to do about it in `custrel.countermeasures`; the
 complaint iceberg, surveys, NPS and referrals in `custrel.satisfaction`; win-back
-cases in `custrel.winback`; the audit against seed 004's eight mistakes in
+cases in `custrel.winback`; the audit against the eight mistakes of *Why customers leave* in
 `custrel.retention_audit`.
 
-Every number the seeds give is named once, below, with its source. Money is exact
+Every number the texts give is named once, below, with its source. Money is exact
 (`custrel.money.Money`), and so is every rate that multiplies it: numbers go
 through `custrel.money.to_decimal`, which refuses floats.
 """
@@ -92,12 +92,12 @@ __all__ = [
 Rate = Exact
 
 
-# --- the seeds' numbers, each named once with its source ---------------------------------
+# --- the texts' numbers, each named once with its source ---------------------------------
 
 
 @attrs.frozen
 class WorkedExample:
-    """The seed's churn-cost example: a US transport company (seed 001 §3, 成本分析)."""
+    """The text's churn-cost example: a US transport company (the CRM chapter §3, 成本分析)."""
 
     customers: int
     churn_rate: Decimal
@@ -108,7 +108,7 @@ class WorkedExample:
     profit_lost: Money
 
 
-#: seed 001 §3: "该公司有64000个客户 … 丧失了5%的客户 … 3200(64000×5%)个客户流失 …
+#: the CRM chapter §3: "该公司有64000个客户 … 丧失了5%的客户 … 3200(64000×5%)个客户流失 …
 #: 平均每流失一个客户,营业收入就损失40000美元 … 128000000美元 … 盈利率为10% …
 #: 12800000美元的利润"
 WORKED_EXAMPLE: Final = WorkedExample(
@@ -120,19 +120,20 @@ WORKED_EXAMPLE: Final = WorkedExample(
     revenue_lost=Money(Decimal(128_000_000), "USD"),
     profit_lost=Money(Decimal(12_800_000), "USD"),
 )
-#: seed 001 §3: "一个不满意的客户平均要影响5个人" — one dissatisfied customer tells 5.
+#: the CRM chapter §3: "一个不满意的客户平均要影响5个人" — one dissatisfied customer tells 5.
 WORD_OF_MOUTH_LISTENERS: Final = Decimal(5)
-#: seed 001 §3 and §2: "获取一个新客户的成本是保留一个老客户的5倍" — a new customer costs
-#: 5 times what keeping an old one does (DOMAIN.md notes "5–6 old customers" elsewhere).
+#: the CRM chapter §3 and §2: "获取一个新客户的成本是保留一个老客户的5倍" — a new customer costs
+#: 5 times what keeping an old one does (§2 says five to six:
+#: `custrel.pyramid.NEW_CUSTOMER_COST_IN_KEPT`).
 ACQUISITION_COST_RATIO: Final = Decimal(5)
-#: seed 001 §3: "一个企业如果每年降低5%的客户流失率,利润每年可增加25%~85%" — a cited
+#: the CRM chapter §3: "一个企业如果每年降低5%的客户流失率,利润每年可增加25%~85%" — a cited
 #: range (Reichheld: 5 points of retention), not a law; see `churn_reduction_what_if`.
 CHURN_CUT_POINTS: Final = Decimal("0.05")
-#: seed 001 §3: the profit increase cited for `CHURN_CUT_POINTS`, as (low, high).
+#: the CRM chapter §3: the profit increase cited for `CHURN_CUT_POINTS`, as (low, high).
 CHURN_CUT_PROFIT_UPLIFT: Final = (Decimal("0.25"), Decimal("0.85"))
-#: seed 001 §3: "蜂窝电话的经营者每年为失去的25%的客户支付20亿~40亿美元的成本" (cited only).
+#: the CRM chapter §3: "蜂窝电话的经营者每年为失去的25%的客户支付20亿~40亿美元的成本" (cited only).
 MOBILE_OPERATOR_CHURN_SHARE: Final = Decimal("0.25")
-#: seed 001 §3: the yearly cost range, USD, of `MOBILE_OPERATOR_CHURN_SHARE` (cited only).
+#: the CRM chapter §3: the yearly cost range, USD, of `MOBILE_OPERATOR_CHURN_SHARE` (cited only).
 MOBILE_OPERATOR_CHURN_COST_USD: Final = (
     Money(Decimal(2_000_000_000), "USD"),
     Money(Decimal(4_000_000_000), "USD"),
@@ -656,12 +657,12 @@ def _bucket_of_counts(counts: NDArray[np.int64], period: Period, bounds: list[da
 
 @attrs.frozen
 class ChurnCostPolicy:
-    """The multipliers of churn-cost analysis, with the seeds' values as defaults.
+    """The multipliers of churn-cost analysis, with the texts' values as defaults.
 
     Attributes:
-        word_of_mouth: people each dissatisfied (lost) customer tells (seed 001 §3: 5).
+        word_of_mouth: people each dissatisfied (lost) customer tells (the CRM chapter §3: 5).
         acquisition_cost_ratio: cost of winning a new customer over keeping an old one
-            (seed 001 §3: 5).
+            (the CRM chapter §3: 5).
     """
 
     word_of_mouth: Decimal = attrs.field(
@@ -675,7 +676,7 @@ class ChurnCostPolicy:
 
 @attrs.frozen
 class ChurnCost:
-    """What one period's churn costs (seed 001 §3, 对流失的客户进行成本分析).
+    """What one period's churn costs (the CRM chapter §3, 对流失的客户进行成本分析).
 
     Attributes:
         customers: customers at the start of the period.
@@ -731,7 +732,7 @@ def churn_cost(
     """Churn-cost analysis of one period: lost customers, revenue and profit lost.
 
     Examples:
-        The seed's worked example, seed 001 §3:
+        The text's worked example, the CRM chapter §3:
         >>> from custrel.money import Money
         >>> cost = churn_cost(64_000, Decimal("0.05"), Money.of(40_000, "USD"), Decimal("0.10"))
         >>> cost.lost_customers == 3_200
@@ -768,7 +769,7 @@ def yearly_value(amount: float, first_purchase: date, last_purchase: date) -> fl
     The active span runs from the first to the last purchase, both days counted; a
     span shorter than a year counts as a year, so a customer seen once is not
     extrapolated. The report uses it for the yearly revenue and profit its lost
-    customers used to bring, the inputs of `churn_cost`. (The seeds give no
+    customers used to bring, the inputs of `churn_cost`. (The texts give no
     rule for a customer's yearly revenue: this is a documented decision.)
 
     The columnar form is `yearly_value_columns`.
@@ -932,7 +933,7 @@ class ChurnReduction:
         churn_after: the churn rate after the cut.
         value_before: the customer base's lifetime value now.
         value_after: its value with the lower churn.
-        cited_range: the seed's 25–85% profit increase for a 5-point cut (cited, not a law).
+        cited_range: the text's 25–85% profit increase for a 5-point cut (cited, not a law).
     """
 
     churn_before: Decimal
@@ -975,7 +976,7 @@ def churn_reduction_what_if(
 ) -> ChurnReduction:
     """What cutting the churn rate by ``cut`` points does to the customer base's value.
 
-    Seed 001 §3 cites a 25–85% profit increase for 5 points less churn a year;
+    The CRM chapter §3 cites a 25–85% profit increase for 5 points less churn a year;
     this computes the firm's own figure instead, as the change in the base's
     lifetime value (``customers × lifetime_value``; acquisition costs are sunk).
 

@@ -1,8 +1,8 @@
 """The retention-policy audit: a firm's settings checked against eight mistakes that lose customers.
 
-Seed 004 names eight mistakes that lose long-term customers and what to do instead.
+*Why customers leave* names eight mistakes that lose long-term customers and what to do instead.
 `audit_policy` gives each one a finding — OK, a mistake, or not assessed when
-the firm's setting is unknown — with the reason in English and Chinese. The seed gives
+the firm's setting is unknown — with the reason in English and Chinese. The text gives
 no thresholds; `AuditPolicy` holds the ones decided here, as parameters.
 """
 
@@ -31,7 +31,10 @@ __all__ = [
 
 
 class Mistake(Labelled):
-    """Seed 004's eight mistakes that lose long-term customers (导致客户流失的原因)."""
+    """The eight mistakes that lose long-term customers (导致客户流失的原因).
+
+    As *Why customers leave* names them, in its order.
+    """
 
     HIGH_STAFF_TURNOVER = (
         "high_staff_turnover",
@@ -71,7 +74,7 @@ class Mistake(Labelled):
     )
 
 
-#: Seed 004's advice for each mistake.
+#: The advice of *Why customers leave* for each mistake.
 MISTAKE_ADVICE: Final[Mapping[Mistake, Bilingual]] = {
     Mistake.HIGH_STAFF_TURNOVER: Bilingual(
         "long-term customers need long-term staff; if turnover is high, find the cause",
@@ -179,7 +182,7 @@ class RetentionSettings:
 
 @attrs.frozen
 class AuditPolicy:
-    """The thresholds of the audit. Seed 004 gives no numbers; the defaults are decisions.
+    """The thresholds of the audit; the text gives no numbers, so the defaults are decisions.
 
     Attributes:
         max_staff_turnover: yearly staff turnover above which turnover is "high"
@@ -187,7 +190,7 @@ class AuditPolicy:
         min_rotation_months: routine rotation of account managers more often than this
             is "too many new faces" (decision: 24 months).
         max_price_effort_share: share of effort on price above which marketing is
-            price-focused; 0.5 follows the seed's "at least as much effort on value".
+            price-focused; 0.5 follows the text's "at least as much effort on value".
     """
 
     max_staff_turnover: Decimal = attrs.field(default=Decimal("0.20"), validator=decimal_rate)
@@ -197,7 +200,7 @@ class AuditPolicy:
 
 @attrs.frozen
 class AuditFinding:
-    """The verdict on one mistake, with the reason and the seed's advice."""
+    """The verdict on one mistake, with the reason and the text's advice."""
 
     mistake: Mistake
     verdict: Verdict
@@ -205,13 +208,13 @@ class AuditFinding:
 
     @property
     def advice(self) -> Bilingual:
-        """Seed 004's advice for this mistake."""
+        """The advice of *Why customers leave* for this mistake."""
         return MISTAKE_ADVICE[self.mistake]
 
 
 @attrs.frozen
 class PolicyAudit:
-    """One finding per mistake, in seed 004's order."""
+    """One finding per mistake, in the order of *Why customers leave*."""
 
     findings: tuple[AuditFinding, ...]
 
@@ -234,8 +237,17 @@ def _finding(mistake: Mistake, bad: bool | None, en: str, zh: str) -> AuditFindi
     return AuditFinding(mistake, Verdict.MISTAKE if bad else Verdict.OK, Bilingual(en, zh))
 
 
+def _practice(
+    mistake: Mistake, kept: bool | None, if_kept: tuple[str, str], if_not: tuple[str, str]
+) -> AuditFinding:
+    # A practice the firm keeps or not: the mistake is not keeping it. An unknown setting
+    # is reported with the "not kept" wording, as what would have to be checked.
+    en, zh = if_kept if kept else if_not
+    return _finding(mistake, None if kept is None else not kept, en, zh)
+
+
 def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None) -> PolicyAudit:
-    """Check a firm's retention settings against seed 004's eight mistakes.
+    """Check a firm's retention settings against the eight mistakes of *Why customers leave*.
 
     Every mistake gets a finding — OK, MISTAKE, or NOT_ASSESSED when a setting it
     needs is unknown — with the reason in English and Chinese.
@@ -301,26 +313,20 @@ def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None)
             f"营销精力用于价格的比例 {price}，上限 {p.max_price_effort_share}",
         )
     )
-    needs = s.needs_assessed_before_upselling
     findings.append(
-        _finding(
+        _practice(
             Mistake.PUSHY_SELLING,
-            None if needs is None else not needs,
-            "staff must know a need before selling more"
-            if needs
-            else "staff sell more without first learning the customer's needs",
-            "先了解客户需求再推销" if needs else "未了解客户需求就推销",
+            s.needs_assessed_before_upselling,
+            ("staff must know a need before selling more", "先了解客户需求再推销"),
+            ("staff sell more without first learning the customer's needs", "未了解客户需求就推销"),
         )
     )
-    listed = s.key_customer_list
     findings.append(
-        _finding(
+        _practice(
             Mistake.CORE_TAKEN_FOR_GRANTED,
-            None if listed is None else not listed,
-            "a list of customers the firm cannot lose is kept"
-            if listed
-            else "no list of the customers the firm cannot lose",
-            "有不能失去的客户名单" if listed else "没有不能失去的客户名单",
+            s.key_customer_list,
+            ("a list of customers the firm cannot lose is kept", "有不能失去的客户名单"),
+            ("no list of the customers the firm cannot lose", "没有不能失去的客户名单"),
         )
     )
     cn, ce = s.commission_new, s.commission_existing
@@ -334,15 +340,12 @@ def audit_policy(settings: RetentionSettings, policy: AuditPolicy | None = None)
             f"开发新客户提成 {cn}{'高于' if higher else '不高于'}维持现有客户提成 {ce}",
         )
     )
-    discretion = s.staff_discretion_on_complaints
     findings.append(
-        _finding(
+        _practice(
             Mistake.HARD_TO_SOLVE_PROBLEMS,
-            None if discretion is None else not discretion,
-            "staff may adjust complaint rules"
-            if discretion
-            else "complaint rules leave staff no discretion",
-            "员工可灵活调整投诉处理规则" if discretion else "投诉处理规则不允许员工灵活调整",
+            s.staff_discretion_on_complaints,
+            ("staff may adjust complaint rules", "员工可灵活调整投诉处理规则"),
+            ("complaint rules leave staff no discretion", "投诉处理规则不允许员工灵活调整"),
         )
     )
     return PolicyAudit(tuple(findings))

@@ -2,9 +2,9 @@
 
 ``custrel report`` with no arguments runs on this log, so a newcomer sees every part
 of the report at once. It holds a few thousand customers over three years with the
-patterns the seeds talk about (seed 001 §1–§3): steady buyers who become loyal,
+patterns the CRM chapter talks about (§1–§3): steady buyers who become loyal,
 one-off buyers, customers who lapse (流失客户) and some who are won back, late payers
-and a few bad debtors (no credit, 没有信用), and a couple of big-but-bad customers
+and a few bad debtors (no credit, 不讲信誉), and a couple of big-but-bad customers
 (大客户 that extract discounts, cost much to serve and pay late).
 
 The generator uses only `random.Random` with a fixed seed, so the same

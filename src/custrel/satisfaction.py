@@ -1,8 +1,8 @@
 """Satisfaction: the complaint iceberg, satisfaction surveys, NPS and the referral yield.
 
-Seed 001 §3: 95% of dissatisfied customers never complain, they just stop buying; one
+The CRM chapter §3: 95% of dissatisfied customers never complain, they just stop buying; one
 purchase in four leaves the customer dissatisfied; firms survey satisfaction on five
-levels, with the intention to repurchase and the willingness to recommend. Seed 002
+levels, with the intention to repurchase and the willingness to recommend. *Dating customers*
 (AMA): 100 satisfied customers bring 25 new ones. Shares that multiply counts are
 exact (see `custrel.money.to_decimal`); survey statistics are floats for display.
 """
@@ -44,15 +44,15 @@ __all__ = [
 #: A share given to a rule: an exact number (`custrel.money.Exact`; floats are refused).
 Share = Exact
 
-#: seed 001 §3 (4): "95%的不满意客户是不会投诉的,仅仅是停止购买".
+#: the CRM chapter §3 (4): "95%的不满意客户是不会投诉的,仅仅是停止购买".
 SILENT_SHARE: Final = Decimal("0.95")
-#: seed 001 §3 (第三): "只有5%的不满意客户会抱怨" — consistent with `SILENT_SHARE`.
+#: the CRM chapter §3 (第三): "只有5%的不满意客户会抱怨" — consistent with `SILENT_SHARE`.
 COMPLAINING_SHARE: Final = Decimal("0.05")
-#: seed 001 §3 (第三): "客户每四次购买中会有一次不满意" — one purchase in four.
+#: the CRM chapter §3 (第三): "客户每四次购买中会有一次不满意" — one purchase in four.
 DISSATISFIED_PURCHASE_SHARE: Final = Fraction(1, 4)
-#: seed 002 (AMA): "100个满意客户会给公司或组织带来25个客户".
+#: *Dating customers* (AMA): "100个满意客户会给公司或组织带来25个客户".
 REFERRALS_PER_HUNDRED_SATISFIED: Final = 25
-#: NPS convention (not in the seeds): promoters answer 9–10 ...
+#: NPS convention (not in the texts): promoters answer 9–10 ...
 NPS_PROMOTER_MIN: Final = 9
 #: ... and detractors 0–6 on the 0–10 "would you recommend us" scale.
 NPS_DETRACTOR_MAX: Final = 6
@@ -80,7 +80,7 @@ def _silent_share(value: object) -> Decimal:
 class ComplaintIceberg:
     """The dissatisfied customers behind the complaints a firm receives.
 
-    Seed 001 §3: 95% of dissatisfied customers never complain, they just stop buying.
+    The CRM chapter §3: 95% of dissatisfied customers never complain, they just stop buying.
 
     Attributes:
         complaints: complaints received (one per complaining customer).
@@ -132,7 +132,7 @@ def complaint_iceberg(
 
 
 def dissatisfied_purchases(purchases: int, share: Share = DISSATISFIED_PURCHASE_SHARE) -> Decimal:
-    """Purchases expected to leave the customer dissatisfied (seed 001 §3: one in four).
+    """Purchases expected to leave the customer dissatisfied (the CRM chapter §3: one in four).
 
     Example:
         >>> dissatisfied_purchases(1_000) == 250
@@ -145,7 +145,7 @@ def dissatisfied_purchases(purchases: int, share: Share = DISSATISFIED_PURCHASE_
 
 
 class SatisfactionLevel(Labelled):
-    """The seed's five satisfaction levels (seed 001 §3, 客户满意度调查), best first."""
+    """The text's five satisfaction levels (the CRM chapter §3, 客户满意度调查), best first."""
 
     HIGHLY_SATISFIED = ("highly_satisfied", "highly satisfied", "高度满意")
     SATISFIED = ("satisfied", "satisfied", "一般满意")
@@ -235,7 +235,7 @@ def net_promoter_score(scores: Iterable[int]) -> float:
 def referral_yield(
     satisfied_customers: int, per_hundred: Share = REFERRALS_PER_HUNDRED_SATISFIED
 ) -> Decimal:
-    """New customers the satisfied ones bring (seed 002, AMA: 100 satisfied bring 25).
+    """New customers the satisfied ones bring (*Dating customers*, AMA: 100 satisfied bring 25).
 
     Example:
         >>> referral_yield(100)
@@ -256,7 +256,7 @@ class SurveySummary:
         csat: share in the top two levels (0–1), ``None`` without responses.
         nps: Net Promoter Score in [−100, 100], ``None`` without recommend answers.
         repurchase_rate: share intending to buy again among those asked, or ``None``.
-        expected_referrals: new customers the satisfied respondents should bring (seed 002).
+        expected_referrals: new customers the satisfied should bring (*Dating customers*).
     """
 
     counts: tuple[tuple[SatisfactionLevel, int], ...]

@@ -1,6 +1,6 @@
 """Good versus bad customers: six good marks, three bad marks, five big-customer risks.
 
-Encodes ``shared/DOMAIN.md`` §2, from seed 001 §1 ("什么样的客户是好客户",
+It encodes the CRM chapter §1 on good and bad customers ("什么样的客户是好客户",
 "大客户不等于好客户", "小客户有可能是好客户"). A good customer brings more revenue than
 it costs to attract, sell to and serve (Kotler); service cost is judged *relative* to
 the net income the customer brings (200 against 100,000 is negligible, 10 against 20
@@ -33,8 +33,17 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from custrel._labels import Labelled
-from custrel._validators import finite, non_negative, positive, unit_interval
+from custrel._validators import (
+    exact_finite,
+    exact_non_negative,
+    exact_or_unchanged,
+    finite,
+    non_negative,
+    positive,
+    unit_interval,
+)
 from custrel.errors import InputDataError, InvalidValue, MissingColumn
+from custrel.money import decimal_from_float, to_decimal
 from custrel.profit import profit as _profit
 from custrel.profit import profit_columns as _profit_columns
 
@@ -95,7 +104,7 @@ class Verdict(Labelled):
 class Standing(Labelled):
     """How firm a verdict is: one window is provisional; persistence or hard evidence settles it.
 
-    Seed 001 §1: 不能根据某一时点的表现就轻易否定; 好客户与坏客户…有可能相互转化.
+    The CRM chapter §1: 不能根据某一时点的表现就轻易否定; 好客户与坏客户…有可能相互转化.
     """
 
     PROVISIONAL = (
@@ -111,7 +120,7 @@ class Standing(Labelled):
 
 
 class Mark(Labelled):
-    """The six marks of a good customer and the three of a bad one (seed 001 §1)."""
+    """The six marks of a good customer and the three of a bad one (the CRM chapter §1)."""
 
     BUYS_MUCH = (
         "buys_much",
@@ -186,7 +195,7 @@ class Judgement(Labelled):
 
 
 class Risk(Labelled):
-    """The five risks of a big customer (seed 001 §1, "大客户不等于好客户")."""
+    """The five risks of a big customer (the CRM chapter §1, "大客户不等于好客户")."""
 
     FINANCIAL = ("financial", "financial risk: large receivables, arrears", "财务风险")
     PROFIT = ("profit", "profit risk: extracts discounts, rebates and fees", "利润风险")
@@ -264,14 +273,14 @@ class Measure(Labelled):
 
 @attrs.frozen
 class ScoringPolicy:
-    """Every threshold and weight of the assessment. The seeds give the rules, not the numbers.
+    """Every threshold and weight of the assessment. The texts give the rules, not the numbers.
 
-    Seed 001 names the marks but no thresholds; the defaults below are custrel's
+    The CRM chapter names the marks but no thresholds; the defaults below are custrel's
     documented choices (see ``docs/scoring.md``), each a parameter.
 
     Attributes:
         low_service_cost_ratio: good mark 3 fires when cost to serve is at most this share of
-            net income (the seed's 200 / 100,000 = 0.2% passes; 10 / 20 = 50% fails).
+            net income (the text's 200 / 100,000 = 0.2% passes; 10 / 20 = 50% fails).
         price_sensitive_discount_rate: discounts above this share of revenue mean the
             customer is price-sensitive (good mark 2 fails).
         on_time_days: mean days past due still counted as paying on time (good mark 2).
@@ -386,49 +395,6 @@ _VERDICTS: Final = tuple(Verdict)
 # --- input -------------------------------------------------------------------------
 
 
-def _to_decimal(value: object) -> object:
-    """Convert ints and numeric strings to Decimal; leave anything else for the validator."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            return value
-    return value
-
-
-def _money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal):
-        raise InvalidValue(
-            attribute.name,
-            value,
-            "a Decimal or int amount (floats lose cents; write Decimal('12.34'))",
-        )
-    if not value.is_finite() or value < 0:
-        raise InvalidValue(attribute.name, value, "a finite amount >= 0")
-
-
-def _optional_money(
-    instance: object, attribute: attrs.Attribute[Decimal | None], value: object
-) -> None:
-    if value is not None:
-        _money(instance, attribute, value)
-
-
-def _optional_signed_money(
-    _instance: object, attribute: attrs.Attribute[Decimal | None], value: object
-) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidValue(
-            attribute.name, value, "None (unknown) or a finite Decimal or int amount (may be < 0)"
-        )
-
-
 _Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
@@ -501,13 +467,15 @@ class CustomerMetrics:
     """
 
     currency: str = attrs.field()
-    revenue: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    cost_of_goods: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    cost_to_serve: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    discounts: Decimal = attrs.field(converter=_to_decimal, validator=_money)
-    bad_debt: Decimal = attrs.field(converter=_to_decimal, validator=_money)
+    revenue: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    cost_of_goods: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    cost_to_serve: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    discounts: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
+    bad_debt: Decimal = attrs.field(converter=exact_or_unchanged, validator=exact_non_negative)
     receivables: Decimal | None = attrs.field(
-        default=None, converter=_to_decimal, validator=_optional_money
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_non_negative),
     )
     mean_days_late: float | None = attrs.field(default=None, validator=_opt_number(0, _INF))
     max_days_late: float | None = attrs.field(default=None, validator=_opt_number(0, _INF))
@@ -527,7 +495,9 @@ class CustomerMetrics:
     revenue_percentile: float | None = attrs.field(default=None, validator=_opt_number(0, 1))
     stated_potential: bool | None = attrs.field(default=None, validator=_opt_flag)
     expected_lifetime_value: Decimal | None = attrs.field(
-        default=None, converter=_to_decimal, validator=_optional_signed_money
+        default=None,
+        converter=exact_or_unchanged,
+        validator=attrs.validators.optional(exact_finite),
     )
     group_buyer: bool | None = attrs.field(default=None, validator=_opt_flag)
 
@@ -791,7 +761,7 @@ class Assessment:
 
 def _rank_marks(fired: Iterable[Mark], weights: Sequence[float]) -> tuple[Mark, ...]:
     # Bad marks explain a verdict first (they can veto GOOD), then heavier before lighter,
-    # then the seed's order.
+    # then the text's order.
     return tuple(sorted(fired, key=lambda m: (m.good, -weights[_MARK_INDEX[m]], _MARK_INDEX[m])))
 
 
@@ -830,8 +800,14 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     return None if whole <= 0 else (part / whole).quantize(Decimal("0.0001"))
 
 
-def _num(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+def _num(value: float | int | None) -> Decimal | None:
+    # Evidence shows a measure as given: a float (a policy number or a rate) by its
+    # shortest repr, a count exactly.
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return decimal_from_float("evidence", value)
+    return to_decimal("evidence", value)
 
 
 def _lifetime_value(
@@ -864,7 +840,7 @@ def assess(metrics: CustomerMetrics, policy: ScoringPolicy | None = None) -> Ass
     settles it; `settle` settles a verdict that holds across windows.
 
     Examples:
-        The seed's relative service cost:
+        The text's relative service cost:
         >>> big = CustomerMetrics("CNY", revenue=100_000, cost_of_goods=0, cost_to_serve=200,
         ...                       discounts=0, bad_debt=0)
         >>> small = CustomerMetrics("CNY", revenue=20, cost_of_goods=0, cost_to_serve=10,

@@ -1,6 +1,6 @@
 """Win-back cases: contact a lost customer, learn why it left, act, and record the outcome.
 
-Seed 001 §3 (对于那些已停止购买或转向其他供应商的客户，企业应该与其接触一下以了解发生这种
+The CRM chapter §3 (对于那些已停止购买或转向其他供应商的客户，企业应该与其接触一下以了解发生这种
 情况的原因): a case opens for a lost customer, learns the reason, takes countermeasures and
 closes as won back (the lifecycle's `custrel.lifecycle.WonBack`) or given up
 (`custrel.lifecycle.WrittenOff`). Its one transition table,
@@ -56,7 +56,7 @@ class WinBackAction(Labelled):
     GIVE_UP = ("give_up", "give up the customer", "放弃挽回")
 
 
-# The one transition table of a win-back case (seed 001 §3: 对于那些已停止购买…的客户，
+# The one transition table of a win-back case (the CRM chapter §3: 对于那些已停止购买…的客户，
 # 企业应该与其接触一下以了解发生这种情况的原因). A case wins the customer back only
 # after a countermeasure, so every success records what worked.
 _WIN_BACK_TABLE: Final[Mapping[tuple[WinBackStatus | None, WinBackAction], WinBackStatus]] = {
@@ -281,11 +281,11 @@ class WinBackCase:
         return attrs.evolve(self, status=status, last_at=when, cause=cause, reason=reason)
 
     def recommended(self) -> tuple[Countermeasure, ...]:
-        """The seeds' countermeasures for the cause learned."""
+        """The texts' countermeasures for the cause learned."""
         return COUNTERMEASURES[self.cause]
 
     def take_countermeasure(self, at: datetime, measure: Countermeasure) -> WinBackCase:
-        """Record a countermeasure taken (any; `recommended` lists the seeds' ones).
+        """Record a countermeasure taken (any; `recommended` lists the texts' ones).
 
         Raises:
             IllegalTransition: the reason is not learned yet, or the case is closed.
