@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from custrel.cli import EXIT_BAD_INPUT, EXIT_OK, main
@@ -322,3 +322,80 @@ def test_quantity_times_price_is_the_exact_decimal_product(quantity, cents):
 
     expected = Decimal(quantity) * Decimal(cents) / 100
     assert Decimal(repr(priced_table[mapped.amount][0].as_py())) == expected
+
+
+# --- back-testing: rows after as_of ignored, counted -------------------------------------
+
+
+def _log(tmp_path, lines):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount\n" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_rows_after_as_of_are_an_error_by_default_naming_the_option(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,1\n", "a,2024-03-05,2\n"])
+
+    with pytest.raises(InputDataError, match="--after-as-of ignore"):
+        analyze(path, as_of=dt.date(2024, 1, 31))
+
+
+def test_ignored_rows_after_as_of_are_counted_not_dropped_silently(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,1\n", "a,2024-03-05,2\n", "b,2024-04-01,9\n"])
+
+    report = analyze(path, as_of=dt.date(2024, 1, 31), after_as_of="ignore")
+
+    assert report.counts.rows_read == 3
+    assert report.counts.rows_accepted == 1
+    assert report.counts.rows_rejected == 0
+    assert report.counts.rows_ignored == 2
+    assert report.customers.get("a").revenue == 1.0
+    assert len(report.customers) == 1  # b bought only after as_of
+
+
+def test_a_late_row_breaking_another_rule_is_rejected_not_ignored(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,1\n", "a,2024-03-05,oops\n"])
+
+    report = analyze(path, as_of=dt.date(2024, 1, 31), after_as_of="ignore", on_error="skip")
+
+    assert (report.counts.rows_rejected, report.counts.rows_ignored) == (1, 0)
+
+
+def test_the_summary_line_states_the_ignored_rows(tmp_path, capsys):
+    path = _log(tmp_path, ["a,2024-01-05,1\n", "a,2024-03-05,2\n"])
+
+    code = main(
+        ["report", "--input", str(path), "--as-of", "2024-01-31", "--after-as-of", "ignore"]
+    )
+
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "rows read 2 = accepted 1 + rejected 0 + ignored after as-of 1" in out
+    assert "忽略截止日之后 1 行" in out
+
+
+def test_after_as_of_takes_error_or_ignore(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,1\n"])
+
+    with pytest.raises(InvalidValue, match="after_as_of"):
+        analyze(path, after_as_of="drop")
+
+
+@given(days=st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=20))
+def test_read_is_accepted_plus_rejected_plus_ignored(days):
+    table = pa.table(
+        {
+            "customer_id": [f"c{d % 4}" for d in days],
+            "date": [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in days],
+            "amount": [1.0] * len(days),
+        }
+    )
+    as_of = dt.date(2024, 1, 31)
+
+    assume(any(d <= 30 for d in days))  # some row on or before as_of
+    report = summarize(table, as_of=as_of, after_as_of="ignore")
+
+    counts = report.counts
+    assert counts.rows_read == len(days)
+    assert counts.rows_read == counts.rows_accepted + counts.rows_rejected + counts.rows_ignored
+    assert counts.rows_ignored == sum(d > 30 for d in days)

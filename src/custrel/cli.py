@@ -168,6 +168,7 @@ def _report(args: argparse.Namespace) -> int:
                 encoding=args.encoding,
                 header=None if args.header is None else tuple(args.header.split(",")),
                 price_column=args.price_col,
+                after_as_of=args.after_as_of,
             )
         for warning in caught:
             if issubclass(warning.category, CustrelWarning):
@@ -273,6 +274,13 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="NAME",
         help="a unit-price column: amount = quantity (--quantity-col) × price, exactly "
         "(for exports such as Online Retail's UnitPrice)",
+    )
+    report.add_argument(
+        "--after-as-of",
+        choices=["error", "ignore"],
+        default="error",
+        help="rows dated after --as-of: error (default), or ignore them, counted in the "
+        "summary (rows read = accepted + rejected + ignored), for a back-test",
     )
     report.add_argument(
         "--delimiter",

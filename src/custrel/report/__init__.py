@@ -143,19 +143,25 @@ class Transaction:
 
 @attrs.frozen
 class InputCounts:
-    """How many rows were read, accepted and rejected; nothing is dropped silently."""
+    """How many rows were read, accepted, rejected and ignored; nothing is dropped silently.
+
+    ``rows_ignored`` counts the rows dated after ``as_of`` that ``after_as_of="ignore"``
+    leaves out (a back-test on a log that runs on); it is 0 otherwise.
+    """
 
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    rows_ignored: int = 0
 
     def __attrs_post_init__(self) -> None:
-        """Enforce conservation: read = accepted + rejected."""
-        if self.rows_read != self.rows_accepted + self.rows_rejected:
+        """Enforce conservation: read = accepted + rejected + ignored."""
+        total = self.rows_accepted + self.rows_rejected + self.rows_ignored
+        if self.rows_read != total:
             raise InvalidValue(
                 "rows_read",
                 self.rows_read,
-                f"rows_accepted + rows_rejected = {self.rows_accepted + self.rows_rejected}",
+                f"rows_accepted + rows_rejected + rows_ignored = {total}",
             )
 
 
@@ -644,6 +650,7 @@ def summarize(
     encoding: str = "utf-8",
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
+    after_as_of: str = "error",
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -662,6 +669,9 @@ def summarize(
         price_column: a unit-price column: amount = quantity × price, exactly (the
             quantity column is ``columns.quantity``); without it, an amount column
             named like a unit price warns with `custrel.errors.UnitPriceWarning`.
+        after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
+            ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
+            (a back-test on a log that runs on).
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -678,6 +688,8 @@ def summarize(
         from custrel.report._priced import priced
 
         source, columns = priced(source, columns, price_column, date_format)
+    if after_as_of not in {"error", "ignore"}:
+        raise InvalidValue("after_as_of", after_as_of, "error or ignore")
     return run(
         source,
         as_of=_check_as_of(as_of),
@@ -687,6 +699,7 @@ def summarize(
         on_error=_check_on_error(on_error),
         full=False,
         currency="XXX",
+        after_as_of=after_as_of,
     )
 
 
@@ -704,6 +717,7 @@ def analyze(
     encoding: str = "utf-8",
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
+    after_as_of: str = "error",
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
@@ -721,6 +735,9 @@ def analyze(
         price_column: a unit-price column: amount = quantity × price, exactly (the
             quantity column is ``columns.quantity``); without it, an amount column
             named like a unit price warns with `custrel.errors.UnitPriceWarning`.
+        after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
+            ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
+            (a back-test on a log that runs on).
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
             about each step, or ``True`` for a bar where someone watches: tqdm's or
@@ -750,6 +767,7 @@ def analyze(
                 encoding=encoding,
                 header=header,
                 price_column=price_column,
+                after_as_of=after_as_of,
             )
     columns = columns or ColumnMap()
     source = _delimited(source, columns, delimiter, encoding, header)
@@ -761,6 +779,8 @@ def analyze(
         from custrel.report._priced import priced
 
         source, columns = priced(source, columns, price_column, date_format)
+    if after_as_of not in {"error", "ignore"}:
+        raise InvalidValue("after_as_of", after_as_of, "error or ignore")
     return run(
         source,
         as_of=_check_as_of(as_of),
@@ -770,6 +790,7 @@ def analyze(
         on_error=_check_on_error(on_error),
         full=True,
         currency=currency.upper(),
+        after_as_of=after_as_of,
         progress=progress,  # type: ignore[arg-type]
     )
 

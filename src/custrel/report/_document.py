@@ -172,9 +172,11 @@ def document(report: Report, lang: Lang = "both") -> Document:
         *_sentences(
             lang,
             f"rows read {counts.rows_read:,} = accepted {counts.rows_accepted:,}"
-            f" + rejected {counts.rows_rejected:,}",
+            f" + rejected {counts.rows_rejected:,}"
+            + (f" + ignored after as-of {counts.rows_ignored:,}" if counts.rows_ignored else ""),
             f"读取 {counts.rows_read:,} 行 = 接受 {counts.rows_accepted:,} 行"
-            f" + 拒绝 {counts.rows_rejected:,} 行",
+            f" + 拒绝 {counts.rows_rejected:,} 行"
+            + (f" + 忽略截止日之后 {counts.rows_ignored:,} 行" if counts.rows_ignored else ""),
         )
     ]
     if ov is not None:

@@ -58,6 +58,7 @@ def run(
     full: bool,
     currency: str,
     progress: Progress | None = None,
+    after_as_of: str = "error",
 ) -> Report:
     """Run the pipeline; see :func:`custrel.report.analyze`."""
     tell = progress or (lambda _step, _done, _total: None)
@@ -73,9 +74,10 @@ def run(
         as_of=as_of,
         strict=not lenient,
         malformed=malformed,
+        ignore_after_as_of=after_as_of == "ignore",
     )
     del table
-    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows)
+    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows, data.rows_ignored)
     if as_of is None:
         if not data.rows.rows:
             raise _no_rows()

@@ -61,7 +61,8 @@ class RejectRule:
     DATE_RECORD: Final = "date must be a datetime.date or datetime.datetime"
     DATE_RANGE: Final = f"date must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
     DATE_AFTER: Final = (
-        "date must be on or before as_of {as_of} (a later --as-of judges a later day)"
+        "date must be on or before as_of {as_of} (a later --as-of judges a later day; "
+        "--after-as-of ignore leaves such rows out, counted)"
     )
     NUMBER: Final = "must be a number"
     BOOLEAN: Final = "must be a number (true/false is not an amount)"
