@@ -399,3 +399,53 @@ def test_read_is_accepted_plus_rejected_plus_ignored(days):
     assert counts.rows_read == len(days)
     assert counts.rows_read == counts.rows_accepted + counts.rows_rejected + counts.rows_ignored
     assert counts.rows_ignored == sum(d > 30 for d in days)
+
+
+# --- logs without cost columns: an assumed gross margin ----------------------------------
+
+
+def test_a_gross_margin_gives_profit_as_that_share_of_revenue(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,100\n", "a,2024-01-20,50.5\n", "b,2024-01-09,10\n"])
+
+    report = analyze(path, as_of=dt.date(2024, 1, 31), gross_margin=0.3)
+
+    assert report.gross_margin == 0.3
+    assert report.customers.get("a").profit == pytest.approx(150.5 * 0.3, abs=1e-4)
+    assert report.customers.get("a").verdict is not None
+
+
+def test_without_a_gross_margin_the_verdict_is_unknown_and_says_how_to_assume_one(tmp_path):
+    path = _log(tmp_path, ["a,2024-01-05,100\n"])
+
+    report = analyze(path, as_of=dt.date(2024, 1, 31))
+
+    assert report.gross_margin is None
+    assert report.customers.get("a").verdict is None
+    assert "--gross-margin" in report.summary(lang="en", width=200)
+
+
+def test_the_assumed_margin_is_stated_in_the_summary(tmp_path, capsys):
+    path = _log(tmp_path, ["a,2024-01-05,100\n"])
+
+    code = main(["report", "--input", str(path), "--gross-margin", "0.25"])
+
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "assumption: profit = revenue × 25%" in out
+    assert "假设：利润 = 收入 × 25%" in out
+
+
+def test_a_gross_margin_is_refused_when_the_log_has_costs(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,amount,cost\na,2024-01-05,100,60\n", encoding="utf-8")
+
+    with pytest.raises(InvalidValue, match="gross_margin"):
+        analyze(path, gross_margin=0.3)
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan")])
+def test_a_gross_margin_is_a_rate_from_zero_to_one(tmp_path, rate):
+    path = _log(tmp_path, ["a,2024-01-05,100\n"])
+
+    with pytest.raises(InvalidValue, match="gross_margin"):
+        analyze(path, gross_margin=rate)

@@ -169,6 +169,7 @@ def _report(args: argparse.Namespace) -> int:
                 header=None if args.header is None else tuple(args.header.split(",")),
                 price_column=args.price_col,
                 after_as_of=args.after_as_of,
+                gross_margin=args.gross_margin,
             )
         for warning in caught:
             if issubclass(warning.category, CustrelWarning):
@@ -274,6 +275,13 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="NAME",
         help="a unit-price column: amount = quantity (--quantity-col) × price, exactly "
         "(for exports such as Online Retail's UnitPrice)",
+    )
+    report.add_argument(
+        "--gross-margin",
+        metavar="RATE",
+        type=float,
+        help="for a log without cost columns: assume profit = revenue × RATE (0 to 1, e.g. "
+        "0.3), shown as an assumption; without it the verdict is unknown",
     )
     report.add_argument(
         "--after-as-of",

@@ -526,6 +526,8 @@ class Report:
         customers: every customer's row.
         overview: the whole-base summary (``None`` for :func:`summarize`).
         rejects_table: the rejected rows (pyarrow Table: row, column, value, rule).
+        gross_margin: the gross margin assumed for profit (``analyze(gross_margin=...)``),
+            or ``None``: profit comes from the log's cost columns, or is unknown.
     """
 
     as_of: dt.date
@@ -534,6 +536,7 @@ class Report:
     customers: CustomerTable
     overview: Overview | None
     rejects_table: object
+    gross_margin: float | None = None
 
     def rejects(self) -> tuple[Rejected, ...]:
         """Every rejected row with its reason, in row order."""
@@ -638,6 +641,19 @@ def _delimited(
     )
 
 
+def _assume_margin(
+    source: Source, columns: ColumnMap, rate: float, date_format: str | None
+) -> tuple[Source, ColumnMap]:
+    """The source with a cost column assumed from a gross margin of ``rate``."""
+    import math
+
+    from custrel.report._priced import with_margin
+
+    if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
+        raise InvalidValue("gross_margin", rate, "a rate from 0 to 1, e.g. 0.3")
+    return with_margin(source, columns, rate, date_format)
+
+
 def summarize(
     source: Source,
     *,
@@ -718,6 +734,7 @@ def analyze(
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
     after_as_of: str = "error",
+    gross_margin: float | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
@@ -738,6 +755,9 @@ def analyze(
         after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
             ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
             (a back-test on a log that runs on).
+        gross_margin: for a log without cost columns, an assumed gross margin
+            (0 to 1): cost = amount × (1 − rate), so profit = revenue × rate; the
+            report states it as an assumption (`Report.gross_margin`).
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
             about each step, or ``True`` for a bar where someone watches: tqdm's or
@@ -768,6 +788,7 @@ def analyze(
                 header=header,
                 price_column=price_column,
                 after_as_of=after_as_of,
+                gross_margin=gross_margin,
             )
     columns = columns or ColumnMap()
     source = _delimited(source, columns, delimiter, encoding, header)
@@ -781,7 +802,9 @@ def analyze(
         source, columns = priced(source, columns, price_column, date_format)
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
-    return run(
+    if gross_margin is not None:
+        source, columns = _assume_margin(source, columns, gross_margin, date_format)
+    report = run(
         source,
         as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
@@ -793,6 +816,7 @@ def analyze(
         after_as_of=after_as_of,
         progress=progress,  # type: ignore[arg-type]
     )
+    return report if gross_margin is None else attrs.evolve(report, gross_margin=gross_margin)
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from custrel.errors import InputDataError, InvalidValue, MissingColumns, UnitPri
 if TYPE_CHECKING:
     from custrel.report import ColumnMap
 
-__all__ = ["UNIT_PRICE_NAMES", "priced", "warn_unit_price"]
+__all__ = ["UNIT_PRICE_NAMES", "priced", "warn_unit_price", "with_margin"]
 
 #: Column names (lower case, without spaces, ``_`` or ``-``) that mean a unit price.
 UNIT_PRICE_NAMES: Final = frozenset(
@@ -105,17 +105,7 @@ def priced(
         raise InvalidValue("price_col", price, "a column other than quantity, customer id or date")
     read_map = attrs.evolve(columns, amount=price)
     table, notes = read_source(source, read_map.names(), date_format, lenient=False)
-    if notes is not None and notes.rows:
-        raise InputDataError(
-            "each line must have the header's fields (is --delimiter right?)",
-            row=notes.rows[0],
-            value=notes.texts[0],
-        )
-    if notes is not None and notes.flags:
-        flag = next(iter(notes.flags.values()))
-        raise InputDataError(
-            flag.rule, row=flag.rows[0] + 1, column=flag.column, value=flag.texts[0]
-        )
+    _readable(notes)
     absent = [
         (name, option)
         for name, option in (
@@ -149,3 +139,64 @@ def priced(
     kept = [n for n in table.column_names if n != amount_name]
     table = table.select(kept).append_column(amount_name, pa.array(amounts, pa.float64()))
     return table, attrs.evolve(columns, amount=amount_name)
+
+
+def with_margin(
+    source: object, columns: ColumnMap, rate: float, date_format: str | None
+) -> tuple[Any, ColumnMap]:
+    """``source`` as an arrow table with a cost column assumed from a gross margin.
+
+    Rule: cost = amount × (1 − rate), to the nearest ten-thousandth of the unit (the
+    report's unit), so profit = revenue − cost = revenue × rate within that per line.
+    A row whose amount is not a number gets no cost (the checks reject it anyway).
+
+    Raises:
+        InvalidValue: the log has a cost column already (an assumption must not hide data).
+        InputDataError: a line could not be read.
+    """
+    import pyarrow as pa
+
+    from custrel.report._sources import read_source
+
+    table, notes = read_source(source, columns.names(), date_format, lenient=False)
+    _readable(notes)
+    present = [
+        name
+        for name in (columns.cost, columns.service_cost, columns.bad_debt)
+        if name in table.column_names
+    ]
+    if present:
+        raise InvalidValue(
+            "gross_margin",
+            rate,
+            f"no cost column in the log (it has {', '.join(present)}: the profit is known)",
+        )
+    if columns.amount not in table.column_names:
+        return table, columns  # the checks name the missing columns
+    costs: list[float | None] = []
+    for cell in table[columns.amount].to_pylist():
+        try:
+            amount = float(cell)
+        except (TypeError, ValueError):
+            costs.append(None)
+            continue
+        if not math.isfinite(amount):
+            costs.append(None)
+            continue
+        costs.append(round(amount * _SCALE * (1.0 - rate)) / _SCALE)
+    return table.append_column(columns.cost, pa.array(costs, pa.float64())), columns
+
+
+def _readable(notes: Any) -> None:
+    """Refuse a read that found malformed lines or broken cells (the derived column needs all)."""
+    if notes is not None and notes.rows:
+        raise InputDataError(
+            "each line must have the header's fields (is --delimiter right?)",
+            row=notes.rows[0],
+            value=notes.texts[0],
+        )
+    if notes is not None and notes.flags:
+        flag = next(iter(notes.flags.values()))
+        raise InputDataError(
+            flag.rule, row=flag.rows[0] + 1, column=flag.column, value=flag.texts[0]
+        )
