@@ -283,10 +283,12 @@ def test_rows_read_always_equal_accepted_plus_rejected(rows):
     assert sum(c.purchases for c in report.customers) == counts.rows_accepted
 
 
-def test_importing_custrel_and_custrel_report_loads_no_columnar_library():
+def test_importing_custrel_its_report_and_its_engines_loads_no_columnar_library_or_engine():
     code = (
-        "import sys, custrel, custrel.report, custrel.sample; "
-        "print([m for m in ('numpy', 'pyarrow', 'pandas', 'polars') if m in sys.modules])"
+        "import sys, custrel, custrel.report, custrel.sample, custrel.report.partition; "
+        "import custrel.spark, custrel.dask; "
+        "print([m for m in ('numpy', 'pyarrow', 'pandas', 'polars', 'pyspark', 'dask')"
+        " if m in sys.modules])"
     )
 
     out = subprocess.run(

@@ -449,3 +449,12 @@ def test_a_gross_margin_is_a_rate_from_zero_to_one(tmp_path, rate):
 
     with pytest.raises(InvalidValue, match="gross_margin"):
         analyze(path, gross_margin=rate)
+
+
+def test_the_reading_options_ask_for_the_local_engine(tmp_path, capsys):
+    path = _log(tmp_path, ["a,2024-01-05,1\n"])
+
+    code = main(["report", "--input", str(path), "--engine", "dask", "--gross-margin", "0.3"])
+
+    assert code == EXIT_BAD_INPUT
+    assert "--engine" in capsys.readouterr().err

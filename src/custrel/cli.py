@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,7 +109,6 @@ def _write_report(report: Report, fmt: str, out: str | None, lang: str) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     import datetime as dt
-    import warnings
     from pathlib import Path
 
     from custrel._progress import display
@@ -149,13 +149,18 @@ def _report(args: argparse.Namespace) -> int:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
         # someone watches (a terminal or a notebook), never in a pipe.
-        with (
-            allocator_settings(),
-            display() as progress,
-            warnings.catch_warnings(record=True) as caught,
-        ):
-            warnings.simplefilter("always", CustrelWarning)
-            report = analyze(
+        if args.engine != "local":
+            from custrel._scale import run_report
+
+            if _local_only(args):
+                raise InvalidValue(
+                    "--engine",
+                    args.engine,
+                    "local when reading with --delimiter, --encoding, --header, --price-col, "
+                    "--after-as-of ignore or --gross-margin (the other engines do not take them)",
+                )
+            report = run_report(
+                args.engine,
                 source,
                 as_of=as_of,
                 policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
@@ -163,21 +168,31 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
-                progress=progress if show else None,
-                delimiter=args.delimiter,
-                encoding=args.encoding,
-                header=None if args.header is None else tuple(args.header.split(",")),
-                price_column=args.price_col,
-                after_as_of=args.after_as_of,
-                gross_margin=args.gross_margin,
             )
-        for warning in caught:
-            if issubclass(warning.category, CustrelWarning):
-                sys.stderr.write(f"custrel: warning: {warning.message}\n")
-            else:
-                warnings.showwarning(
-                    warning.message, warning.category, warning.filename, warning.lineno
+        else:
+            with (
+                allocator_settings(),
+                display() as progress,
+                warnings.catch_warnings(record=True) as caught,
+            ):
+                warnings.simplefilter("always", CustrelWarning)
+                report = analyze(
+                    source,
+                    as_of=as_of,
+                    policy=ReportPolicy(period=next(p for p in Period if p.value == args.period)),
+                    columns=columns,
+                    date_format=args.date_format,
+                    on_error=args.on_error,
+                    currency=args.currency,
+                    progress=progress if show else None,
+                    delimiter=args.delimiter,
+                    encoding=args.encoding,
+                    header=None if args.header is None else tuple(args.header.split(",")),
+                    price_column=args.price_col,
+                    after_as_of=args.after_as_of,
+                    gross_margin=args.gross_margin,
                 )
+            _show_warnings(caught)
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
         sys.stderr.write(
@@ -199,6 +214,31 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     _write_report(report, args.format, args.out, args.lang)
     return EXIT_OK
+
+
+def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Custrel's warnings as one line each on stderr; others as Python shows them."""
+    from custrel.errors import CustrelWarning
+
+    for warning in caught:
+        if issubclass(warning.category, CustrelWarning):
+            sys.stderr.write(f"custrel: warning: {warning.message}\n")
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+
+
+def _local_only(args: argparse.Namespace) -> bool:
+    """Whether the run asks for reading options only the local engine takes."""
+    return (
+        args.delimiter != ","
+        or args.encoding.lower().replace("_", "-") not in {"utf-8", "utf8"}
+        or args.header is not None
+        or args.price_col is not None
+        or args.after_as_of != "error"
+        or args.gross_margin is not None
+    )
 
 
 def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -336,6 +376,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=None,
         help="progress bar on stderr, shown on a terminal or in a notebook only (default: on "
         "for inputs over 50 MB)",
+    )
+    report.add_argument(
+        "--engine",
+        choices=["local", "spark", "dask"],
+        default="local",
+        help="where the report runs: this process (default), Spark (the configured "
+        "session, else a local one; needs the spark extra) or Dask (the current client, "
+        "else local threads; needs the dask extra). --input may be a directory of parts",
     )
     report.add_argument(
         "--lang",

@@ -41,6 +41,9 @@ def judge(
     numbers: Mapping[str, NDArray[np.generic]],
     as_of_day: int,
     stages: NDArray[np.int8] | None = None,
+    *,
+    tiers: NDArray[np.int8] | None = None,
+    revenue_percentile: NDArray[np.float64] | None = None,
 ) -> Judged:
     """Tier, verdict, reasons, risks and treatment per customer, from the summary columns.
 
@@ -50,17 +53,25 @@ def judge(
     Decision: customers are ranked in the pyramid by profit when the log has costs,
     by revenue otherwise; without any cost column there is no verdict or treatment
     (the scoring rules need costs), and a missing cost column among several counts as 0.
+
+    ``tiers`` and ``revenue_percentile``, when given, are the customers' tiers and
+    revenue percentiles in a whole base larger than these customers
+    (`custrel.report.partition`); otherwise these customers are the whole base.
     """
     from custrel.pyramid import Tier, Treatment, tier_codes, treatment_codes
     from custrel.scoring import Standing, Verdict, assess_columns, reasons_for_mask, risks_in
 
     judged = Judged()
     value = numbers.get("profit", numbers["revenue"]).astype(np.float64)
-    tiers = tier_codes(value)
+    if tiers is None:
+        tiers = tier_codes(value)
     judged.labels["tier"] = (tuple(Tier), tiers)
     if not any(name in numbers for name in _COSTS):
         return judged
-    assessed = assess_columns(scoring_columns(numbers, as_of_day))
+    scored = scoring_columns(numbers, as_of_day)
+    if revenue_percentile is not None:
+        scored["revenue_percentile"] = revenue_percentile
+    assessed = assess_columns(scored)
     judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
     settled = tuple(Standing).index(Standing.SETTLED)
     judged.labels["standing"] = (

@@ -1,0 +1,195 @@
+"""The report on Dask: the same rows as `custrel.analyze`, on a Dask DataFrame.
+
+Needs the ``dask`` extra (``pip install 'custrel[dask]'``: ``dask[dataframe]`` and
+``distributed``). The log is shuffled on the customer id, so each partition holds
+whole customers; ``map_partitions`` runs the engine-neutral core
+(`custrel.report.partition`) on each partition in two passes, exactly as
+`custrel.spark` does: value counts to the client for the whole base's exact
+cut-offs, then each partition finished into its customers, rejects and overview
+part. The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over the
+persisted second pass, with Arrow-backed pandas columns of the types of
+`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings).
+
+Example (``ddf`` a Dask DataFrame of the log):
+
+```python
+import custrel.dask
+
+result = custrel.dask.analyze(ddf, as_of=dt.date(2024, 12, 31))
+result.customers.to_parquet("customers")
+print(result.overview.by_stage)
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from custrel import _scale
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from custrel.report import ColumnMap, InputCounts, OnError, Overview, ReportPolicy
+
+__all__ = ["DaskReport", "analyze"]
+
+#: Bits of a row's position within its input partition in the default row identity.
+_POSITION_BITS = 40
+
+
+@attrs.frozen(eq=False)
+class DaskReport:
+    """The result of `analyze`.
+
+    Attributes:
+        as_of: the day judged.
+        counts: rows read / accepted / rejected.
+        customers: one row per customer (a lazy Dask DataFrame).
+        overview: the whole base at a glance.
+        rejects: the rejected rows (row identity, column, value, rule), a lazy Dask DataFrame.
+        model: the fitted model when one was asked for, else ``None``.
+    """
+
+    as_of: dt.date
+    counts: InputCounts
+    customers: Any
+    overview: Overview
+    rejects: Any
+    model: object = None
+
+
+def _frame(table: Any) -> pd.DataFrame:  # noqa: ANN401 - a pyarrow Table
+    import pandas as pd
+
+    frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
+
+
+def _table(frame: pd.DataFrame) -> Any:  # noqa: ANN401 - a pyarrow Table
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _with_rows(
+    frame: pd.DataFrame, row_id: str | None, partition_info: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """The frame with each row's identity: ``row_id``'s value, or partition and position."""
+    import numpy as np
+
+    out: pd.DataFrame = frame.copy()
+    if row_id is not None:
+        out[_scale.ROW] = frame[row_id].astype("int64")
+    else:
+        number = (partition_info or {}).get("number", 0)
+        out[_scale.ROW] = (number << _POSITION_BITS) + np.arange(len(frame), dtype=np.int64)
+    return out
+
+
+def _stats(frame: pd.DataFrame, settings: _scale.Settings) -> pd.DataFrame:
+    return _frame(_scale.partition_stats(_table(frame), settings))
+
+
+def _finish(frame: pd.DataFrame, settings: _scale.Settings, cutoffs: Any) -> pd.DataFrame:  # noqa: ANN401
+    return _frame(_scale.partition_output(_table(frame), settings, cutoffs))
+
+
+def analyze(
+    ddf: Any,  # noqa: ANN401 - a dask DataFrame
+    *,
+    as_of: dt.date,
+    policy: ReportPolicy | None = None,
+    columns: ColumnMap | None = None,
+    date_format: str | None = None,
+    on_error: OnError | str = "raise",
+    currency: str = "XXX",
+    row_id: str | None = None,
+    partitions: int | None = None,
+    fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
+) -> DaskReport:
+    """Run the full report on a Dask DataFrame; the same rows as `custrel.analyze`.
+
+    Args:
+        ddf: the transaction log; dates as strings, dates or timestamps.
+        as_of: the day judged.
+        policy: the report policy.
+        columns: the column mapping (as the CLI's ``--column``).
+        date_format: a ``strptime`` format for text dates (default: ISO).
+        on_error: ``raise`` (strict: stop at the bad row of the smallest identity)
+            or ``skip`` (lenient: the rejects as a Dask DataFrame).
+        currency: ISO 4217 code of the amounts.
+        row_id: an integer column identifying each row, reported with a rejected row
+            (default: the input partition's number times 2**40 plus the row's position).
+        partitions: partitions of the customer shuffle (default: the input's).
+        fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
+            client from the (frequency, recency, T) counts aggregated on the cluster.
+
+    Raises:
+        InputDataError: in strict mode, the first bad row (by identity), named.
+        InvalidValue: a setting breaks its rule.
+    """
+    import pandas as pd
+
+    from custrel.report import ColumnMap, InputCounts, OnError, ReportPolicy, _check_as_of
+    from custrel.report import _check_on_error as check_on_error
+    from custrel.spark import _check_currency
+
+    day = _check_as_of(as_of)
+    if day is None:
+        from custrel.errors import InvalidValue
+
+        raise InvalidValue("as_of", as_of, "a datetime.date (a cluster log has no cheap last day)")
+    mode = check_on_error(on_error)
+    columns = columns or ColumnMap()
+    settings = _scale.Settings(
+        day, policy or ReportPolicy(), columns, date_format, _check_currency(currency)
+    )
+    wanted = [n for n in columns.names() if n in ddf.columns]
+    keep = [*wanted, _scale.ROW]
+    meta = ddf._meta.assign(**{_scale.ROW: pd.Series(dtype="int64")})
+    source = ddf.map_partitions(_with_rows, row_id, meta=meta)[keep]
+    shuffled = source.shuffle(on=columns.customer_id, npartitions=partitions or ddf.npartitions)
+    payload = _scale.payload_column()
+    stats_meta = _frame(_scale.stats_schema().empty_table())
+    stats = shuffled.map_partitions(
+        functools.partial(_stats, settings=settings), meta=stats_meta
+    ).compute()
+    merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()])
+    if mode is OnError.RAISE and merged.first_reject is not None:
+        _scale.raise_first_reject(merged.first_reject)
+    out_meta = _frame(_scale.output_schema().empty_table())
+    output = shuffled.map_partitions(
+        functools.partial(_finish, settings=settings, cutoffs=merged.cutoffs), meta=out_meta
+    ).persist()
+    kind = output[_scale.KIND]
+    parts = output[kind == _scale.OVERVIEW][payload].compute()
+    overview = _scale.merge_output_overviews([bytes(p) for p in parts.tolist()], settings)
+    names = [f.name for f in _scale.customer_schema()]
+    customers = output[kind == _scale.CUSTOMER][names]
+    renames = _scale.reject_renames()
+    rejects = output[kind == _scale.REJECT][list(renames)].rename(columns=renames)
+    counts = InputCounts(merged.rows_read, merged.rows_accepted, merged.rows_rejected)
+    model = None
+    if fit is not None:
+        model = _fit(customers, fit)
+    return DaskReport(day, counts, customers, overview, rejects, model)
+
+
+def _fit(customers: Any, model: Any) -> object:  # noqa: ANN401 - dask frame, clv model class
+    """Fit ``model`` on the client from the (frequency, recency, T) counts of the cluster."""
+    import numpy as np
+
+    counts = customers.groupby(["frequency", "recency", "T"]).size().compute()
+    if not len(counts):
+        from custrel.errors import InputDataError
+
+        raise InputDataError("a model needs at least one customer")
+    keys = np.array(counts.index.to_list(), dtype=np.float64)
+    weights = counts.to_numpy(dtype=np.float64)
+    fitted: object = model.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
+    return fitted

@@ -1,0 +1,820 @@
+"""The report in partitions of whole customers: analyse, cut, finish, merge.
+
+A log too big for one machine is split by customer (every row of a customer in
+one partition: Spark's ``repartition(customer_id)``, Dask's shuffle on
+``customer_id``). Everything about a customer except what needs the whole base is
+computed where its rows are; the rest comes from small, mergeable summaries:
+
+1. `analyze_partition` reads and checks one partition and computes each
+   customer's summary, profit, stage, peak and at-risk flag, plus an
+   `OverviewPart` (counts, leaky-bucket flows, exact sums) and the
+   `ValueCounts` the whole-base cut-offs need.
+2. `tier_cutoffs` turns the merged value counts into `Cutoffs`: the
+   exact pyramid cut-offs (quotas of the whole base) and the revenue distribution
+   behind each customer's revenue percentile.
+3. `finish_partition` adds tiers, verdicts, reasons, risks and treatments.
+4. `merge_overviews` merges the finished parts' overview parts into the
+   `custrel.report.Overview`.
+
+Every merge is associative and commutative, and every sum is exact (integers, or
+floats summed exactly by `ExactSum` and rounded once), so any split of the
+customers, any order of partitions and any order of rows within them gives the
+bit-identical result. `custrel.report.analyze` is this core run on one
+partition: there is one code path.
+
+The whole-base cut-offs come from `ValueCounts` — each distinct value with
+its number of customers — merged across partitions. That is exact and needs memory
+in the number of *distinct* values, not of customers (money values repeat: at
+scale, see ``docs/scale.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from custrel._labels import Labelled
+from custrel.days import date_of, day_number
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from custrel.report import (
+        ColumnMap,
+        CustomerResult,
+        CustomerTable,
+        InputCounts,
+        OnError,
+        Overview,
+        ReportPolicy,
+    )
+
+__all__ = [
+    "Cutoffs",
+    "ExactSum",
+    "Finished",
+    "OverviewPart",
+    "Part",
+    "ValueCounts",
+    "analyze_partition",
+    "finish_partition",
+    "merge_overviews",
+    "merge_value_counts",
+    "tier_cutoffs",
+]
+
+#: The optional columns that are costs of a customer (any of them makes profit known).
+_COSTS = ("cost", "service_cost", "discount", "bad_debt")
+_HALF = 26  # bits in the low half of a 53-bit mantissa
+
+
+@attrs.frozen
+class ExactSum:
+    """The exact sum of some floats, as ``numerator * 2**exponent``; mergeable in any order.
+
+    Every float64 is an integer times a power of two, so a sum of them is too:
+    holding it as a Python integer loses nothing, and rounding once at the end
+    (`value`) gives the double nearest the true sum, whatever the order or
+    grouping of the terms.
+
+    Attributes:
+        numerator: the sum divided by ``2**exponent``.
+        exponent: the power of two of the numerator's unit.
+    """
+
+    numerator: int = 0
+    exponent: int = 0
+
+    @staticmethod
+    def of(values: NDArray[np.float64]) -> ExactSum:
+        """The exact sum of a float64 array."""
+        import numpy as np
+
+        return ExactSum.grouped(values, np.zeros(len(values), dtype=np.int64), 1)[0]
+
+    @staticmethod
+    def grouped(
+        values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int
+    ) -> list[ExactSum]:
+        """The exact sum of ``values`` in each of ``n_groups`` groups (indices in ``groups``).
+
+        Raises:
+            InvalidValue: a value is NaN or infinite.
+        """
+        import numpy as np
+
+        from custrel.errors import InvalidValue
+
+        x = np.asarray(values, dtype=np.float64)
+        if not np.isfinite(x).all():
+            raise InvalidValue("values", float(x[~np.isfinite(x)][0]), "finite numbers")
+        if len(x) == 0:
+            return [ExactSum() for _ in range(n_groups)]
+        mantissa, exp = np.frexp(x)
+        whole = np.ldexp(mantissa, 53).astype(np.int64)  # exact: 53 significant bits
+        exp = exp.astype(np.int64) - 53
+        distinct, at = np.unique(exp, return_inverse=True)
+        slot = groups.astype(np.int64) * len(distinct) + at
+        high = np.zeros(n_groups * len(distinct), dtype=np.int64)
+        low = np.zeros_like(high)
+        # Halves of at most 27 bits: 2**36 terms per slot still sum in int64.
+        np.add.at(high, slot, whole >> _HALF)
+        np.add.at(low, slot, whole & ((1 << _HALF) - 1))
+        base = int(distinct[0])
+        shifts = [int(e) - base for e in distinct.tolist()]
+        out = []
+        high_rows = high.reshape(n_groups, len(distinct)).tolist()
+        low_rows = low.reshape(n_groups, len(distinct)).tolist()
+        for hs, ls in zip(high_rows, low_rows, strict=True):
+            total = 0
+            for h, lo, shift in zip(hs, ls, shifts, strict=True):
+                total += (h << (shift + _HALF)) + (lo << shift)
+            out.append(ExactSum(total, base))
+        return out
+
+    def __add__(self, other: ExactSum) -> ExactSum:
+        """The exact sum of both."""
+        if not isinstance(other, ExactSum):
+            return NotImplemented
+        base = min(self.exponent, other.exponent)
+        return ExactSum(
+            (self.numerator << (self.exponent - base))
+            + (other.numerator << (other.exponent - base)),
+            base,
+        )
+
+    def value(self) -> float:
+        """The double nearest the exact sum (integer division rounds correctly)."""
+        if self.exponent >= 0:
+            return float(self.numerator << self.exponent)
+        return self.numerator / (1 << -self.exponent)
+
+
+@attrs.frozen(eq=False)
+class ValueCounts:
+    """Each distinct value of a per-customer column with how many customers have it.
+
+    Attributes:
+        values: the distinct values, ascending (float64 numpy array).
+        counts: customers per value (int64 numpy array).
+    """
+
+    values: NDArray[np.float64]
+    counts: NDArray[np.int64]
+
+    @staticmethod
+    def of(column: NDArray[np.float64]) -> ValueCounts:
+        """The value counts of one column."""
+        import numpy as np
+
+        values, counts = np.unique(np.asarray(column, dtype=np.float64), return_counts=True)
+        return ValueCounts(values, counts.astype(np.int64))
+
+    @property
+    def total(self) -> int:
+        """How many customers are counted."""
+        return int(self.counts.sum())
+
+
+def merge_value_counts(parts: Iterable[ValueCounts]) -> ValueCounts:
+    """The value counts of the union of disjoint sets of customers."""
+    import numpy as np
+
+    items = list(parts)
+    if not items:
+        return ValueCounts(np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+    if len(items) == 1:
+        return items[0]
+    values = np.concatenate([p.values for p in items])
+    counts = np.concatenate([p.counts for p in items])
+    distinct, at = np.unique(values, return_inverse=True)
+    summed = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(summed, at, counts)
+    return ValueCounts(distinct, summed)
+
+
+@attrs.frozen(eq=False)
+class OverviewPart:
+    """The overview of some customers, mergeable with others by `merge_overviews`.
+
+    Counts are integers and sums are `ExactSum`, so merging is associative and
+    exact. `to_bytes` / `from_bytes` carry a part between processes.
+
+    Attributes:
+        customers: how many customers.
+        revenue: their revenue.
+        profit: their profit (``None`` without cost columns).
+        by_stage: customers per stage (index into ``tuple(Stage)``).
+        bucket_start: first day of the leaky bucket's first period (``None``: no customers).
+        bucket: the leaky bucket's counts (`custrel.retention.bucket_counts`),
+            as nested lists.
+        lost: how many lost customers.
+        lost_revenue: yearly revenue of the lost customers.
+        lost_profit: yearly profit of the lost customers.
+        by_tier: customers per tier (index into ``tuple(Tier)``); empty before finishing.
+        tier_revenue: revenue per tier.
+        tier_profit: profit per tier.
+        by_verdict: customers per verdict (index into ``tuple(Verdict)``).
+        worth_a_call: (value, customer id, row) of the at-risk customers worth a call.
+    """
+
+    customers: int
+    revenue: ExactSum
+    profit: ExactSum | None
+    by_stage: tuple[int, ...]
+    bucket_start: dt.date | None
+    bucket: tuple[tuple[int, ...], ...]
+    lost: int
+    lost_revenue: ExactSum
+    lost_profit: ExactSum | None
+    by_tier: tuple[int, ...] = ()
+    tier_revenue: tuple[ExactSum, ...] = ()
+    tier_profit: tuple[ExactSum, ...] = ()
+    by_verdict: tuple[int, ...] = ()
+    worth_a_call: tuple[tuple[float, str, CustomerResult], ...] = ()
+
+    def to_bytes(self) -> bytes:
+        """This part as bytes (for a trusted channel between the engine's own processes)."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def from_bytes(data: bytes) -> OverviewPart:
+        """A part from `to_bytes` (never from untrusted data)."""
+        part = pickle.loads(data)  # noqa: S301 - the engine's own output
+        assert isinstance(part, OverviewPart)
+        return part
+
+
+@attrs.frozen(eq=False)
+class Part:
+    """One partition analysed: its customers (in id order) without tiers, and its overview.
+
+    Attributes:
+        as_of: the day judged.
+        counts: rows read / accepted / rejected in the partition.
+        rejects_table: the partition's rejected rows (pyarrow Table).
+        ids: customer ids, sorted (pyarrow string array).
+        numbers: per-customer numeric columns.
+        labels: per-customer label columns (stage, peak).
+        overview: the partition's overview part (before tiers).
+    """
+
+    as_of: dt.date
+    counts: InputCounts
+    rejects_table: object
+    ids: object
+    numbers: dict[str, NDArray[np.generic]]
+    labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]]
+    overview: OverviewPart
+
+    def tier_values(self) -> ValueCounts:
+        """Value counts of the pyramid's value (profit with cost columns, else revenue)."""
+        import numpy as np
+
+        value = self.numbers.get("profit", self.numbers["revenue"])
+        return ValueCounts.of(np.asarray(value, dtype=np.float64))
+
+    def revenue_values(self) -> ValueCounts | None:
+        """Value counts of the gross revenue the verdict ranks by (``None`` without costs)."""
+        if "profit" not in self.numbers:
+            return None
+        from custrel.report._integrations import scoring_columns
+
+        as_of_day = day_number(self.as_of)
+        return ValueCounts.of(scoring_columns(self.numbers, as_of_day)["revenue"])
+
+
+@attrs.frozen(eq=False)
+class Cutoffs:
+    """What finishing a partition needs from the whole base.
+
+    Attributes:
+        customers: customers in the whole base.
+        tier_thresholds: per tier KEY, MAJOR, ORDINARY: a value must be above it (and
+            above 0) to be in the tier; ``None`` when the tier's quota covers everyone.
+        revenue_values: the whole base's gross revenue counts (the percentiles).
+        whole: the partition to finish is the whole base, so its own values give the
+            same cut-offs and percentiles (`of_whole`; faster, no value counts).
+    """
+
+    customers: int
+    tier_thresholds: tuple[float | None, float | None, float | None]
+    revenue_values: ValueCounts | None
+    whole: bool = False
+
+    @staticmethod
+    def of_whole(customers: int) -> Cutoffs:
+        """Cut-offs for a partition that is the whole base: computed from it when finishing."""
+        return Cutoffs(customers, (None, None, None), None, whole=True)
+
+
+@attrs.frozen(eq=False)
+class Finished:
+    """One partition finished: its customer table and its complete overview part.
+
+    Attributes:
+        customers: the partition's customers, in id order.
+        overview: its overview part, with tiers and verdicts.
+    """
+
+    customers: CustomerTable
+    overview: OverviewPart
+
+
+def analyze_partition(
+    source: object,
+    *,
+    as_of: dt.date | None,
+    policy: ReportPolicy,
+    columns: ColumnMap,
+    date_format: str | None = None,
+    on_error: OnError,
+    full: bool = True,
+) -> Part:
+    """Analyse one partition of whole customers (all rows of each of its customers).
+
+    Args:
+        source: any source `custrel.report.analyze` reads.
+        as_of: the day judged; ``None`` takes the partition's last purchase day
+            (right only when the partition is the whole log).
+        policy: the report policy.
+        columns: the column mapping.
+        date_format: a ``strptime`` format for the date column.
+        on_error: strict or lenient.
+        full: ``False`` computes only the purchase summary and profit.
+
+    Raises:
+        InputDataError: bad input in strict mode (names the row, column, value and rule).
+    """
+    from custrel.report import OnError as Mode
+    from custrel.report._ingest import read_source, validate
+
+    lenient = on_error is Mode.SKIP
+    table, malformed = read_source(source, columns.names(), date_format, lenient=lenient)
+    if as_of is not None and table.num_rows == 0 and not (malformed and malformed.rows):
+        # An empty partition (engines make them) has no customers, not bad input.
+        return _analyze_checked(_no_rows(), as_of, policy, full=full)
+    data = validate(
+        table,
+        columns,
+        date_format=date_format,
+        as_of=as_of,
+        strict=not lenient,
+        malformed=malformed,
+    )
+    del table
+    return _analyze_checked(data, as_of, policy, full=full)
+
+
+def _no_rows() -> Any:  # noqa: ANN401 - the engine's checked rows
+    """Checked rows of an empty partition."""
+    import numpy as np
+    import pyarrow as pa
+
+    from custrel.report._ingest import Ingested, _empty_rejects
+    from custrel.report._rows import Pieces
+
+    rows = Pieces.of_chunks([np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)])
+    return Ingested(
+        pa.array([], pa.string()),
+        np.zeros(0, dtype=np.int32),
+        rows,
+        0,
+        _empty_rejects(),
+        ids_sorted=True,
+    )
+
+
+def _analyze_checked(
+    data: Any,  # noqa: ANN401 - the engine's checked rows
+    as_of: dt.date | None,
+    policy: ReportPolicy,
+    *,
+    full: bool = True,
+) -> Part:
+    """`analyze_partition` from checked rows (the engine's ``validate`` result).
+
+    Without ``full``, only the purchase summary and profit (`custrel.report.summarize`).
+    """
+    import numpy as np
+
+    from custrel.report import InputCounts
+    from custrel.report._speed import start_id_order
+    from custrel.report._summary import summarize_arrays
+
+    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows, data.rows_ignored)
+    if as_of is None:
+        if not data.rows.rows:
+            from custrel.errors import InputDataError
+
+            raise InputDataError("at least one row must pass the checks to infer as_of; give as_of")
+        as_of = date_of(data.rows.day_range()[1])
+    as_of_day = day_number(as_of)
+    n = len(data.ids)
+    ordering = start_id_order(data.ids, already_sorted=data.ids_sorted)
+    summary = summarize_arrays(data.code, data.rows, n, as_of_day, policy.period)
+    numbers: dict[str, NDArray[np.generic]] = dict(summary.columns)
+    has_costs = any(name in data.rows.extra for name in _COSTS)
+    if has_costs:
+        numbers["profit"] = _profit(numbers)
+    labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]] = {}
+    bucket_start: dt.date | None = None
+    bucket: tuple[tuple[int, ...], ...] = ()
+    if n and full:
+        from custrel.lifecycle import Stage, at_risk_columns
+
+        stage_codes, peak_codes, bucket_start, bucket_counts = _stages_and_bucket(
+            summary, n, as_of, int(summary["first_day"].min()), policy
+        )
+        bucket = tuple(tuple(int(x) for x in row) for row in bucket_counts.tolist())
+        members = tuple(Stage)
+        labels["stage"] = (members, stage_codes)
+        labels["peak"] = (members, peak_codes)
+        numbers["at_risk"] = at_risk_columns(
+            stage_codes,
+            summary["first_day"].astype(np.int64, copy=False),
+            summary["last_day"].astype(np.int64, copy=False),
+            summary["purchase_days"].astype(np.int64, copy=False),
+            as_of_day,
+            policy.at_risk_cadence_multiple,
+        )
+    del summary
+    ids = data.ids
+    if ordering is not None:
+        order, ids = ordering.result()
+        numbers = {k: v[order] for k, v in numbers.items()}
+        labels = {k: (m, c[order]) for k, (m, c) in labels.items()}
+    overview = _overview_part(numbers, labels, bucket_start, bucket)
+    return Part(as_of, counts, data.rejects, ids, numbers, labels, overview)
+
+
+def tier_cutoffs(
+    tier_values: Iterable[ValueCounts],
+    revenue_values: Iterable[ValueCounts | None] = (),
+) -> Cutoffs:
+    """The whole base's exact cut-offs from every partition's value counts.
+
+    The pyramid's quotas (`custrel.pyramid.TierCutoffs.quotas`) are counted in
+    the whole base; a customer is within quota ``q`` exactly when its value is
+    greater than the ``(q+1)``-th largest value (ties never split), as in
+    `custrel.pyramid.tier_codes`.
+
+    Args:
+        tier_values: each partition's `Part.tier_values`.
+        revenue_values: each partition's `Part.revenue_values`.
+    """
+    import numpy as np
+
+    from custrel.pyramid import SEED_CUTOFFS
+
+    merged = merge_value_counts(tier_values)
+    n = merged.total
+    cumulative = np.cumsum(merged.counts)
+    thresholds: list[float | None] = []
+    for q in SEED_CUTOFFS.quotas(n):
+        if q >= n:
+            thresholds.append(None)
+        else:
+            # The value at ascending position n - 1 - q.
+            at = int(np.searchsorted(cumulative, n - 1 - q, side="right"))
+            thresholds.append(float(merged.values[at]))
+    revenues = [r for r in revenue_values if r is not None]
+    return Cutoffs(
+        n,
+        (thresholds[0], thresholds[1], thresholds[2]),
+        merge_value_counts(revenues) if revenues else None,
+    )
+
+
+def _tiers(values: NDArray[np.float64], cutoffs: Cutoffs) -> NDArray[np.int8]:
+    """Each value's tier index in ``tuple(Tier)`` against the whole base's cut-offs."""
+    import numpy as np
+
+    from custrel.pyramid import Tier
+
+    codes = np.full(len(values), tuple(Tier).index(Tier.SMALL), dtype=np.int8)
+    positive = values > 0
+    for index in (2, 1, 0):
+        threshold = cutoffs.tier_thresholds[index]
+        inside = positive if threshold is None else (values > threshold) & positive
+        codes[inside] = index
+    return codes
+
+
+def _percentiles(revenue: NDArray[np.float64], counts: ValueCounts) -> NDArray[np.float64]:
+    """Each revenue's share of the whole base buying no more (`revenue_percentiles`)."""
+    import numpy as np
+
+    cumulative = np.cumsum(counts.counts)
+    at = np.searchsorted(counts.values, revenue, side="right") - 1
+    share: NDArray[np.float64] = cumulative[at] / counts.total
+    return share
+
+
+def finish_partition(part: Part, cutoffs: Cutoffs, *, worth_a_call: int = 20) -> Finished:
+    """Add tiers, verdicts, reasons, risks and treatments to one analysed partition.
+
+    Args:
+        part: the partition, from `analyze_partition`.
+        cutoffs: the whole base's cut-offs, from `tier_cutoffs`.
+        worth_a_call: how many at-risk customers the partition offers to the overview
+            (`custrel.report.ReportPolicy.worth_a_call`).
+    """
+    import numpy as np
+
+    from custrel.report import CustomerTable
+    from custrel.report._integrations import judge, scoring_columns
+
+    numbers = dict(part.numbers)
+    labels = dict(part.labels)
+    texts: dict[str, tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]] = {}
+    n = len(numbers["revenue"])
+    overview = part.overview
+    if n:
+        as_of_day = day_number(part.as_of)
+        value = numbers.get("profit", numbers["revenue"]).astype(np.float64)
+        tiers = None if cutoffs.whole else _tiers(value, cutoffs)
+        percentile = None
+        if not cutoffs.whole and cutoffs.revenue_values is not None and "profit" in numbers:
+            gross = scoring_columns(numbers, as_of_day)["revenue"]
+            percentile = _percentiles(gross, cutoffs.revenue_values)
+        stages = labels["stage"][1] if "stage" in labels else None
+        judged = judge(numbers, as_of_day, stages, tiers=tiers, revenue_percentile=percentile)
+        labels.update(judged.labels)
+        numbers.update(judged.numbers)
+        texts.update(judged.texts)
+    customers = CustomerTable(part.ids, numbers, labels, texts)
+    if n:
+        overview = _finish_overview(overview, customers, worth_a_call)
+    return Finished(customers, overview)
+
+
+def merge_overviews(
+    parts: Iterable[OverviewPart], *, policy: ReportPolicy, as_of: dt.date, currency: str
+) -> Overview:
+    """The `custrel.report.Overview` of the union of finished parts' customers.
+
+    Args:
+        parts: the finished partitions' overview parts (`Finished.overview`).
+        policy: the report policy (bucket period, how many are worth a call).
+        as_of: the day judged.
+        currency: ISO 4217 code of the amounts.
+    """
+    from custrel.lifecycle import Stage
+    from custrel.pyramid import Tier
+    from custrel.report import BucketRow, Overview
+    from custrel.retention import (
+        bucket_boundaries,
+        leaky_bucket_of_counts,
+        lost_customers_churn_cost,
+    )
+    from custrel.scoring import Verdict
+
+    items = list(parts)
+    customers = sum(p.customers for p in items)
+    revenue = _sum(p.revenue for p in items)
+    profits = [p.profit for p in items if p.profit is not None]
+    profit = _sum(profits) if profits else None
+    by_stage = _add_counts(p.by_stage for p in items)
+    lost = sum(p.lost for p in items)
+    lost_revenue = _sum(p.lost_revenue for p in items).value()
+    lost_profits = [p.lost_profit for p in items if p.lost_profit is not None]
+    churn = None
+    if by_stage and lost_profits:
+        churn = lost_customers_churn_cost(lost, lost_revenue, _sum(lost_profits).value(), currency)
+    leaky: tuple[BucketRow, ...] = ()
+    starts = [p.bucket_start for p in items if p.bucket_start is not None]
+    if starts:
+        import numpy as np
+
+        period = policy.bucket_period
+        first = min(starts)
+        bounds = bucket_boundaries(period, first, as_of)
+        total = np.zeros((5, len(bounds) - 1), dtype=np.int64)
+        for p in items:
+            if p.bucket_start is None:
+                continue
+            counts = np.asarray(p.bucket, dtype=np.int64)
+            shift = period.index(p.bucket_start) - period.index(first)
+            total[:4, shift : shift + counts.shape[1]] += counts[:4]
+            total[4, 0] += counts[4, 0]
+        bucket = leaky_bucket_of_counts(total, period, bounds)
+        leaky = tuple(
+            BucketRow(f.period_start, f.gained, f.lost, f.won_back, f.end, f.churn_rate)
+            for f in bucket.flows
+        )
+    by_tier: list[tuple[Labelled, int, float, float | None]] = []
+    tier_counts = _add_counts(p.by_tier for p in items)
+    if tier_counts:
+        total_revenue = revenue.value() or 1.0
+        total_profit = profit.value() if profit is not None else None
+        for i, member in enumerate(tuple(Tier)):
+            tier_revenue = _sum(p.tier_revenue[i] for p in items if p.tier_revenue)
+            share_profit = None
+            if total_profit:
+                tier_profit = _sum(p.tier_profit[i] for p in items if p.tier_profit)
+                share_profit = tier_profit.value() / total_profit
+            by_tier.append(
+                (member, tier_counts[i], tier_revenue.value() / total_revenue, share_profit)
+            )
+    verdicts = _add_counts(p.by_verdict for p in items)
+    candidates = sorted((c for p in items for c in p.worth_a_call), key=lambda c: (-c[0], c[1]))[
+        : policy.worth_a_call
+    ]
+    return Overview(
+        customers=customers,
+        revenue=revenue.value(),
+        profit=profit.value() if profit is not None else None,
+        currency=currency,
+        by_stage=_present(tuple(Stage), by_stage),
+        by_tier=tuple(by_tier),
+        by_verdict=_present(tuple(Verdict), verdicts),
+        leaky_bucket=leaky,
+        lost_revenue=lost_revenue,
+        worth_a_call=tuple(c[2] for c in candidates),
+        churn_cost=churn,
+    )
+
+
+def _sum(items: Iterable[ExactSum]) -> ExactSum:
+    total = ExactSum()
+    for item in items:
+        total = total + item
+    return total
+
+
+def _add_counts(items: Iterable[Sequence[int]]) -> tuple[int, ...]:
+    total: list[int] = []
+    for counts in items:
+        if len(total) < len(counts):
+            total.extend([0] * (len(counts) - len(total)))
+        for i, c in enumerate(counts):
+            total[i] += c
+    return tuple(total)
+
+
+def _present(
+    members: tuple[Labelled, ...], counts: tuple[int, ...]
+) -> tuple[tuple[Labelled, int], ...]:
+    return tuple((m, c) for m, c in zip(members, counts, strict=False) if c)
+
+
+def _count(codes: NDArray[np.int8], size: int) -> tuple[int, ...]:
+    import numpy as np
+
+    tally = np.bincount(codes[codes >= 0].astype(np.int64), minlength=size)
+    return tuple(int(c) for c in tally.tolist())
+
+
+def _overview_part(
+    numbers: dict[str, NDArray[np.generic]],
+    labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]],
+    bucket_start: dt.date | None,
+    bucket: tuple[tuple[int, ...], ...],
+) -> OverviewPart:
+    """The partition's overview part before tiers: counts, bucket and exact sums."""
+    import numpy as np
+
+    revenue = numbers["revenue"].astype(np.float64)
+    profit = numbers.get("profit")
+    by_stage: tuple[int, ...] = ()
+    lost = 0
+    lost_revenue = ExactSum()
+    lost_profit: ExactSum | None = None
+    if "stage" in labels:
+        from custrel.lifecycle import Stage
+        from custrel.retention import yearly_value_columns
+
+        members, codes = labels["stage"]
+        by_stage = _count(codes, len(members))
+        mask = codes == members.index(Stage.LOST)
+        lost = int(mask.sum())
+        first, last = numbers["first_day"][mask], numbers["last_day"][mask]
+        lost_revenue = ExactSum.of(yearly_value_columns(revenue[mask], first, last))
+        if profit is not None:
+            lost_profit = ExactSum.of(
+                yearly_value_columns(profit.astype(np.float64)[mask], first, last)
+            )
+    return OverviewPart(
+        customers=len(revenue),
+        revenue=ExactSum.of(revenue),
+        profit=ExactSum.of(profit.astype(np.float64)) if profit is not None else None,
+        by_stage=by_stage,
+        bucket_start=bucket_start,
+        bucket=bucket,
+        lost=lost,
+        lost_revenue=lost_revenue,
+        lost_profit=lost_profit,
+    )
+
+
+def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -> OverviewPart:
+    """Add the tier and verdict counts, tier sums and the at-risk candidates to a part."""
+    import numpy as np
+
+    numbers = customers.numbers
+    revenue = numbers["revenue"].astype(np.float64)
+    profit = numbers.get("profit")
+    members, tiers = customers.labels["tier"]
+    groups = tiers.astype(np.int64)
+    tier_revenue = tuple(ExactSum.grouped(revenue, groups, len(members)))
+    tier_profit: tuple[ExactSum, ...] = ()
+    if profit is not None:
+        tier_profit = tuple(ExactSum.grouped(profit.astype(np.float64), groups, len(members)))
+    by_verdict: tuple[int, ...] = ()
+    if "verdict" in customers.labels:
+        verdicts, codes = customers.labels["verdict"]
+        by_verdict = _count(codes, len(verdicts))
+    candidates: tuple[tuple[float, str, CustomerResult], ...] = ()
+    if "at_risk" in numbers:
+        flagged = np.flatnonzero(numbers["at_risk"].astype(bool))
+        value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)[flagged]
+        # Ties in value go in id order (the table is in id order, the sort is stable).
+        top = flagged[np.argsort(-value, kind="stable")[:worth]]
+        rows = [customers[int(i)] for i in top]
+        candidates = tuple(
+            (float(v), row.customer_id, row)
+            for v, row in zip(
+                np.asarray(profit if profit is not None else revenue)[top].tolist(),
+                rows,
+                strict=True,
+            )
+        )
+    return attrs.evolve(
+        part,
+        by_tier=_count(tiers, len(members)),
+        tier_revenue=tier_revenue,
+        tier_profit=tier_profit,
+        by_verdict=by_verdict,
+        worth_a_call=candidates,
+    )
+
+
+def _profit(numbers: dict[str, NDArray[np.generic]]) -> NDArray[np.float64]:
+    """Each customer's profit by `custrel.profit.profit_columns`.
+
+    The amounts are net of discount (`custrel.profit`), so the gross revenue is
+    amount + discount and the discount is subtracted once. Decision: among several
+    cost columns, a missing one counts as 0.
+    """
+    import numpy as np
+
+    from custrel.profit import gross_revenue_columns, profit_columns
+
+    revenue = numbers["revenue"].astype(np.float64)
+    zero = np.zeros(len(revenue), dtype=np.float64)
+
+    def cost(name: str) -> NDArray[np.float64]:
+        return numbers[name].astype(np.float64) if name in numbers else zero
+
+    discount = cost("discount")
+    return profit_columns(
+        gross_revenue_columns(revenue, discount),
+        discount,
+        cost("cost"),
+        cost("bad_debt"),
+        cost("service_cost"),
+    )
+
+
+def _stages_and_bucket(
+    summary: Any,  # noqa: ANN401 - the engine's SummaryArrays
+    n: int,
+    as_of: dt.date,
+    first_day: int,
+    policy: ReportPolicy,
+) -> tuple[NDArray[np.int8], NDArray[np.int8], dt.date, NDArray[np.int64]]:
+    """Stage and peak per customer, and the leaky bucket's (漏桶) counts per period.
+
+    The stages come from `custrel.lifecycle_batch.derive_stage_blocks`; the
+    bucket counts each block's stage-changing events (`custrel.retention.bucket_counts`,
+    in the worker thread, while they are in cache) and sums the counts, so it counts
+    exactly the gains, defections and win-backs the stages were derived from. The
+    counts start at the period of the partition's first purchase (no event comes
+    before it), so parts starting later merge by their period's offset.
+    """
+    import numpy as np
+
+    from custrel.lifecycle_batch import StageColumns, derive_stage_blocks
+    from custrel.retention import bucket_boundaries, bucket_counts
+
+    period = policy.bucket_period
+    bounds = bucket_boundaries(period, date_of(first_day), as_of)
+
+    def count(block: StageColumns) -> NDArray[np.int64]:
+        return bucket_counts(
+            block.events_customer, block.events_day, block.events_kind, period, bounds
+        )
+
+    blocks = derive_stage_blocks(
+        summary.occasion_code, summary.occasion_day, n, as_of, policy.lifecycle, count
+    )
+    counts = np.asarray(np.sum([c for _, c in blocks if c is not None], axis=0), dtype=np.int64)
+    stage = np.concatenate([b.stage for b, _ in blocks])
+    peak = np.concatenate([b.peak for b, _ in blocks])
+    return stage, peak, bounds[0], counts
