@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 
 import pyarrow as pa
@@ -16,6 +17,9 @@ from custrel.report import ColumnMap, analyze
 from custrel.sample import SAMPLE_AS_OF, sample_path
 
 pyspark = pytest.importorskip("pyspark")  # the CI installs the extra: nothing is skipped there
+if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+    # Spark runs on a Java runtime (17 or newer); CI's machine has one, a bare Python may not.
+    pytest.skip("Spark needs a Java runtime (java on PATH or JAVA_HOME)", allow_module_level=True)
 
 import custrel.spark  # noqa: E402 - after the extra's check
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,7 +112,7 @@ def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from custrel._progress import display
-    from custrel.errors import InvalidValue, NoRowsAccepted
+    from custrel.errors import CustrelWarning, InvalidValue, NoRowsAccepted
     from custrel.periods import Period
     from custrel.report import ColumnMap, OnError, ReportPolicy, allocator_settings, analyze
     from custrel.report._csvsafe import write_csv
@@ -154,6 +155,13 @@ def _report(args: argparse.Namespace) -> int:
         if args.engine != "local":
             from custrel._scale import run_report
 
+            if _local_only(args):
+                raise InvalidValue(
+                    "--engine",
+                    args.engine,
+                    "local when reading with --delimiter, --encoding, --header, --price-col, "
+                    "--after-as-of ignore or --gross-margin (the other engines do not take them)",
+                )
             report = run_report(
                 args.engine,
                 source,
@@ -165,7 +173,12 @@ def _report(args: argparse.Namespace) -> int:
                 currency=args.currency,
             )
         else:
-            with allocator_settings(), display() as progress:
+            with (
+                allocator_settings(),
+                display() as progress,
+                warnings.catch_warnings(record=True) as caught,
+            ):
+                warnings.simplefilter("always", CustrelWarning)
                 report = analyze(
                     source,
                     as_of=as_of,
@@ -175,7 +188,14 @@ def _report(args: argparse.Namespace) -> int:
                     on_error=args.on_error,
                     currency=args.currency,
                     progress=progress if show else None,
+                    delimiter=args.delimiter,
+                    encoding=args.encoding,
+                    header=None if args.header is None else tuple(args.header.split(",")),
+                    price_column=args.price_col,
+                    after_as_of=args.after_as_of,
+                    gross_margin=args.gross_margin,
                 )
+            _show_warnings(caught)
     except NoRowsAccepted as error:
         write_csv(error.rejects, rejects)
         sys.stderr.write(
@@ -197,6 +217,31 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     _write_report(report, args.format, args.out, args.lang)
     return EXIT_OK
+
+
+def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Custrel's warnings as one line each on stderr; others as Python shows them."""
+    from custrel.errors import CustrelWarning
+
+    for warning in caught:
+        if issubclass(warning.category, CustrelWarning):
+            sys.stderr.write(f"custrel: warning: {warning.message}\n")
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+
+
+def _local_only(args: argparse.Namespace) -> bool:
+    """Whether the run asks for reading options only the local engine takes."""
+    return (
+        args.delimiter != ","
+        or args.encoding.lower().replace("_", "-") not in {"utf-8", "utf8"}
+        or args.header is not None
+        or args.price_col is not None
+        or args.after_as_of != "error"
+        or args.gross_margin is not None
+    )
 
 
 def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -275,6 +320,45 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="FMT",
         help="strptime format of the date column, e.g. %%Y%%m%%d (default: ISO dates or "
         "timestamps)",
+    )
+    report.add_argument(
+        "--price-col",
+        metavar="NAME",
+        help="a unit-price column: amount = quantity (--quantity-col) × price, exactly "
+        "(for exports such as Online Retail's UnitPrice)",
+    )
+    report.add_argument(
+        "--gross-margin",
+        metavar="RATE",
+        type=float,
+        help="for a log without cost columns: assume profit = revenue × RATE (0 to 1, e.g. "
+        "0.3), shown as an assumption; without it the verdict is unknown",
+    )
+    report.add_argument(
+        "--after-as-of",
+        choices=["error", "ignore"],
+        default="error",
+        help="rows dated after --as-of: error (default), or ignore them, counted in the "
+        "summary (rows read = accepted + rejected + ignored), for a back-test",
+    )
+    report.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        default=",",
+        help="field separator of a CSV file: one character (e.g. ';' or '|'), 'tab', or "
+        "'whitespace' for runs of spaces and tabs, as CDNOW's file (default: ,)",
+    )
+    report.add_argument(
+        "--encoding",
+        metavar="NAME",
+        default="utf-8",
+        help="text encoding of a CSV file, e.g. latin-1, gbk, cp1252 (default: utf-8)",
+    )
+    report.add_argument(
+        "--header",
+        metavar="NAMES",
+        help="comma-separated column names for a CSV file without a header line, e.g. "
+        "customer_id,sample,date,quantity,amount",
     )
     report.add_argument(
         "--on-error",

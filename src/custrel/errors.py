@@ -13,6 +13,7 @@ from datetime import datetime
 __all__ = [
     "CurrencyMismatch",
     "CustrelError",
+    "CustrelWarning",
     "EventOutOfOrder",
     "GuardNotMet",
     "IllegalTransition",
@@ -20,10 +21,12 @@ __all__ = [
     "InvalidTable",
     "InvalidValue",
     "MissingColumn",
+    "MissingColumns",
     "NaiveDatetime",
     "NoRowsAccepted",
     "NotAuthorized",
     "PurposeNotPermitted",
+    "UnitPriceWarning",
     "UnknownEvent",
 ]
 
@@ -241,6 +244,36 @@ class MissingColumn(InputDataError):
         )
 
 
+class MissingColumns(MissingColumn):
+    """Required columns are absent: all of them, each with the option that maps it.
+
+    ``column`` is the first missing one (as for `MissingColumn`).
+
+    Attributes:
+        columns: every missing column, in the canonical order.
+        options: for each missing column, the command-line option that maps it
+            (the `custrel.report.ColumnMap` field of the same name does it in Python).
+        available: the columns the input does have.
+    """
+
+    def __init__(
+        self, columns: Iterable[str], options: Iterable[str], available: Iterable[str]
+    ) -> None:
+        """Record every missing column, its option and the columns present."""
+        self.columns = tuple(columns)
+        self.options = tuple(options)
+        super().__init__(self.columns[0], available)
+        missing = "; ".join(
+            f"{column!r} (map it with {option} NAME)"
+            for column, option in zip(self.columns, self.options, strict=True)
+        )
+        self.rule = (
+            f"required columns are missing: {missing}; columns present: "
+            f"{', '.join(self.available) or 'none'}"
+        )
+        self.args = (f"input is invalid; {self.rule}",)
+
+
 class NoRowsAccepted(InputDataError):
     """Lenient reading rejected every row, so there is nothing to judge.
 
@@ -303,3 +336,15 @@ class CurrencyMismatch(CustrelError, ValueError):
             f"cannot {operation} {left} and {right} amounts; "
             "allowed: amounts in the same currency (convert first)"
         )
+
+
+class CustrelWarning(UserWarning):
+    """Something in the input is likely a mistake, though the run can go on."""
+
+
+class UnitPriceWarning(CustrelWarning):
+    """The amount column is named like a unit price, so revenue would miss the quantities.
+
+    Map the price with ``--price-col`` (and ``--quantity-col``) to get amount =
+    quantity × price instead.
+    """

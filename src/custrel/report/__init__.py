@@ -151,19 +151,25 @@ class Transaction:
 
 @attrs.frozen
 class InputCounts:
-    """How many rows were read, accepted and rejected; nothing is dropped silently."""
+    """How many rows were read, accepted, rejected and ignored; nothing is dropped silently.
+
+    ``rows_ignored`` counts the rows dated after ``as_of`` that ``after_as_of="ignore"``
+    leaves out (a back-test on a log that runs on); it is 0 otherwise.
+    """
 
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    rows_ignored: int = 0
 
     def __attrs_post_init__(self) -> None:
-        """Enforce conservation: read = accepted + rejected."""
-        if self.rows_read != self.rows_accepted + self.rows_rejected:
+        """Enforce conservation: read = accepted + rejected + ignored."""
+        total = self.rows_accepted + self.rows_rejected + self.rows_ignored
+        if self.rows_read != total:
             raise InvalidValue(
                 "rows_read",
                 self.rows_read,
-                f"rows_accepted + rows_rejected = {self.rows_accepted + self.rows_rejected}",
+                f"rows_accepted + rows_rejected + rows_ignored = {total}",
             )
 
 
@@ -680,6 +686,8 @@ class Report:
         customers: every customer's row.
         overview: the whole-base summary (``None`` for :func:`summarize`).
         rejects_table: the rejected rows (pyarrow Table: row, column, value, rule).
+        gross_margin: the gross margin assumed for profit (``analyze(gross_margin=...)``),
+            or ``None``: profit comes from the log's cost columns, or is unknown.
     """
 
     as_of: dt.date
@@ -688,6 +696,7 @@ class Report:
     customers: CustomerTable
     overview: Overview | None
     rejects_table: object
+    gross_margin: float | None = None
 
     def rejects(self) -> tuple[Rejected, ...]:
         """Every rejected row with its reason, in row order."""
@@ -757,6 +766,54 @@ def _check_as_of(as_of: object) -> dt.date | None:
     return day
 
 
+def _delimited(
+    source: Source,
+    columns: ColumnMap,
+    delimiter: str,
+    encoding: str,
+    header: tuple[str, ...] | None,
+) -> Source:
+    """A CSV file of another delimiter, encoding or no header line, read as text columns.
+
+    The default (comma, UTF-8, a header line) leaves ``source`` to the engine's fast reader.
+    """
+    import codecs
+
+    from custrel.errors import InputDataError
+    from custrel.report._sources import check_dialect, read_delimited
+
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if delimiter == "," and utf8 and header is None:
+        return source
+    separator = check_dialect(delimiter, encoding, header)
+    if not isinstance(source, (str, Path)) or Path(source).suffix.lower() in {".parquet", ".pq"}:
+        raise InvalidValue(
+            "delimiter", delimiter, "the default: delimiter, encoding and header apply to CSV files"
+        )
+    path = Path(source)
+    if not path.is_file():
+        raise InputDataError("the input must be an existing file", value=str(path))
+    return read_delimited(
+        path, columns.names(), delimiter=separator, encoding=encoding, header=header
+    )
+
+
+def _assume_margin(
+    source: Source, columns: ColumnMap, rate: float, date_format: str | None
+) -> tuple[Source, ColumnMap]:
+    """The source with a cost column assumed from a gross margin of ``rate``."""
+    import math
+
+    from custrel.report._priced import with_margin
+
+    if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
+        raise InvalidValue("gross_margin", rate, "a rate from 0 to 1, e.g. 0.3")
+    return with_margin(source, columns, rate, date_format)
+
+
 def summarize(
     source: Source,
     *,
@@ -765,6 +822,11 @@ def summarize(
     columns: ColumnMap | None = None,
     date_format: str | None = None,
     on_error: OnError | str = OnError.RAISE,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    header: tuple[str, ...] | None = None,
+    price_column: str | None = None,
+    after_as_of: str = "error",
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -776,21 +838,44 @@ def summarize(
         columns: the column mapping.
         date_format: a ``strptime`` format for the date column (default: ISO).
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
+        delimiter: a CSV file's field separator: one character, ``tab``, or
+            ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
+        encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
+        header: the column names of a CSV file that has no header line.
+        price_column: a unit-price column: amount = quantity × price, exactly (the
+            quantity column is ``columns.quantity``); without it, an amount column
+            named like a unit price warns with `custrel.errors.UnitPriceWarning`.
+        after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
+            ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
+            (a back-test on a log that runs on).
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
     """
     from custrel.report._engine import run
 
+    columns = columns or ColumnMap()
+    source = _delimited(source, columns, delimiter, encoding, header)
+    if price_column is None:
+        from custrel.report._priced import warn_unit_price
+
+        warn_unit_price(columns)
+    else:
+        from custrel.report._priced import priced
+
+        source, columns = priced(source, columns, price_column, date_format)
+    if after_as_of not in {"error", "ignore"}:
+        raise InvalidValue("after_as_of", after_as_of, "error or ignore")
     return run(
         source,
         as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
-        columns=columns or ColumnMap(),
+        columns=columns,
         date_format=date_format,
         on_error=_check_on_error(on_error),
         full=False,
         currency="XXX",
+        after_as_of=after_as_of,
     )
 
 
@@ -804,6 +889,12 @@ def analyze(
     on_error: OnError | str = OnError.RAISE,
     currency: str = "XXX",
     progress: object = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    header: tuple[str, ...] | None = None,
+    price_column: str | None = None,
+    after_as_of: str = "error",
+    gross_margin: float | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
@@ -814,6 +905,19 @@ def analyze(
         columns: the column mapping.
         date_format: a ``strptime`` format for the date column (default: ISO).
         on_error: ``raise`` (strict) or ``skip`` (lenient, rejects kept).
+        delimiter: a CSV file's field separator: one character, ``tab``, or
+            ``whitespace`` for runs of spaces and tabs (no quoting), as CDNOW's file.
+        encoding: a CSV file's text encoding (e.g. ``latin-1``, ``gbk``).
+        header: the column names of a CSV file that has no header line.
+        price_column: a unit-price column: amount = quantity × price, exactly (the
+            quantity column is ``columns.quantity``); without it, an amount column
+            named like a unit price warns with `custrel.errors.UnitPriceWarning`.
+        after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
+            ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
+            (a back-test on a log that runs on).
+        gross_margin: for a log without cost columns, an assumed gross margin
+            (0 to 1): cost = amount × (1 − rate), so profit = revenue × rate; the
+            report states it as an assumption (`Report.gross_margin`).
         currency: ISO 4217 code of the amounts; ``XXX`` means "not stated".
         progress: a callable ``(step: str, done: int, total: int) -> None`` told
             about each step, or ``True`` for a bar where someone watches: tqdm's or
@@ -839,18 +943,40 @@ def analyze(
                 on_error=on_error,
                 currency=currency,
                 progress=shown,
+                delimiter=delimiter,
+                encoding=encoding,
+                header=header,
+                price_column=price_column,
+                after_as_of=after_as_of,
+                gross_margin=gross_margin,
             )
-    return run(
+    columns = columns or ColumnMap()
+    source = _delimited(source, columns, delimiter, encoding, header)
+    if price_column is None:
+        from custrel.report._priced import warn_unit_price
+
+        warn_unit_price(columns)
+    else:
+        from custrel.report._priced import priced
+
+        source, columns = priced(source, columns, price_column, date_format)
+    if after_as_of not in {"error", "ignore"}:
+        raise InvalidValue("after_as_of", after_as_of, "error or ignore")
+    if gross_margin is not None:
+        source, columns = _assume_margin(source, columns, gross_margin, date_format)
+    report = run(
         source,
         as_of=_check_as_of(as_of),
         policy=policy or ReportPolicy(),
-        columns=columns or ColumnMap(),
+        columns=columns,
         date_format=date_format,
         on_error=_check_on_error(on_error),
         full=True,
         currency=currency.upper(),
+        after_as_of=after_as_of,
         progress=progress,  # type: ignore[arg-type]
     )
+    return report if gross_margin is None else attrs.evolve(report, gross_margin=gross_margin)
 
 
 @contextlib.contextmanager

@@ -172,11 +172,23 @@ def document(report: Report, lang: Lang = "both") -> Document:
         *_sentences(
             lang,
             f"rows read {counts.rows_read:,} = accepted {counts.rows_accepted:,}"
-            f" + rejected {counts.rows_rejected:,}",
+            f" + rejected {counts.rows_rejected:,}"
+            + (f" + ignored after as-of {counts.rows_ignored:,}" if counts.rows_ignored else ""),
             f"读取 {counts.rows_read:,} 行 = 接受 {counts.rows_accepted:,} 行"
-            f" + 拒绝 {counts.rows_rejected:,} 行",
+            f" + 拒绝 {counts.rows_rejected:,} 行"
+            + (f" + 忽略截止日之后 {counts.rows_ignored:,} 行" if counts.rows_ignored else ""),
         )
     ]
+    if report.gross_margin is not None:
+        rate = f"{report.gross_margin:.0%}"
+        blocks.extend(
+            _sentences(
+                lang,
+                f"assumption: profit = revenue × {rate} (gross margin given with "
+                "--gross-margin; the log has no cost column)",
+                f"假设：利润 = 收入 × {rate}（毛利率由 --gross-margin 给出；交易记录没有成本列）",
+            )
+        )
     if ov is not None:
         blocks.extend(overview_blocks(ov, lang, report.customers, report))
     return Document(title, tuple(blocks))
@@ -363,11 +375,12 @@ def _standing_counts(
 _UNKNOWN_VERDICT = (
     (
         "verdict unknown: the log has no cost column (cost, service_cost or bad_debt), so "
-        "there is no profit to judge a customer good or bad by"
+        "there is no profit to judge a customer good or bad by (--gross-margin RATE "
+        "assumes one)"
     ),
     (
         "好坏客户判定未知：交易记录没有成本列（成本、服务成本或坏账），无法计算利润，"
-        "而好坏客户按利润判定"
+        "而好坏客户按利润判定（可用 --gross-margin 假设毛利率）"
     ),
 )
 

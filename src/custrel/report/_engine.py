@@ -54,6 +54,7 @@ def run(
     full: bool,
     currency: str,
     progress: Progress | None = None,
+    after_as_of: str = "error",
 ) -> Report:
     """Run the pipeline; see :func:`custrel.report.analyze`.
 
@@ -80,6 +81,7 @@ def run(
         as_of=as_of,
         strict=not lenient,
         malformed=malformed,
+        ignore_after_as_of=after_as_of == "ignore",
     )
     del table
     tell("summarise", 2, total)

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from custrel.days import day_number
-from custrel.errors import InputDataError, MissingColumn, NoRowsAccepted
+from custrel.errors import InputDataError, MissingColumns, NoRowsAccepted
 from custrel.report import CANONICAL_COLUMNS
 from custrel.report._rows import Pieces
 from custrel.report._rules import (
@@ -335,6 +335,7 @@ class Ingested:
         rows_read: data rows read, including malformed lines.
         rejects: arrow table (row, column, value, rule), sorted by row.
         ids_sorted: whether ``ids`` are in sorted order (codes then follow the ids').
+        rows_ignored: rows dated after ``as_of`` left out on request (not rejects).
     """
 
     def __init__(
@@ -346,8 +347,10 @@ class Ingested:
         rejects: pa.Table,
         *,
         ids_sorted: bool = False,
+        rows_ignored: int = 0,
     ) -> None:
         """Hold the accepted columns and the rejects."""
+        self.rows_ignored = rows_ignored
         self.ids = ids
         self.code = code
         self.rows = rows
@@ -628,18 +631,29 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     as_of: dt.date | None,
     strict: bool,
     malformed: ReadNotes | None = None,
+    ignore_after_as_of: bool = False,
 ) -> Ingested:
     """Apply every rule to every row; return accepted columns and rejects.
 
     Raises:
-        MissingColumn: a required column is absent.
+        MissingColumns: required columns are absent (all of them, each with its option).
         InputDataError: the input has no rows, or (strict) the first broken rule in
             file order.
     """
     available = table.column_names
-    for required in (names.customer_id, names.date, names.amount):
-        if required not in available:
-            raise MissingColumn(required, available)
+    missing = [
+        (column, option)
+        for column, option in (
+            (names.customer_id, "--customer-col"),
+            (names.date, "--date-col"),
+            (names.amount, "--amount-col"),
+        )
+        if column not in available
+    ]
+    if missing:
+        raise MissingColumns(
+            [column for column, _ in missing], [option for _, option in missing], available
+        )
     n = table.num_rows
     notes = malformed
     n_malformed = len(notes.rows) if notes else 0
@@ -679,9 +693,14 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         checks.append((names.customer_id, bad_entry[code], RejectRule.ID_MISSING))
 
     day = _days(table[names.date], names.date, date_format, checks)
+    later: NDArray[np.bool_] | None = None
     if as_of is not None:
         late = pc.greater(day, day_number(as_of))  # a date: its own day
-        checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
+        if ignore_after_as_of:
+            # Left out, counted apart; a late row breaking another rule is still rejected.
+            later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
     amount = _units(
         _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
     )
@@ -709,6 +728,9 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         reason[(reason < 0) & hit] = len(checks)
         checks.append((column, hit, rule))
     bad_rows = np.flatnonzero(reason >= 0) if reason is not None else np.zeros(0, np.int64)
+    if later is not None:
+        later &= reason < 0 if reason is not None else True
+    n_ignored = int(later.sum()) if later is not None else 0
 
     rejects = _empty_rejects()
     if len(bad_rows) or n_malformed:
@@ -763,13 +785,15 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
                 column=first_reject["column"],
                 value=first_reject["value"],
             )
-        if as_of is None and len(bad_rows) == n:
+        if as_of is None and len(bad_rows) == n:  # (nothing is ignored without as_of)
             # Nothing left to infer as_of from: say so, handing the rejects on.
             raise NoRowsAccepted(n + n_malformed, rejects)
 
     ids = dictionary
-    if len(bad_rows) and reason is not None:
-        keep = reason < 0
+    if (len(bad_rows) and reason is not None) or n_ignored:
+        keep = reason < 0 if reason is not None else np.ones(n, dtype=bool)
+        if later is not None:
+            keep &= ~later
         kept = pa.array(keep)
         code, day = code[keep], day.filter(kept)
         amount = [np.concatenate(amount)[keep]]
@@ -781,7 +805,9 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             code = remap[code]
             ids = ids.filter(pa.array(used))
     rows = Pieces.of_chunks(_views(day), amount, **extra)
-    return Ingested(ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted)
+    return Ingested(
+        ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted, rows_ignored=n_ignored
+    )
 
 
 def _missing_ids(ids: Any) -> Any:

@@ -51,13 +51,19 @@ class RejectRule:
     DATE_MISSING: Final = "date must be present"
     DATE_ISO: Final = (
         "date must be a real ISO date or timestamp (YYYY-MM-DD[THH:MM[:SS]][zone]: a day "
-        "the month has, hours 00-23, minutes and seconds 00-59, a zone offset under 24:00)"
+        "the month has, hours 00-23, minutes and seconds 00-59, a zone offset under 24:00); "
+        "another layout needs --date-format (e.g. %d/%m/%Y)"
     )
-    DATE_FORMAT: Final = "date must be a real date in the date format {fmt!r}"
+    DATE_FORMAT: Final = (
+        "date must be a real date in the date format {fmt!r} (is --date-format right?)"
+    )
     DATE_TYPE: Final = "date must be a date, a datetime or text"
     DATE_RECORD: Final = "date must be a datetime.date or datetime.datetime"
     DATE_RANGE: Final = f"date must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
-    DATE_AFTER: Final = "date must be on or before as_of {as_of}"
+    DATE_AFTER: Final = (
+        "date must be on or before as_of {as_of} (a later --as-of judges a later day; "
+        "--after-as-of ignore leaves such rows out, counted)"
+    )
     NUMBER: Final = "must be a number"
     BOOLEAN: Final = "must be a number (true/false is not an amount)"
     DIGITS: Final = (
@@ -70,8 +76,11 @@ class RejectRule:
         "the amounts of customer {customer!r} must add up to less than {limit} "
         "(what the exact per-customer sums hold)"
     )
-    FIELDS: Final = "each line must have the header's {n} fields"
-    UTF8: Final = "must be UTF-8 text (the cell shows the bytes that are not)"
+    FIELDS: Final = "each line must have the header's {n} fields (is --delimiter right?)"
+    UTF8: Final = (
+        "must be UTF-8 text (the cell shows the bytes that are not; another encoding "
+        "needs --encoding)"
+    )
 
 
 def missing_id(value: str) -> bool:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from custrel.report import Transaction
 
-__all__ = ["ReadNotes", "read_source", "shown"]
+__all__ = ["WHITESPACE", "ReadNotes", "check_dialect", "read_delimited", "read_source", "shown"]
 
 #: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).
 _CSV_BLOCK = 4 << 20
@@ -207,7 +207,10 @@ def _read_csv_text(path: Path, names: Sequence[str]) -> tuple[pa.Table, ReadNote
             raise InputDataError("the input must have a header line and at least one row")
         bad_header = [h for h in header if not h.isascii() and _as_written(h) != h]
         if bad_header:
-            raise InputDataError("the header must be UTF-8 text", value=_as_written(bad_header[0]))
+            raise InputDataError(
+                "the header must be UTF-8 text (or give --encoding)",
+                value=_as_written(bad_header[0]),
+            )
         _unique_names(header, names)
         notes.expected = len(header)
         present = [n for n in names if n in header]
@@ -252,7 +255,9 @@ def _header(path: Path) -> list[str]:
         raise InputDataError("the input must have a header line and at least one row")
     for name in header:
         if not name.isascii() and _as_written(name) != name:
-            raise InputDataError("the header must be UTF-8 text", value=_as_written(name))
+            raise InputDataError(
+                "the header must be UTF-8 text (or give --encoding)", value=_as_written(name)
+            )
     return header
 
 
@@ -677,3 +682,119 @@ def read_source(  # noqa: PLR0911 - one return per kind of source
         "Table, or an iterable of Transaction records",
         value=type(source).__name__,
     )
+
+
+#: The ``delimiter`` value meaning "runs of spaces and tabs" (as CDNOW's own file is laid out).
+WHITESPACE: Final = "whitespace"
+_NAMED_DELIMITERS: Final = {"tab": "\t", "\\t": "\t", WHITESPACE: WHITESPACE}
+
+
+def check_dialect(delimiter: str, encoding: str, header: Sequence[str] | None) -> str:
+    r"""The delimiter as read (``tab`` and ``\t`` become a tab), once the three are checked.
+
+    Raises:
+        InvalidValue: a delimiter that is not one character nor ``whitespace``, an
+            encoding Python does not know, or a header naming a column twice.
+    """
+    delimiter = _NAMED_DELIMITERS.get(delimiter, delimiter)
+    if delimiter != WHITESPACE and (len(delimiter) != 1 or delimiter in '\r\n"'):
+        raise InvalidValue(
+            "delimiter",
+            delimiter,
+            "one character other than a quote or a line break (e.g. ';' or '|'), 'tab', "
+            "or 'whitespace' for runs of spaces and tabs",
+        )
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InvalidValue(
+            "encoding", encoding, "an encoding Python knows, e.g. utf-8, latin-1, gbk, cp1252"
+        ) from None
+    if header is not None and (not header or len(set(header)) != len(header)):
+        raise InvalidValue("header", list(header), "one distinct name per column")
+    return delimiter
+
+
+def _split(delimiter: str, text: Iterable[str]) -> Iterator[list[str]]:
+    if delimiter != WHITESPACE:
+        yield from csv.reader(text, delimiter=delimiter)
+        return
+    for line in text:
+        yield line.split() if line.strip(" \t\r\n") else []
+
+
+def _encoded(cell: str, encoding: str, row: int, column: str) -> str | None:
+    """A cell as handed on (blank: missing), once it is known to be text in ``encoding``."""
+    if not cell.isascii() and _as_written(cell) != cell:
+        raise InputDataError(
+            f"must be text in the encoding {encoding} (--encoding; the value shows the "
+            "bytes that are not)",
+            row=row,
+            column=column,
+            value=_as_written(cell),
+        )
+    return cell if cell.strip() else None
+
+
+def read_delimited(
+    path: Path, names: Sequence[str], *, delimiter: str, encoding: str, header: Sequence[str] | None
+) -> pa.Table:
+    """A delimited text file of any delimiter and encoding, as text columns for the rules.
+
+    Each cell is handed on as written (empty cells as missing); the checks parse them
+    as they parse a CSV's. ``whitespace`` splits on runs of spaces and tabs (no
+    quoting); ``header`` names the columns of a file without a header line.
+
+    Raises:
+        InputDataError: the file cannot be read, a cell is not text in ``encoding``
+            (names ``--encoding``), or a line has another number of fields than the
+            header (names ``--delimiter``).
+    """
+    if _sniff(path).startswith(_GZIP_MAGIC) and not _gzipped(path):
+        raise InputDataError(
+            "a gzip-compressed file must be named .gz (e.g. log.csv.gz)", value=path.name
+        )
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    wanted = set(names)
+    try:
+        with (
+            _field_limit(),
+            _open_bytes(path) as raw,
+            io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape", newline="") as text,
+        ):
+            records = _split(delimiter, text)
+            if header is None:
+                line = next((r for r in records if r), None)
+                if line is None:
+                    raise InputDataError("the input must have a header line and at least one row")
+                columns_of = list(line)
+            else:
+                columns_of = list(header)
+            for name in columns_of:
+                if not name.isascii() and _as_written(name) != name:
+                    raise InputDataError(
+                        f"the header must be text in the encoding {encoding} (--encoding)",
+                        value=_as_written(name),
+                    )
+            _unique_names(columns_of, names)
+            where = [(n, i) for i, n in enumerate(columns_of) if n in wanted]
+            cells: dict[str, list[str | None]] = {n: [] for n, _ in where}
+            row = 0
+            for record in records:
+                if not record:
+                    continue
+                row += 1
+                if len(record) != len(columns_of):
+                    raise InputDataError(
+                        RejectRule.FIELDS.format(n=len(columns_of)),
+                        row=row,
+                        value=_as_written(" ".join(record))[:200],
+                    )
+                for name, at in where:
+                    cells[name].append(_encoded(record[at], encoding, row, name))
+    except (OSError, EOFError, zlib.error, csv.Error) as error:
+        raise InputDataError(f"the file must be readable delimited text ({error})") from None
+    if not all(n in cells for n in names[:3]):
+        # The checks name the missing columns and the ones present.
+        return pa.table({n: pa.array([], pa.string()) for n in columns_of})
+    return pa.table({n: pa.array(v, pa.string()) for n, v in cells.items()})

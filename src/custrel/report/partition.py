@@ -414,7 +414,7 @@ def _analyze_checked(
     from custrel.report._speed import start_id_order
     from custrel.report._summary import summarize_arrays
 
-    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows)
+    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows, data.rows_ignored)
     if as_of is None:
         if not data.rows.rows:
             from custrel.errors import InputDataError
