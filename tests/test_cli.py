@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -272,3 +273,17 @@ def test_gzip_bytes_in_a_csv_are_a_clean_error(tmp_path, capfd):
     assert code == EXIT_BAD_INPUT
     assert "gzip" in err
     assert "Exception ignored" not in err
+
+
+def test_the_api_writes_csv_for_people_with_formulas_neutralised_too(tmp_path):
+    from custrel.report import analyze
+    from custrel.report._render import write_rows
+
+    formula = "=HYPERLINK(1)"
+    log = tmp_path / "log.csv"
+    log.write_text(f"customer_id,date,amount\n{formula},2024-01-01,5\n", encoding="utf-8")
+    out = tmp_path / "c.csv"
+
+    write_rows(analyze(log, as_of=dt.date(2024, 12, 31)), "csv", str(out))
+
+    assert [r["customer_id"] for r in _rows(out)] == ["'" + formula]

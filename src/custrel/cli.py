@@ -1,6 +1,6 @@
 """The ``custrel`` command line: ``custrel report`` (the main job) and ``custrel diagram``.
 
-Exit codes: 0 success; 2 bad usage or bad input (a :class:`~custrel.errors.CustrelError`);
+Exit codes: 0 success; 2 bad usage or bad input (a `CustrelError`);
 1 an internal error (a bug: please report it).
 """
 

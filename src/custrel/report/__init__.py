@@ -1,16 +1,16 @@
 """The batch engine behind ``custrel report``: a transaction log in, every customer judged.
 
 One engine reads every source (CSV, gzip CSV, Parquet, pandas and polars
-DataFrames, pyarrow tables, iterables of :class:`Transaction`), checks every row
+DataFrames, pyarrow tables, iterables of `Transaction`), checks every row
 against the same rules (strict: stop at the first bad row; lenient: reject it with
 its reason, and ``rows_read = rows_accepted + rows_rejected`` always), computes the
-buy-till-you-die purchase summary per customer (seed 001 §1 judges customers by
+buy-till-you-die purchase summary per customer (the CRM chapter §1 judges customers by
 what they buy and how often), and then each customer's lifecycle stage
-(:mod:`custrel.lifecycle`), pyramid tier (:mod:`custrel.pyramid`), verdict and
-treatment (:mod:`custrel.scoring`), and, for the whole base, the leaky bucket and
-the churn cost (:mod:`custrel.retention`).
+(`custrel.lifecycle`), pyramid tier (`custrel.pyramid`), verdict and
+treatment (`custrel.scoring`), and, for the whole base, the leaky bucket and
+the churn cost (`custrel.retention`).
 
-Importing this module loads no numpy, pyarrow, pandas or polars; :func:`analyze`
+Importing this module loads no numpy, pyarrow, pandas or polars; `analyze`
 and friends import numpy and pyarrow when they run, and the ``to_pandas`` /
 ``to_polars`` converters import those optional libraries only when called.
 
@@ -84,8 +84,8 @@ __all__ = [
     "summarize",
 ]
 
-#: What :func:`analyze` reads: a CSV/Parquet path, a pandas or polars DataFrame, a
-#: pyarrow Table, or an iterable of :class:`Transaction` records.
+#: What `analyze` reads: a CSV/Parquet path, a pandas or polars DataFrame, a
+#: pyarrow Table, or an iterable of `Transaction` records.
 Source = object
 
 
@@ -191,7 +191,7 @@ class Rejected:
 
 
 class ReportModel(Labelled):
-    """Which customer-base model the report fits (:mod:`custrel.clv`), or none."""
+    """Which customer-base model the report fits (`custrel.clv`), or none."""
 
     BG_NBD = ("bgnbd", "BG/NBD model", "BG/NBD 模型")
     MBG_NBD = ("mbgnbd", "MBG/NBD model", "MBG/NBD 模型")
@@ -210,23 +210,23 @@ def _report_model(model: object) -> ReportModel:
 
 
 #: Expected purchases and predicted value look this many days ahead (a documented
-#: decision: one year, the horizon managers budget in; the seeds are silent).
+#: decision: one year, the horizon managers budget in; the source texts are silent).
 DEFAULT_MODEL_HORIZON_DAYS: Final = 365
 #: Yearly discount rate of the predicted value (a documented decision: a common cost of
-#: capital; the seeds are silent), applied month by month.
+#: capital; the source texts are silent), applied month by month.
 DEFAULT_MODEL_DISCOUNT_RATE: Final = 0.10
 
 
 @attrs.frozen
 class ReportPolicy:
-    """The report's own choices; the seeds are silent on all of them (documented decisions).
+    """The report's own choices; the source texts are silent on all of them (documented decisions).
 
     Attributes:
         period: the BTYD period (day, week, month, ...) for frequency/recency/T.
         lifecycle: the lifecycle policy (loyalty and lapse rules).
         at_risk_cadence_multiple: an active customer is at risk once the time since
             its last purchase exceeds this multiple of its own mean gap
-            (:func:`custrel.lifecycle.is_at_risk`).
+            (`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
         model: the customer-base model fitted on the log (`custrel.clv`): opt-in for
@@ -319,7 +319,7 @@ class CustomerTable:
     )
 
     def __attrs_post_init__(self) -> None:
-        """Every column must be declared in the schema (:mod:`custrel.report.schema`)."""
+        """Every column must be declared in the schema (`custrel.report.schema`)."""
         from custrel.report.schema import CUSTOMER_COLUMNS, Kind
 
         declared = {
@@ -407,7 +407,7 @@ class CustomerTable:
         return self[where]
 
     def to_arrow(self) -> object:
-        """A pyarrow Table of every column of :data:`custrel.report.schema.CUSTOMER_COLUMNS`.
+        """A pyarrow Table of every column of `custrel.report.schema.CUSTOMER_COLUMNS`.
 
         One row per customer, in id order; enums as their stable values (dictionary
         columns), dates as dates; a fact the log could not give is a typed null.
@@ -494,7 +494,7 @@ class CustomerTable:
 class BucketRow:
     """One period of the leaky bucket (漏桶): customers in, out, back and held.
 
-    Computed by :func:`custrel.retention.leaky_bucket_columns` from the lifecycle's
+    Computed by `custrel.retention.leaky_bucket_columns` from the lifecycle's
     events, so start + new + won back − lost = active at end, every period.
 
     Attributes:
@@ -615,7 +615,7 @@ class Overview:
         leaky_bucket: per period of the log.
         lost_revenue: yearly revenue the lost customers used to bring.
         churn_cost: the lost customers' churn-cost analysis
-            (:func:`custrel.retention.churn_cost`: revenue and profit lost a year, people
+            (`custrel.retention.churn_cost`: revenue and profit lost a year, people
             told, replacement cost), or ``None`` without costs or with a margin outside
             [0, 1].
         worth_a_call: the at-risk customers (the lifecycle rule's set) with the most
@@ -677,14 +677,14 @@ class Overview:
 
 @attrs.frozen(eq=False)
 class Report:
-    """The result of :func:`analyze`.
+    """The result of `analyze`.
 
     Attributes:
         as_of: the day judged.
         policy: the report policy used.
         counts: rows read / accepted / rejected.
         customers: every customer's row.
-        overview: the whole-base summary (``None`` for :func:`summarize`).
+        overview: the whole-base summary (``None`` for `summarize`).
         rejects_table: the rejected rows (pyarrow Table: row, column, value, rule).
         gross_margin: the gross margin assumed for profit (``analyze(gross_margin=...)``),
             or ``None``: profit comes from the log's cost columns, or is unknown.
@@ -831,7 +831,7 @@ def summarize(
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
     Args:
-        source: see :data:`Source`.
+        source: see `Source`.
         as_of: the day judged (default: the last purchase day in the log); rows
             dated after it break a rule.
         period: the BTYD period.
@@ -899,7 +899,7 @@ def analyze(
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
 
     Args:
-        source: see :data:`Source`.
+        source: see `Source`.
         as_of: the day judged (default: the last purchase day in the log).
         policy: the report policy (period, lifecycle rules, ...).
         columns: the column mapping.
@@ -985,7 +985,7 @@ def allocator_settings() -> Iterator[None]:
 
     numpy gives no huge-page advice for its large arrays and arrow allocates with
     the system allocator — process-wide settings that make large reports faster
-    on Linux (figures in ``benchmarks/README.md``). :func:`analyze` never changes
+    on Linux (figures in ``benchmarks/README.md``). `analyze` never changes
     them by itself; the ``custrel report`` command uses this block for its run.
     Nested and concurrent blocks share one count: the last to leave restores.
     """

@@ -2,9 +2,9 @@
 
 The engine orchestrates (the per-partition steps live in `custrel.report.partition`):
 every rule it applies lives in the module of its concept
-(the stage in :mod:`custrel.lifecycle_batch`, at risk in :mod:`custrel.lifecycle`,
-profit in :mod:`custrel.profit`, the bucket, yearly value and churn cost in
-:mod:`custrel.retention`, tier and verdict behind ``_integrations``, the customer-base
+(the stage in `custrel.lifecycle_batch`, at risk in `custrel.lifecycle`,
+profit in `custrel.profit`, the bucket, yearly value and churn cost in
+`custrel.retention`, tier and verdict behind ``_integrations``, the customer-base
 model behind ``_models``), each in a scalar and a columnar form held together by a
 differential test.
 """
@@ -56,7 +56,7 @@ def run(
     progress: Progress | None = None,
     after_as_of: str = "error",
 ) -> Report:
-    """Run the pipeline; see :func:`custrel.report.analyze`.
+    """Run the pipeline; see `custrel.report.analyze`.
 
     The whole log is one partition of `custrel.report.partition`: analysed, given
     the model's columns (fitted on the whole base), finished against its own
@@ -112,7 +112,7 @@ def run(
 def _model(part: Part, policy: ReportPolicy) -> tuple[Part, ModelSummary]:
     """Fit the policy's model on the whole base, then add its columns per customer.
 
-    The two steps are separate (:mod:`custrel.report._models`): the fit reads only
+    The two steps are separate (`custrel.report._models`): the fit reads only
     the base's sufficient statistic and its repeat buyers' spend; the part is the
     whole base here, so both come from its own columns.
     """

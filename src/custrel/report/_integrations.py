@@ -1,8 +1,8 @@
 """Seams to the judging modules: pyramid tier, scoring verdict, risks and treatment.
 
 Each judgement is one columnar call over every customer
-(:func:`custrel.pyramid.tier_codes`, :func:`custrel.scoring.assess_columns`,
-:func:`custrel.pyramid.treatment_codes`). Verdict texts are built once per distinct
+(`custrel.pyramid.tier_codes`, `custrel.scoring.assess_columns`,
+`custrel.pyramid.treatment_codes`). Verdict texts are built once per distinct
 combination of marks, never per customer. The whole log is one window, so every verdict
 is provisional unless hard evidence (material written-off bad debt) settles it; the
 ``standing`` column says which. "Buys much" and "buys little" are judged against the
@@ -104,7 +104,7 @@ def judge(
 def scoring_columns(
     numbers: Mapping[str, NDArray[np.generic]], as_of_day: int
 ) -> dict[str, NDArray[np.float64]]:
-    """The columns :func:`custrel.scoring.assess_columns` reads, from the report's columns."""
+    """The columns `custrel.scoring.assess_columns` reads, from the report's columns."""
     from custrel.profit import gross_revenue_columns
 
     n = len(numbers["revenue"])

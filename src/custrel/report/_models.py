@@ -1,13 +1,13 @@
-"""The seam between the report and the customer-base models of :mod:`custrel.clv`.
+"""The seam between the report and the customer-base models of `custrel.clv`.
 
 Two steps, like the pyramid's cut-offs ("whole base, then per customer"):
 
-1. :func:`fit_on_base` fits the transaction model on the base's sufficient statistic
-   (the distinct (frequency, recency, T) rows with counts, :func:`model_statistic`)
+1. `fit_on_base` fits the transaction model on the base's sufficient statistic
+   (the distinct (frequency, recency, T) rows with counts, `model_statistic`)
    and the Gamma-Gamma spend model on the repeat buyers. A distributed run builds
    the statistic with one aggregation (``GROUP BY frequency, recency, T``), gathers
    the repeat buyers' (frequency, monetary value), and fits on one machine.
-2. :func:`predict_columns` scores every customer with the fitted models, in one
+2. `predict_columns` scores every customer with the fitted models, in one
    vectorised pass (``custrel.clv.score``), block by block if need be.
 
 A log the model cannot be fitted on (too few customers, no repeat buyers, a fit that
@@ -148,7 +148,7 @@ def fit_on_base(
 
     Args:
         statistic: the base's (frequency, recency, T) rows with counts
-            (:func:`model_statistic`, or one aggregation of a distributed run).
+            (`model_statistic`, or one aggregation of a distributed run).
         repeat_frequency: the repeat buyers' frequencies.
         repeat_value: their mean repeat spend (``monetary_value``), aligned.
         policy: the report policy (which model, the horizon).
@@ -234,7 +234,7 @@ def predict_columns(
 ) -> dict[str, NDArray[np.float64]]:
     """Per customer ``p_alive``, ``expected_purchases`` and ``predicted_clv``, vectorised.
 
-    Uses the models fitted on the whole base (:func:`fit_on_base`); any block of
+    Uses the models fitted on the whole base (`fit_on_base`); any block of
     customers can be scored on its own. Without a transaction model, no columns (they
     become typed nulls); without a spend model, no ``predicted_clv``.
 

@@ -71,9 +71,9 @@ def write_rows(report: Report, fmt: str, out: object) -> None:
     """Write per-customer rows as ``csv``, ``json`` (lines) or ``parquet`` to a path or stream.
 
     CSV and JSON round money to the currency's minor unit; Parquet keeps full values.
+    CSV is written for people: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab
+    or CR gets a leading ``'`` (`custrel.report._csvsafe`); JSON and Parquet keep it raw.
     """
-    import pyarrow as pa
-
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -81,17 +81,10 @@ def write_rows(report: Report, fmt: str, out: object) -> None:
         return
     table = rounded_money(report)
     if fmt == "csv":
-        import pyarrow.csv as pcsv
+        # CSV is for people: formula-leading text is neutralised, as the command does.
+        from custrel.report._csvsafe import write_csv
 
-        plain = table.cast(
-            pa.schema(
-                [
-                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
-                    for f in table.schema
-                ]
-            )
-        )
-        pcsv.write_csv(plain, out)
+        write_csv(table, out)
         return
     stream: TextIO = out  # type: ignore[assignment]
     for row in table.to_pylist():

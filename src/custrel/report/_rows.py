@@ -1,6 +1,6 @@
 """The accepted rows as the summary reads them: the hand-off from checking to summarising.
 
-Reading and checking (``_ingest``) produce a :class:`Pieces`; summarising
+Reading and checking (``_ingest``) produce a `Pieces`; summarising
 (``_summary``) consumes it. Neither imports the other.
 """
 
@@ -31,7 +31,7 @@ class Pieces:
     Attributes:
         bounds: the row ranges ``(start, end)``, in order, covering every row.
         day: day number (int32) per row, one view per range.
-        amount: revenue per row in exact units (:mod:`custrel.report._units`), one
+        amount: revenue per row in exact units (`custrel.report._units`), one
             view per range.
         extra: the optional numeric columns present, in units, one view per range each.
         rows: how many rows.

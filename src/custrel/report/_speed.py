@@ -4,18 +4,18 @@ Nothing here decides a result: every function returns what its plain counterpart
 would, only sooner or in less memory. Figures behind each choice are in
 ``benchmarks/README.md``.
 
-- **Id order in a second thread** (:func:`start_id_order`): sorting the distinct
+- **Id order in a second thread** (`start_id_order`): sorting the distinct
   customer ids is arrow work outside the GIL, so it runs while numpy summarises.
   Buys the id sort's time on large logs; costs one extra thread for the run.
-- **Allocator settings** (:func:`allocator_settings`): two process-wide settings
+- **Allocator settings** (`allocator_settings`): two process-wide settings
   cost the engine more than its own work on large logs — numpy's huge-page advice
   (``madvise(MADV_HUGEPAGE)`` for arrays of 4 MiB or more, which may compact memory
   synchronously where the kernel's THP ``defrag`` is ``madvise``), and arrow's
   default mimalloc pool (which returned and re-faulted the CSV reader's memory).
   A library must not change its host program's allocator unasked, so
-  :func:`custrel.report.analyze` never switches them; the ``custrel report`` command
+  `custrel.report.analyze` never switches them; the ``custrel report`` command
   switches them on for its own process, and a caller who wants them wraps its calls
-  in :func:`allocator_settings`. Whatever way the block ends, both settings are
+  in `allocator_settings`. Whatever way the block ends, both settings are
   restored.
 
 Other tricks live with the code they speed up, each said where it happens: the

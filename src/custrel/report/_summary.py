@@ -5,14 +5,14 @@ Definitions (Fader, Hardie & Lee; ``lifetimes.utils.summary_data_from_transactio
 ``recency`` the periods from the first to the last purchase, ``T`` the periods
 from the first purchase to ``as_of``, and ``monetary_value`` the mean revenue of
 the repeat periods (0 when frequency is 0). Periods are calendar periods of
-:class:`custrel.periods.Period` (a week starts on Monday, as in ``lifetimes``'
+`custrel.periods.Period` (a week starts on Monday, as in ``lifetimes``'
 ``freq="W"``), so a distance in periods is a difference of period indices.
 
 The engine sorts one integer key ``code * span + day`` (int32 when it fits; no
 argsort), takes the distinct (customer, day) pairs, and gets every per-customer
 figure from group boundaries; sums per customer come from ``bincount`` and
 ``np.add.at`` in a second thread, piece by piece over the input's own chunks
-(:class:`custrel.report._rows.Pieces`) — no Python loop per row or per customer.
+(`custrel.report._rows.Pieces`) — no Python loop per row or per customer.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _THREADED_ROWS = 1_000_000
 
 
 def period_lookup(period: Period, first_day: int, last_day: int) -> NDArray[np.int64]:
-    """:meth:`custrel.periods.Period.index_days` of each day number in ``first_day..last_day``.
+    """`custrel.periods.Period.index_days` of each day number in ``first_day..last_day``.
 
     The summary looks each row's period up in it by ``day - first_day``.
     """
@@ -72,7 +72,7 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
 
     Memory stays close to the input: the sort key is int32 when it fits, per-row
     work runs piece by piece on the input's own chunks, and sums accumulate with
-    ``np.add.at`` as exact integer units (:mod:`custrel.report._units`), so no order
+    ``np.add.at`` as exact integer units (`custrel.report._units`), so no order
     or chunking of the rows changes them.
     """
     n = n_customers
@@ -202,7 +202,7 @@ def _row_sums(
 ]:
     """Rows, revenue, repeat revenue and the optional columns' totals per customer.
 
-    Sums accumulate exact integer units (:mod:`custrel.report._units`) with
+    Sums accumulate exact integer units (`custrel.report._units`) with
     ``np.add.at``, piece by piece, so no order of the rows changes them. A repeat
     row lies outside its customer's first period; the first day is a per-customer
     minimum. Revenue is summed in two slots per customer, first period and repeat

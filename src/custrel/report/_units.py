@@ -8,7 +8,7 @@ workers — gives bit-identical per-customer results; a float sum may differ in 
 last bits and, at an exact tie, flip a tier or a verdict.
 
 Four decimal places hold every ISO 4217 minor unit. A value with finer precision,
-or one of :data:`LIMIT` or more, is refused with its row, column and value (a
+or one of `LIMIT` or more, is refused with its row, column and value (a
 rejected row in lenient mode) — never rounded in silence. A float read from text
 such as ``0.1`` is the nearest double to 0.1, so it is taken as exactly 0.1: the
 test is that the value, scaled, rounded and scaled back, is the same double.
@@ -41,7 +41,7 @@ _STEP = 1 << 16
 def to_units(
     chunks: list[NDArray[np.float64]],
 ) -> tuple[list[NDArray[np.int64]], NDArray[np.bool_]]:
-    """Each value as a count of units, chunk by chunk, and the rows that break :data:`RULE`.
+    """Each value as a count of units, chunk by chunk, and the rows that break `RULE`.
 
     A broken row's units are 0 (it is rejected, or the run stops, before any sum).
     """

@@ -1,19 +1,19 @@
 """The customer table's schema: every column once, with its type, labels, meaning and rendering.
 
 The report engine fills the columns it declares here and nothing else
-(:class:`custrel.report.CustomerTable` refuses an undeclared one); the converters
+(`custrel.report.CustomerTable` refuses an undeclared one); the converters
 (``to_arrow``, ``to_pandas``, ``to_polars``), the CSV/JSON/Parquet writers, the
 terminal report and the docs' column reference (generated from
-:func:`columns_markdown`) all read this one tuple, so they cannot drift apart.
+`columns_markdown`) all read this one tuple, so they cannot drift apart.
 
 The schema does not depend on the input: a fact the log cannot give (no cost
-columns: no profit or verdict; :func:`custrel.report.summarize`: no stage) is a
+columns: no profit or verdict; `custrel.report.summarize`: no stage) is a
 typed null, so any two logs give tables of the same columns and types.
 
-Adding a column is one entry in :data:`CUSTOMER_COLUMNS` plus the rule that computes
+Adding a column is one entry in `CUSTOMER_COLUMNS` plus the rule that computes
 it (in the module of its concept) and the line of the engine that calls the rule.
 
-Importing this module loads no numpy or pyarrow; :meth:`Column.arrow_type` imports
+Importing this module loads no numpy or pyarrow; `Column.arrow_type` imports
 pyarrow when called.
 """
 
@@ -68,9 +68,9 @@ class Column:
         en: what it means, in English.
         zh: what it means, in Chinese.
         labels: where the enum of a ``LABEL`` column lives, as ``module:Name`` (loaded
-            on use by :attr:`label_enum`, so reading the schema imports no judging
+            on use by `label_enum`, so reading the schema imports no judging
             module), else ``None``.
-        source: where :class:`custrel.report.CustomerTable` keeps it (its ``numbers``,
+        source: where `custrel.report.CustomerTable` keeps it (its ``numbers``,
             ``labels`` or ``texts`` key), when that differs from ``name``.
     """
 
