@@ -26,7 +26,7 @@ import attrs
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from custrel.report import ColumnMap, Overview, ReportPolicy
+    from custrel.report import ColumnMap, OnError, Overview, ReportPolicy
     from custrel.report.partition import Cutoffs, Part
 
 __all__ = [
@@ -84,6 +84,35 @@ class Settings:
                 self.policy.model.value,
                 "none: the Spark and Dask engines do not fit the customer-base model",
             )
+
+
+def settings_for(
+    as_of: object,
+    policy: ReportPolicy | None,
+    columns: ColumnMap | None,
+    date_format: str | None,
+    currency: str,
+    on_error: OnError | str,
+) -> tuple[Settings, OnError]:
+    """An engine call's checked settings and error mode, the same for Spark and Dask.
+
+    Raises:
+        InvalidValue: ``as_of`` is not a date (a cluster log has no cheap last day), the
+            error mode or the currency breaks its rule, or the policy asks for a model.
+    """
+    from custrel.errors import InvalidValue
+    from custrel.report import ColumnMap, ReportPolicy, _check_as_of, _check_on_error
+
+    day = _check_as_of(as_of)
+    if day is None:
+        raise InvalidValue("as_of", as_of, "a datetime.date (a cluster log has no cheap last day)")
+    mode = _check_on_error(on_error)
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
+    settings = Settings(
+        day, policy or ReportPolicy(), columns or ColumnMap(), date_format, currency.upper()
+    )
+    return settings, mode
 
 
 def customer_schema() -> pa.Schema:

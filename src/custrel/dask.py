@@ -135,20 +135,10 @@ def analyze(
     """
     import pandas as pd
 
-    from custrel.report import ColumnMap, InputCounts, OnError, ReportPolicy, _check_as_of
-    from custrel.report import _check_on_error as check_on_error
-    from custrel.spark import _check_currency
+    from custrel.report import InputCounts, OnError
 
-    day = _check_as_of(as_of)
-    if day is None:
-        from custrel.errors import InvalidValue
-
-        raise InvalidValue("as_of", as_of, "a datetime.date (a cluster log has no cheap last day)")
-    mode = check_on_error(on_error)
-    columns = columns or ColumnMap()
-    settings = _scale.Settings(
-        day, policy or ReportPolicy(), columns, date_format, _check_currency(currency)
-    )
+    settings, mode = _scale.settings_for(as_of, policy, columns, date_format, currency, on_error)
+    columns = settings.columns
     wanted = [n for n in columns.names() if n in ddf.columns]
     keep = [*wanted, _scale.ROW]
     meta = ddf._meta.assign(**{_scale.ROW: pd.Series(dtype="int64")})
@@ -177,7 +167,7 @@ def analyze(
     model = None
     if fit is not None:
         model = _fit(customers, fit)
-    return DaskReport(day, counts, customers, overview, rejects, model)
+    return DaskReport(settings.as_of, counts, customers, overview, rejects, model)
 
 
 def _fit(customers: Any, model: Any) -> object:  # noqa: ANN401 - dask frame, clv model class

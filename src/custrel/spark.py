@@ -173,19 +173,10 @@ def analyze(
     from pyspark.sql import functions as F  # noqa: N812 - the usual name
     from pyspark.sql import types as T  # noqa: N812 - the usual name
 
-    from custrel.report import ColumnMap, InputCounts, OnError, ReportPolicy, _check_as_of
-    from custrel.report import _check_on_error as check_on_error
+    from custrel.report import InputCounts, OnError
 
-    day = _check_as_of(as_of)
-    if day is None:
-        from custrel.errors import InvalidValue
-
-        raise InvalidValue("as_of", as_of, "a datetime.date (a cluster log has no cheap last day)")
-    mode = check_on_error(on_error)
-    columns = columns or ColumnMap()
-    settings = _scale.Settings(
-        day, policy or ReportPolicy(), columns, date_format, _check_currency(currency)
-    )
+    settings, mode = _scale.settings_for(as_of, policy, columns, date_format, currency, on_error)
+    columns = settings.columns
     wanted = [n for n in columns.names() if n in df.columns]
     date_type = df.schema[columns.date].dataType if columns.date in df.columns else None
     selected = [
@@ -228,7 +219,7 @@ def analyze(
     model = None
     if fit is not None:
         model = _fit(customers, fit)
-    return SparkReport(day, counts, customers, overview, rejects, model, output)
+    return SparkReport(settings.as_of, counts, customers, overview, rejects, model, output)
 
 
 def _fit(customers: DataFrame, model: Any) -> object:  # noqa: ANN401 - a custrel.clv model class
@@ -243,11 +234,3 @@ def _fit(customers: DataFrame, model: Any) -> object:  # noqa: ANN401 - a custre
     table = np.array([tuple(r) for r in rows], dtype=np.float64)
     fitted: object = model.fit(table[:, 0], table[:, 1], table[:, 2], weights=table[:, 3])
     return fitted
-
-
-def _check_currency(currency: str) -> str:
-    from custrel.errors import InvalidValue
-
-    if len(currency) != 3 or not currency.isalpha():
-        raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
-    return currency.upper()
