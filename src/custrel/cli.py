@@ -193,6 +193,7 @@ def _report(args: argparse.Namespace) -> int:
                     header=None if args.header is None else tuple(args.header.split(",")),
                     price_column=args.price_col,
                     after_as_of=args.after_as_of,
+                    returns=args.returns,
                     gross_margin=args.gross_margin,
                 )
             _show_warnings(caught)
@@ -333,6 +334,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         type=float,
         help="for a log without cost columns: assume profit = revenue × RATE (0 to 1, e.g. "
         "0.3), shown as an assumption; without it the verdict is unknown",
+    )
+    report.add_argument(
+        "--returns",
+        choices=["reject", "net"],
+        default="reject",
+        help="lines of negative amount (returns, cancellations; a negative quantity with "
+        "--price-col): reject them (default), or net them: subtracted from the customer's "
+        "revenue in their period, not counted as purchases, and counted in the summary",
     )
     report.add_argument(
         "--after-as-of",

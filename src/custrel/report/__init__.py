@@ -76,6 +76,7 @@ __all__ = [
     "Report",
     "ReportModel",
     "ReportPolicy",
+    "ReturnsNetted",
     "Source",
     "StageByAlive",
     "Transaction",
@@ -601,6 +602,35 @@ class ModelSummary:
 
 
 @attrs.frozen
+class ReturnsNetted:
+    """The returns and cancellations netted into revenue (``analyze(returns="net")``).
+
+    A line of negative amount is a return: subtracted from its customer's revenue in
+    its period, never a purchase occasion. Nothing is netted in silence: this counts
+    every such line.
+
+    Attributes:
+        lines: the return lines accepted.
+        amount: their total amount (zero or less), in the log's currency.
+        unmatched_lines: those of them whose customer has no purchase in the log (a
+            return of something bought before it starts): counted here and in
+            ``amount``, in no customer's revenue (such a customer has no row).
+        unmatched_amount: the amount of those lines.
+        customers_below_zero: customers whose net revenue is below zero (more given
+            back than bought in the log): kept as they are, exactly; such a customer
+            is in the small tier (the pyramid ranks values above zero) and, when the
+            log has costs, has no verdict or treatment (the scoring rules are stated
+            for amounts of zero or more).
+    """
+
+    lines: int
+    amount: float
+    unmatched_lines: int = 0
+    unmatched_amount: float = 0.0
+    customers_below_zero: int = 0
+
+
+@attrs.frozen
 class Overview:
     """The whole base at a glance, for a manager.
 
@@ -624,6 +654,7 @@ class Overview:
         model: the fitted model, or the note saying why there is none.
         stage_by_alive: customers per lifecycle stage and P(alive) band, for every
             stage present (empty without a model): where the rules and the model agree.
+        returns: the returns netted into revenue (``returns="net"``), else ``None``.
     """
 
     customers: int
@@ -639,6 +670,7 @@ class Overview:
     churn_cost: ChurnCost | None = None
     model: ModelSummary | None = None
     stage_by_alive: tuple[StageByAlive, ...] = ()
+    returns: ReturnsNetted | None = None
 
     def to_pandas(self) -> Mapping[str, pd.DataFrame]:
         """Each section as a pandas DataFrame (needs the ``pandas`` extra).
@@ -766,6 +798,14 @@ def _check_as_of(as_of: object) -> dt.date | None:
     return day
 
 
+def _check_returns(returns: object) -> None:
+    """Refuse a returns mode other than those of `custrel.report._rules.RETURNS_MODES`."""
+    from custrel.report._rules import RETURNS_MODES
+
+    if returns not in RETURNS_MODES:
+        raise InvalidValue("returns", returns, " or ".join(RETURNS_MODES))
+
+
 def _delimited(
     source: Source,
     columns: ColumnMap,
@@ -827,6 +867,7 @@ def summarize(
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
     after_as_of: str = "error",
+    returns: str = "reject",
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -848,6 +889,11 @@ def summarize(
         after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
             ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
             (a back-test on a log that runs on).
+        returns: what a line of negative amount (a negative quantity with
+            ``price_column``) is: ``reject`` (default): a broken rule naming
+            ``--returns``; ``net``: a return or cancellation, subtracted from its
+            customer's revenue (and the money columns it carries) in its period,
+            never a purchase occasion, counted in ``overview.returns``.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -866,6 +912,7 @@ def summarize(
         source, columns = priced(source, columns, price_column, date_format)
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
+    _check_returns(returns)
     return run(
         source,
         as_of=_check_as_of(as_of),
@@ -876,6 +923,7 @@ def summarize(
         full=False,
         currency="XXX",
         after_as_of=after_as_of,
+        returns=returns,
     )
 
 
@@ -894,6 +942,7 @@ def analyze(
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
     after_as_of: str = "error",
+    returns: str = "reject",
     gross_margin: float | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
@@ -915,6 +964,11 @@ def analyze(
         after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
             ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
             (a back-test on a log that runs on).
+        returns: what a line of negative amount (a negative quantity with
+            ``price_column``) is: ``reject`` (default): a broken rule naming
+            ``--returns``; ``net``: a return or cancellation, subtracted from its
+            customer's revenue (and the money columns it carries) in its period,
+            never a purchase occasion, counted in ``overview.returns``.
         gross_margin: for a log without cost columns, an assumed gross margin
             (0 to 1): cost = amount × (1 − rate), so profit = revenue × rate; the
             report states it as an assumption (`Report.gross_margin`).
@@ -948,6 +1002,7 @@ def analyze(
                 header=header,
                 price_column=price_column,
                 after_as_of=after_as_of,
+                returns=returns,
                 gross_margin=gross_margin,
             )
     columns = columns or ColumnMap()
@@ -962,6 +1017,7 @@ def analyze(
         source, columns = priced(source, columns, price_column, date_format)
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
+    _check_returns(returns)
     if gross_margin is not None:
         source, columns = _assume_margin(source, columns, gross_margin, date_format)
     report = run(
@@ -974,6 +1030,7 @@ def analyze(
         full=True,
         currency=currency.upper(),
         after_as_of=after_as_of,
+        returns=returns,
         progress=progress,  # type: ignore[arg-type]
     )
     return report if gross_margin is None else attrs.evolve(report, gross_margin=gross_margin)

@@ -216,6 +216,7 @@ def overview_blocks(
         en += "; amounts in no currency stated"
         zh += "；金额不注明币种"
     blocks.extend(_sentences(lang, en, zh))
+    blocks.extend(_returns(ov, lang))
     total = max(ov.customers, 1)
     if ov.by_stage:
         blocks.append(
@@ -299,6 +300,43 @@ def overview_blocks(
     blocks.extend(_model(ov, lang))
     blocks.extend(_worth_a_call(ov, lang, customers, report))
     return blocks
+
+
+def _returns(ov: Overview, lang: Lang) -> list[Paragraph]:
+    """What ``--returns net`` netted: lines and amount, and those matching no customer."""
+    netted = ov.returns
+    if netted is None:
+        return []
+    amount = money_text(netted.amount, ov.currency)
+    en = (
+        f"returns netted (--returns net): {netted.lines:,} lines of negative amount, "
+        f"{amount} in all, subtracted from their customers' revenue (not purchases)"
+    )
+    zh = (
+        f"退货冲减（--returns net）：金额为负的 {netted.lines:,} 行，合计 {amount}，"
+        "已从所属客户的收入中扣除（不计为购买）"
+    )
+    if netted.unmatched_lines:
+        unmatched = money_text(netted.unmatched_amount, ov.currency)
+        en += (
+            f"; {netted.unmatched_lines:,} of them ({unmatched}) are of customers with no "
+            "purchase in the log and in no customer's revenue"
+        )
+        zh += (
+            f"；其中 {netted.unmatched_lines:,} 行（{unmatched}）的客户在记录中没有购买，"
+            "未计入任何客户的收入"
+        )
+    if netted.customers_below_zero:
+        below = f"{netted.customers_below_zero:,}"
+        en += (
+            f"; {below} customers gave back more than they bought in the log: their net "
+            "revenue is below zero, kept as it is (small tier; verdict unknown)"
+        )
+        zh += (
+            f"；{below} 位客户退回的多于在记录中购买的：净收入低于零，照实保留"
+            "（小客户层级；好坏判定未知）"
+        )
+    return list(_sentences(lang, en, zh))
 
 
 def _model(ov: Overview, lang: Lang) -> list[Block]:
