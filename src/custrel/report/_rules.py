@@ -91,6 +91,10 @@ class RejectRule:
         "(what the exact per-customer sums hold)"
     )
     FIELDS: Final = "each line must have the header's {n} fields (is --delimiter right?)"
+    ENCODED: Final = (
+        "must be text in the encoding {encoding} (--encoding; the cell shows the bytes "
+        "that are not)"
+    )
     UTF8: Final = (
         "must be UTF-8 text (the cell shows the bytes that are not; another encoding "
         "needs --encoding)"
