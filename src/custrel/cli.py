@@ -134,7 +134,8 @@ def _report(args: argparse.Namespace) -> int:
     columns = ColumnMap(
         customer_id=args.customer_col,
         date=args.date_col,
-        amount=args.amount_col,
+        # "none": a log of dates without amounts (stages only; revenue facts unknown).
+        amount=None if args.amount_col == "none" else args.amount_col,
         cost=args.cost_col,
         service_cost=args.service_cost_col,
         discount=args.discount_col,
@@ -306,7 +307,13 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             f"--{field}-col",
             metavar="NAME",
             default=default,
-            help=f"input column holding {default} (default: {default})",
+            help=f"input column holding {default} (default: {default})"
+            + (
+                "; none: a log of dates without amounts (stages and purchase summary; "
+                "revenue, tier, verdict and churn cost unknown)"
+                if field == "amount"
+                else ""
+            ),
         )
     report.add_argument(
         "--model",

@@ -62,6 +62,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "DEFAULT_MODEL_DISCOUNT_RATE",
     "DEFAULT_MODEL_HORIZON_DAYS",
+    "NO_AMOUNT",
     "AliveBand",
     "BucketRow",
     "ColumnMap",
@@ -97,17 +98,28 @@ class OnError(Labelled):
     SKIP = ("skip", "reject bad rows into the rejects list and go on", "跳过错误行并记录")
 
 
+#: The amount column of a log of dates without amounts (``ColumnMap(amount=None)``,
+#: ``--amount-col none``): a name no export uses, so it is never read from the input.
+NO_AMOUNT: Final = "<no amount>"
+
+
+def _amount_column(name: str | None) -> str:
+    return NO_AMOUNT if name is None else name
+
+
 @attrs.frozen
 class ColumnMap:
     """Which input column holds each canonical field (real exports name them differently).
 
     Only ``customer_id``, ``date`` and ``amount`` are required; the optional ones
-    are used when present.
+    are used when present. ``amount=None`` (stored as `NO_AMOUNT`) reads a log of
+    dates without amounts: the report gives the purchase summary and the stages,
+    and every revenue-based fact is unknown (a typed null), the report saying why.
     """
 
     customer_id: str = "customer_id"
     date: str = "date"
-    amount: str = "amount"
+    amount: str = attrs.field(default="amount", converter=_amount_column)
     cost: str = "cost"
     service_cost: str = "service_cost"
     discount: str = "discount"
@@ -273,7 +285,8 @@ class CustomerResult:
     after the first; ``recency`` = periods from first to last purchase; ``T`` =
     periods from first purchase to ``as_of``; ``monetary_value`` = mean revenue of the
     repeat periods (0 when ``frequency`` is 0). ``None`` marks a judgement whose
-    module or input data was not available.
+    module or input data was not available (``revenue`` and ``monetary_value`` too,
+    for a log read without amounts).
     """
 
     customer_id: str
@@ -284,8 +297,8 @@ class CustomerResult:
     frequency: int
     recency: int
     T: int  # the literature's name
-    monetary_value: float
-    revenue: float
+    monetary_value: float | None
+    revenue: float | None
     profit: float | None
     stage: Labelled | None
     peak: Labelled | None
@@ -371,8 +384,8 @@ class CustomerTable:
             frequency=int(num["frequency"][index]),
             recency=int(num["recency"][index]),
             T=int(num["T"][index]),
-            monetary_value=float(num["monetary_value"][index]),
-            revenue=float(num["revenue"][index]),
+            monetary_value=self._number("monetary_value", index),
+            revenue=self._number("revenue", index),
             profit=profit,
             stage=self._label("stage", index),
             peak=self._label("peak", index),
@@ -636,14 +649,17 @@ class Overview:
 
     Attributes:
         customers: how many customers.
-        revenue: total revenue (float, in ``currency``).
+        revenue: total revenue (float, in ``currency``); ``None`` for a log read
+            without amounts (``ColumnMap(amount=None)``), as are ``lost_revenue``,
+            ``profit`` and ``churn_cost``, and the pyramid and verdicts are empty.
         profit: total profit, when costs were given.
         currency: ISO 4217 code of the amounts (``XXX`` = not stated).
         by_stage: (stage, customers) for every stage present.
         by_tier: (tier, customers, revenue share, profit share) per pyramid tier.
         by_verdict: (verdict, customers).
         leaky_bucket: per period of the log.
-        lost_revenue: yearly revenue the lost customers used to bring.
+        lost_revenue: yearly revenue the lost customers used to bring (``None``
+            without amounts).
         churn_cost: the lost customers' churn-cost analysis
             (`custrel.retention.churn_cost`: revenue and profit lost a year, people
             told, replacement cost), or ``None`` without costs or with a margin outside
@@ -658,14 +674,14 @@ class Overview:
     """
 
     customers: int
-    revenue: float
+    revenue: float | None
     profit: float | None
     currency: str
     by_stage: tuple[tuple[Labelled, int], ...]
     by_tier: tuple[tuple[Labelled, int, float, float | None], ...]
     by_verdict: tuple[tuple[Labelled, int], ...]
     leaky_bucket: tuple[BucketRow, ...]
-    lost_revenue: float
+    lost_revenue: float | None
     worth_a_call: tuple[CustomerResult, ...]
     churn_cost: ChurnCost | None = None
     model: ModelSummary | None = None
@@ -798,6 +814,66 @@ def _check_as_of(as_of: object) -> dt.date | None:
     return day
 
 
+#: The customer columns that need amounts: unknown (typed nulls) in a log without them.
+_REVENUE_NUMBERS: Final = (
+    "revenue",
+    "monetary_value",
+    "profit",
+    "revenue_percentile",
+    "score",
+    "lifetime_value",
+    "predicted_clv",
+)
+_REVENUE_LABELS: Final = ("tier", "verdict", "standing", "treatment")
+_REVENUE_TEXTS: Final = ("reasons", "risks")
+
+
+def _without_amounts(report: Report) -> Report:
+    """The report of a log read without amounts: every revenue-based fact unknown.
+
+    The engine runs on amounts of zero (so the purchase summary, stages, at-risk flags
+    and leaky bucket are the log's own); what rests on an amount — revenue, monetary
+    value, profit, tier, verdict, treatment, churn cost, predicted value — is dropped
+    here, to typed nulls in the tables and ``None`` in the overview.
+    """
+    table = report.customers
+    customers = CustomerTable(
+        table.ids,
+        {k: v for k, v in table.numbers.items() if k not in _REVENUE_NUMBERS},
+        {k: v for k, v in table.labels.items() if k not in _REVENUE_LABELS},
+        {k: v for k, v in table.texts.items() if k not in _REVENUE_TEXTS},
+    )
+    overview = report.overview
+    if overview is not None:
+        overview = attrs.evolve(
+            overview,
+            revenue=None,
+            profit=None,
+            by_tier=(),
+            by_verdict=(),
+            lost_revenue=None,
+            churn_cost=None,
+            worth_a_call=tuple(customers.get(c.customer_id) for c in overview.worth_a_call),
+        )
+    return attrs.evolve(report, customers=customers, overview=overview)
+
+
+def _check_amounts(
+    columns: ColumnMap, price_column: str | None, gross_margin: float | None
+) -> None:
+    """Refuse options that need amounts, for a log read without them."""
+    if columns.amount != NO_AMOUNT:
+        return
+    if price_column is not None:
+        raise InvalidValue(
+            "price_column", price_column, "none for a log without amounts (amount_col none)"
+        )
+    if gross_margin is not None:
+        raise InvalidValue(
+            "gross_margin", gross_margin, "none for a log without amounts (amount_col none)"
+        )
+
+
 def _check_returns(returns: object) -> None:
     """Refuse a returns mode other than those of `custrel.report._rules.RETURNS_MODES`."""
     from custrel.report._rules import RETURNS_MODES
@@ -901,6 +977,7 @@ def summarize(
     from custrel.report._engine import run
 
     columns = columns or ColumnMap()
+    _check_amounts(columns, price_column, None)
     source = _delimited(source, columns, delimiter, encoding, header)
     if price_column is None:
         from custrel.report._priced import warn_unit_price
@@ -913,7 +990,7 @@ def summarize(
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
     _check_returns(returns)
-    return run(
+    report = run(
         source,
         as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
@@ -925,6 +1002,7 @@ def summarize(
         after_as_of=after_as_of,
         returns=returns,
     )
+    return _without_amounts(report) if columns.amount == NO_AMOUNT else report
 
 
 def analyze(
@@ -1006,6 +1084,7 @@ def analyze(
                 gross_margin=gross_margin,
             )
     columns = columns or ColumnMap()
+    _check_amounts(columns, price_column, gross_margin)
     source = _delimited(source, columns, delimiter, encoding, header)
     if price_column is None:
         from custrel.report._priced import warn_unit_price
@@ -1033,6 +1112,8 @@ def analyze(
         returns=returns,
         progress=progress,  # type: ignore[arg-type]
     )
+    if columns.amount == NO_AMOUNT:
+        return _without_amounts(report)
     return report if gross_margin is None else attrs.evolve(report, gross_margin=gross_margin)
 
 

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from custrel.days import day_number
 from custrel.errors import InputDataError, MissingColumns, NoRowsAccepted
-from custrel.report import CANONICAL_COLUMNS
+from custrel.report import CANONICAL_COLUMNS, NO_AMOUNT
 from custrel.report._rows import Pieces, Returned
 from custrel.report._rules import (
     EXACT_DIGITS,
@@ -669,7 +669,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             (names.date, "--date-col"),
             (names.amount, "--amount-col"),
         )
-        if column not in available
+        if column not in available and column != NO_AMOUNT
     ]
     if missing:
         raise MissingColumns(
@@ -684,6 +684,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     # Cells the reader found broken come first: their rule is the reason for the row.
     given: dict[int, dict[int, str]] = {}
     for flag in notes.flags.values() if notes else ():
+        if flag.column == NO_AMOUNT:
+            continue  # (a record's amount, in a log read without amounts)
         mask = np.zeros(n, dtype=bool)
         mask[flag.rows] = True
         given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
@@ -725,7 +727,9 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     # A negative amount is a return: a broken rule naming --returns, or (net) a line
     # whose quantity and money columns may be negative too.
     amount_values = _numeric(
-        table[names.amount],
+        pa.chunked_array([pa.array(np.zeros(n))])
+        if names.amount == NO_AMOUNT
+        else table[names.amount],
         names.amount,
         checks,
         required=True,

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from custrel.errors import InputDataError, InvalidValue
-from custrel.report import CANONICAL_COLUMNS
+from custrel.report import CANONICAL_COLUMNS, NO_AMOUNT
 from custrel.report._rules import EXACT_DIGITS, RejectRule
 
 if TYPE_CHECKING:
@@ -313,7 +313,7 @@ def _read_csv(
     header = _header(path)
     _unique_names(header, names)
     present = set(header)
-    if not all(n in present for n in names[:3]):
+    if not all(n in present for n in names[:3] if n != NO_AMOUNT):
         # Read nothing more: the checks name the missing column and the ones present.
         return pa.table({n: pa.array([], pa.string()) for n in header}), None
     date_name, numeric = names[1], set(names[2:])
@@ -822,7 +822,7 @@ def read_delimited(
                 kept += 1
     except (OSError, EOFError, zlib.error, csv.Error) as error:
         raise InputDataError(f"the file must be readable delimited text ({error})") from None
-    if not all(n in cells for n in names[:3]):
+    if not all(n in cells for n in names[:3] if n != NO_AMOUNT):
         # The checks name the missing columns and the ones present.
         return ReadTable(pa.table({n: pa.array([], pa.string()) for n in columns_of}), notes)
     return ReadTable(pa.table({n: pa.array(v, pa.string()) for n, v in cells.items()}), notes)
