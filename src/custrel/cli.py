@@ -161,7 +161,8 @@ def _report(args: argparse.Namespace) -> int:
                     "--engine",
                     args.engine,
                     "local when reading with --delimiter, --encoding, --header, --price-col, "
-                    "--after-as-of ignore or --gross-margin (the other engines do not take them)",
+                    "--after-as-of ignore, --gross-margin or --amount-col none (the other "
+                    "engines do not take them)",
                 )
             report = run_report(
                 args.engine,
@@ -172,6 +173,7 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
+                returns=args.returns,
             )
         else:
             with (
@@ -243,6 +245,7 @@ def _local_only(args: argparse.Namespace) -> bool:
         or args.price_col is not None
         or args.after_as_of != "error"
         or args.gross_margin is not None
+        or args.amount_col == "none"
     )
 
 

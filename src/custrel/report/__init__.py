@@ -477,7 +477,9 @@ class CustomerTable:
             return pa.array(values.astype(np.int64))
         if kind is Kind.FLAG:
             return pa.array(values.astype(bool))
-        return pa.array(values.astype(np.float64))
+        # NaN marks a number not known for that customer (e.g. the score of one netted
+        # below zero): a typed null, as every engine's output shows it.
+        return pa.array(values.astype(np.float64), from_pandas=True)
 
     def __repr__(self) -> str:
         """``CustomerTable(3,000 customers)``: the size, not the arrays."""
