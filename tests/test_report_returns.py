@@ -124,6 +124,16 @@ def test_the_cli_nets_returns_and_says_so_in_the_summary(tmp_path, capsys):
     assert "退货冲减" in out
 
 
+def test_the_notebook_views_say_what_was_netted():
+    log = _log(("a", "2024-01-05", 10.0), ("a", "2024-01-09", -4.0), ("z", "2024-01-09", -1.0))
+
+    report = analyze(log, as_of=AS_OF_DAY, returns="net")
+
+    assert "returns netted (--returns net): 2 lines" in report._repr_html_()
+    assert "no purchase in the log" in report.overview._repr_html_()
+    assert "退货冲减" in report.summary(lang="zh")
+
+
 def test_an_unknown_returns_mode_is_refused():
     with pytest.raises(InvalidValue, match="reject or net"):
         analyze(_log(("a", "2024-01-05", 1.0)), returns="keep")
@@ -239,3 +249,45 @@ def test_summarize_nets_returns_as_analyze_does(bought, returned):
 
     assert [r.revenue for r in summary.customers] == [r.revenue for r in full.customers]
     assert summary.counts == full.counts
+
+
+retail_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["17850", "14527", "15311", "13047"]),
+        days,
+        st.integers(min_value=-12, max_value=24),  # a C invoice's quantity is negative
+        st.integers(min_value=1, max_value=5_000),  # unit price in cents
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(retail_lines)
+def test_online_retail_lines_net_to_quantity_times_price_per_customer(lines):
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "CustomerID": [c for c, _, _, _ in lines],
+            "InvoiceDate": [d.strftime("%m/%d/%Y 8:26") for _, d, _, _ in lines],
+            "Quantity": [str(q) for _, _, q, _ in lines],
+            "UnitPrice": [f"{p / 100:.2f}" for _, _, _, p in lines],
+        }
+    )
+    args = {**RETAIL_ARGS, "as_of": AS_OF}
+
+    netted = analyze(table, returns="net", **args)
+    rejected = analyze(table, on_error="skip", **args)
+
+    buyers = {c for c, _, q, _ in lines if q >= 0}
+    expected = defaultdict(int)
+    for c, _, q, p in lines:
+        expected[c] += q * p
+    assert {r.customer_id for r in netted.customers} == buyers
+    for row in netted.customers:
+        assert round(row.revenue * 100) == expected[row.customer_id]
+    assert netted.overview.returns.lines == sum(1 for _, _, q, _ in lines if q < 0)
+    counts = rejected.counts
+    assert counts.rows_read == counts.rows_accepted + counts.rows_rejected == len(lines)
+    assert counts.rows_rejected == sum(1 for _, _, q, _ in lines if q < 0)
