@@ -134,6 +134,24 @@ def test_the_notebook_views_say_what_was_netted():
     assert "退货冲减" in report.summary(lang="zh")
 
 
+def test_the_overview_frames_have_a_returns_section_when_netting():
+    log = _log(("a", "2024-01-05", 10.0), ("a", "2024-01-09", -4.0), ("z", "2024-01-09", -1.0))
+
+    netted = analyze(log, as_of=AS_OF_DAY, returns="net").overview.to_pandas()["returns"]
+    plain = analyze(log[:1], as_of=AS_OF_DAY).overview.to_pandas()
+
+    assert netted.to_dict("records") == [
+        {
+            "lines": 2,
+            "amount": -5.0,
+            "unmatched_lines": 1,
+            "unmatched_amount": -1.0,
+            "customers_below_zero": 0,
+        }
+    ]
+    assert "returns" not in plain
+
+
 def test_an_unknown_returns_mode_is_refused():
     with pytest.raises(InvalidValue, match="reject or net"):
         analyze(_log(("a", "2024-01-05", 1.0)), returns="keep")
