@@ -694,8 +694,8 @@ class Overview:
         """Each section as a pandas DataFrame (needs the ``pandas`` extra).
 
         Sections: ``by_stage``, ``by_tier``, ``by_verdict``, ``leaky_bucket`` and
-        ``worth_a_call`` (and ``returns``, one row, when returns are netted); labels are categoricals of the enums' stable values, days
-        are ``datetime64``.
+        ``worth_a_call`` (and ``returns``, one row, when returns are netted); labels
+        are categoricals of the enums' stable values, days are ``datetime64``.
         """
         import pandas as pd  # noqa: F401 - fail early with a clear ImportError
 
