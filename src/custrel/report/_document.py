@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LANGS",
+    "PERIOD_UNITS",
     "Document",
     "Lang",
     "Paragraph",
@@ -38,6 +39,16 @@ __all__ = [
 Lang = Literal["en", "zh", "both"]
 #: The languages every label and sentence is written in, and both together.
 LANGS: Final[tuple[Lang, ...]] = ("en", "zh", "both")
+
+#: Each report period as a unit of time, by the period's stable value: (English plural,
+#: Chinese). Frequency, recency and T are counted in it, and the model's times with them.
+PERIOD_UNITS: Final[dict[str, tuple[str, str]]] = {
+    "day": ("days", "天"),
+    "week": ("ISO weeks", "周"),
+    "month": ("months", "个月"),
+    "quarter": ("calendar quarters", "个季度"),
+    "year": ("years", "年"),
+}
 
 #: ISO 4217's code for "no currency": amounts whose currency the log does not state.
 UNSTATED: Final = "XXX"
