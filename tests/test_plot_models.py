@@ -387,3 +387,53 @@ def test_every_model_chart_labels_both_languages_by_default(
         assert has_hanzi(ax.get_title()), name
         assert any(ch.isascii() and ch.isalpha() for ch in ax.get_title()), name
         assert plot.cjk_font() in ax.title.get_fontfamily(), name
+
+
+# --- every model a report can fit, in every period --------------------------------------------
+
+
+def test_every_model_a_report_can_fit_has_a_chart_class():
+    from custrel.report import ReportModel
+
+    fitted = {m.value for m in ReportModel if m is not ReportModel.NONE}
+
+    assert set(plot._REPORT_MODELS) == fitted
+
+
+@pytest.mark.parametrize("kind", ["mbgnbd", "pareto"])
+def test_the_model_rebuilt_from_a_report_predicts_its_columns(kind: str):
+    modelled = analyze(sample_path(), as_of=SAMPLE_AS_OF, policy=ReportPolicy(model=kind))
+    numbers = modelled.customers.numbers
+    oldest = int(numbers["T"].max())
+
+    alive = image_of(plot.p_alive_matrix(modelled))
+
+    of_age = np.flatnonzero(numbers["T"] == oldest)
+    assert len(of_age)
+    for i in of_age:
+        f, r = int(numbers["frequency"][i]), int(numbers["recency"][i])
+        assert alive[f, r] == pytest.approx(numbers["p_alive"][i], rel=1e-9)
+
+
+def test_a_weekly_reports_charts_count_in_weeks(purchases: dict[str, list[dt.date]]):
+    weekly = analyze(
+        sample_path(),
+        as_of=SAMPLE_AS_OF,
+        policy=ReportPolicy(model="bgnbd", period=Period.WEEK),
+    )
+    numbers = weekly.customers.numbers
+    oldest = np.flatnonzero(numbers["T"] == numbers["T"].max())
+
+    matrix = plot.frequency_recency_matrix(weekly, lang="en")
+    expected = image_of(matrix)
+    history = plot.p_alive_history(weekly, purchases["C00406"])
+
+    for i in oldest:
+        f, r = int(numbers["frequency"][i]), int(numbers["recency"][i])
+        assert expected[f, r] == pytest.approx(numbers["expected_purchases"][i], rel=1e-9)
+    row = weekly.customers.get("C00406")
+    assert history.lines[0].get_ydata()[-1] == pytest.approx(row.p_alive, rel=1e-12)
+    assert len(history.lines[0].get_ydata()) == row.T + 1
+    horizon = 365 / 7  # the report's horizon, in its period
+    assert f"next {horizon:g} ISO weeks" in matrix.figure.axes[-1].get_ylabel()
+    assert "(ISO weeks)" in matrix.get_xlabel()
