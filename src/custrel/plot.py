@@ -632,10 +632,15 @@ def _grid_bounds(
             max_frequency = int(np.max(numbers["frequency"], initial=0))
         if max_recency is None:
             max_recency = float(np.max(numbers["T"], initial=0))
-    if max_frequency is None or max_recency is None:
-        missing = "max_frequency" if max_frequency is None else "max_recency"
+    if max_frequency is None:
         raise InvalidValue(
-            missing, None, "a number (a model alone does not say how long its customers bought)"
+            "max_frequency",
+            None,
+            "a whole number (a model alone does not say how often its customers bought)",
+        )
+    if max_recency is None:
+        raise InvalidValue(
+            "max_recency", None, "a time (a model alone does not say how long its customers bought)"
         )
     if int(max_frequency) != max_frequency or max_frequency < 1:
         raise InvalidValue("max_frequency", max_frequency, "a whole number >= 1")
