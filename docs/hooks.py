@@ -209,7 +209,7 @@ def sample_charts() -> dict[str, Callable[[], Axes]]:
         "p_alive_matrix": lambda: plot.p_alive_matrix(modelled()),
         "clv_distribution": lambda: plot.clv_distribution(modelled()),
         "p_alive_history": lambda: plot.p_alive_history(
-            modelled(), sample_purchases(HISTORY_CUSTOMER)
+            modelled(), sample_purchases(HISTORY_CUSTOMER), customer_id=HISTORY_CUSTOMER
         ),
         "calibration_tracking": lambda: plot.calibration_tracking(validation()),
         "holdout_by_frequency": lambda: plot.holdout_by_frequency(validation()),

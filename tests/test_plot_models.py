@@ -437,3 +437,11 @@ def test_a_weekly_reports_charts_count_in_weeks(purchases: dict[str, list[dt.dat
     horizon = 365 / 7  # the report's horizon, in its period
     assert f"next {horizon:g} ISO weeks" in matrix.figure.axes[-1].get_ylabel()
     assert "(ISO weeks)" in matrix.get_xlabel()
+
+
+def test_a_history_names_its_customer_in_both_languages():
+    ax = plot.p_alive_history(CDNOW, [dt.date(2024, 1, 1)], customer_id="C00406")
+
+    assert ax.get_title().startswith("Customer C00406's P(alive) over time")
+    if plot.cjk_font() is not None:
+        assert ax.get_title().endswith("客户 C00406 的存活概率变化")

@@ -825,6 +825,7 @@ def p_alive_history(
     *,
     until: dt.date | None = None,
     period: Period | None = None,
+    customer_id: str | None = None,
     ax: Axes | None = None,
     lang: Lang = "both",
 ) -> Axes:
@@ -845,6 +846,7 @@ def p_alive_history(
             long again after the last purchase as from the first to the last).
         period: the unit of time the model was fitted in (default: the report's
             period; for a model, a day).
+        customer_id: the customer's id, for the title.
         ax: the Axes to draw on (default: a new figure's).
         lang: ``"en"``, ``"zh"`` or ``"both"``.
 
@@ -920,7 +922,14 @@ def p_alive_history(
             " · ",
         )
     )
-    ax.set_title(_words("A customer's P(alive) over time", "客户存活概率的变化", lang, " · "))
+    if customer_id:
+        title = (
+            f"Customer {customer_id}'s P(alive) over time",
+            f"客户 {customer_id} 的存活概率变化",
+        )
+    else:
+        title = ("A customer's P(alive) over time", "客户存活概率的变化")
+    ax.set_title(_words(*title, lang, " · "))
     ax.legend(loc="lower left", fontsize=8)
     return _finish(ax, lang)
 
