@@ -28,6 +28,7 @@ from custrel.errors import InvalidValue  # noqa: E402
 from custrel.periods import Period  # noqa: E402
 from custrel.report import Report, ReportPolicy, analyze  # noqa: E402
 from custrel.sample import SAMPLE_AS_OF, sample_path  # noqa: E402
+from strategies_clv import bg_params  # noqa: E402
 
 #: Fader, Hardie & Lee's (2005) BG/NBD estimates on CDNOW, in weeks.
 CDNOW = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -445,3 +446,23 @@ def test_a_history_names_its_customer_in_both_languages():
     assert ax.get_title().startswith("Customer C00406's P(alive) over time")
     if plot.cjk_font() is not None:
         assert ax.get_title().endswith("客户 C00406 的存活概率变化")
+
+
+@settings(max_examples=25)
+@given(params=bg_params(), size=st.tuples(st.integers(1, 8), st.integers(1, 20)))
+def test_in_the_p_alive_matrix_a_later_last_purchase_never_looks_less_alive(
+    params: dict[str, float], size: tuple[int, int]
+):
+    plt.close("all")  # each example draws afresh
+    max_frequency, max_recency = size
+
+    ax = plot.p_alive_matrix(
+        BetaGeo.from_params(**params), max_frequency=max_frequency, max_recency=max_recency
+    )
+
+    image = image_of(ax)
+    assert image.shape == (max_frequency + 1, max_recency + 1)
+    assert ((image >= 0) & (image <= 1)).all()
+    # For a given frequency and age, the later the last purchase, the likelier alive.
+    rows = np.ma.filled(image[1:], np.nan)
+    assert (np.diff(rows, axis=1) >= -1e-12).all()
