@@ -155,7 +155,11 @@ def _fit(
             value_and_gradient=both,
             penalty=penalty,
         )
-    except FitFailed:
+    except FitFailed as error:
+        if error.parameter is not None:
+            # A parameter ran off, or the information is singular: the data, not the
+            # start, are at fault, and another start would only walk the same ridge.
+            raise
         best = maximise(
             cls.KIND,
             cls.PARAMS,
