@@ -101,7 +101,13 @@ def settings_for(
             error mode or the currency breaks its rule, or the policy asks for a model.
     """
     from custrel.errors import InvalidValue
-    from custrel.report import ColumnMap, ReportPolicy, _check_as_of, _check_on_error
+    from custrel.report import (
+        ColumnMap,
+        ReportModel,
+        ReportPolicy,
+        _check_as_of,
+        _check_on_error,
+    )
 
     day = _check_as_of(as_of)
     if day is None:
@@ -110,7 +116,11 @@ def settings_for(
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     settings = Settings(
-        day, policy or ReportPolicy(), columns or ColumnMap(), date_format, currency.upper()
+        day,
+        policy or ReportPolicy(model=ReportModel.NONE),  # these engines fit no model
+        columns or ColumnMap(),
+        date_format,
+        currency.upper(),
     )
     return settings, mode
 

@@ -229,11 +229,10 @@ class ReportPolicy:
             (`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
-        model: the customer-base model fitted on the log (`custrel.clv`): opt-in for
-            now, ``ReportModel.NONE`` by default (the model columns stay null), since
-            a fit can take minutes on some small logs and doubles the report's time on
-            a million rows until the fit is bounded; ``ReportModel.BG_NBD`` and the
-            others fit it.
+        model: the customer-base model fitted on the log (`custrel.clv`): BG/NBD by
+            default (``ReportModel.BG_NBD``); ``ReportModel.NONE`` fits none and
+            leaves the model columns null. A log too small, without repeat buyers, or
+            whose fit does not converge gets a note in the overview, not a failure.
         model_horizon_days: the horizon of ``expected_purchases`` and
             ``predicted_clv``, in days.
         model_discount_rate: yearly discount rate of ``predicted_clv``.
@@ -247,7 +246,7 @@ class ReportPolicy:
         default=Period.QUARTER, validator=attrs.validators.instance_of(Period)
     )
     model: ReportModel = attrs.field(
-        default=ReportModel.NONE,
+        default=ReportModel.BG_NBD,
         converter=_report_model,
     )
     model_horizon_days: int = attrs.field(default=DEFAULT_MODEL_HORIZON_DAYS)
