@@ -10,6 +10,7 @@ first purchase too, so P(alive) falls for customers who never came back.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import attrs
@@ -229,26 +230,38 @@ class _BetaGeoFamily(TransactionModel):
             type(self).from_params(**(p | {"a": 1 + 2 * _NEAR_ONE})),
         )
 
+    def _odds_constant(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``log(a/(b+x−1+m))``, the drop-out odds' part that depends on x alone.
+
+        Minus infinity for BG/NBD at x = 0: without a repeat purchase no chance to
+        drop out yet.
+        """
+        _, _, a, b = self._values()
+        m = 1.0 if self._MODIFIED else 0.0
+        shift = np.add(x, b - 1 + m)
+        np.maximum(shift, 1e-300, out=shift)
+        constant = np.log(shift, out=shift)
+        np.subtract(math.log(a), constant, out=constant)
+        if not self._MODIFIED:
+            np.putmask(constant, x == 0, -np.inf)
+        return constant
+
     def _log_odds_dead(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        # log(a/(b+x−1+m)) + (r+x)·log((α+T)/(α+t_x)), in place: a base of millions
-        # makes every temporary array count.
-        r, alpha, a, b = self._values()
-        m = 1.0 if self._MODIFIED else 0.0
+        # (r+x)·log((α+T)/(α+t_x)) + log(a/(b+x−1+m)), in place: a base of millions
+        # makes every temporary array count. The same operations, in the same order,
+        # as `_predict`, so the two agree to the last bit.
+        r, alpha, _, _ = self._values()
         shape = x.shape
         x, t_x, age = np.atleast_1d(x, t_x, age)
         odds = np.add(age, alpha)
-        odds /= t_x + alpha
+        work = np.add(t_x, alpha)
+        odds /= work
         np.log(odds, out=odds)
-        odds *= x + r
-        shift = np.add(x, b - 1 + m)
-        np.maximum(shift, 1e-300, out=shift)
-        np.log(shift, out=shift)
-        odds -= shift
-        odds += np.log(a)
-        if not self._MODIFIED:
-            np.putmask(odds, x == 0, -np.inf)
+        np.add(x, r, out=work)
+        odds *= work
+        odds += self._odds_constant(x)
         return odds.reshape(shape)
 
     def _p_alive(
@@ -291,6 +304,44 @@ class _BetaGeoFamily(TransactionModel):
         if len(times) == 1:
             return (per_pair[:, 0][code].reshape(x.shape) * alive)[..., None]
         return per_pair[code].reshape((*x.shape, len(times))) * alive[..., None]
+
+    def _predict(
+        self,
+        horizon: float,
+        x: NDArray[np.float64],
+        t_x: NDArray[np.float64],
+        age: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        # P(alive) and E[Y(horizon)] share their work: whatever depends on (x, T) alone
+        # (the drop-out odds' constant and the hypergeometric bracket) is computed once
+        # per distinct pair, and per customer only the odds' power of
+        # (α+T)/(α+t_x), an exp and two gathers remain, in place in one buffer.
+        r, alpha, a, b = self._values()
+        if abs(a - 1) < _NEAR_ONE:
+            return super()._predict(horizon, x, t_x, age)
+        m = 1.0 if self._MODIFIED else 0.0
+        shape = x.shape
+        x, t_x, age = (v.ravel() for v in (x, t_x, age))
+        xu, tu, code = on_pairs(x, age)
+        constant = self._odds_constant(xu)
+        z = horizon / (alpha + tu + horizon)
+        c = a + b + xu - 1 + m
+        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
+        factor = c / (a - 1) * bracket
+        odds = np.add(age, alpha)
+        work = np.add(t_x, alpha)
+        odds /= work
+        np.log(odds, out=odds)
+        np.add(x, r, out=work)
+        odds *= work
+        odds += np.take(constant, code, out=work)
+        with np.errstate(over="ignore"):
+            np.exp(odds, out=odds)
+        odds += 1.0
+        alive = np.reciprocal(odds, out=odds)
+        expected = np.take(factor, code, out=work)
+        expected *= alive
+        return alive.reshape(shape), expected.reshape(shape)
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, a, b = self._values()
