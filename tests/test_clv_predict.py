@@ -1,4 +1,4 @@
-"""The fast prediction path (shared terms, in place, blocks on threads) equals the plain formulas."""
+"""The fast prediction path (shared terms, in place, threads) equals the plain formulas."""
 
 from __future__ import annotations
 
