@@ -211,7 +211,7 @@ class TransactionModel(FittedModel):
 _BLOCK = 1 << 17
 #: Threads a large prediction's blocks run on (at most two: the machines this runs on
 #: are small, and memory bandwidth is shared anyway).
-_THREADS = int(os.environ.get("CLV_THREADS", "0")) or max(1, min(2, os.cpu_count() or 1))
+_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 Block = Callable[..., tuple["NDArray[np.float64]", ...]]
 
