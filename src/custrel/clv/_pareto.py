@@ -250,6 +250,35 @@ class ParetoNBD(TransactionModel):
             alive = self._p_alive(x, t_x, age)
         return (rate * bracket * alive.reshape(-1, 1)).reshape((*x.shape, len(times)))
 
+    def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:
+        """P(a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units).
+
+        Purchase rates and death rates are independent, so with ``NB(n; τ)`` the
+        negative binomial count by ``τ`` and ``S(τ) = (β/(β+τ))^s`` the survival,
+        ``P(n) = NB(n; t) · S(t) + ∫_0^t NB(n; τ) · (s/β) (β/(β+τ))^(s+1) dτ``:
+        alive throughout, or dead at ``τ`` after ``n`` purchases. The integral of a
+        smooth function over a finite window is taken by composite Gauss-Legendre
+        quadrature (fixed nodes, vectorised over ``n``), in log space.
+
+        Raises:
+            InvalidValue: ``n`` is not whole numbers >= 0, or ``t`` is not > 0.
+        """
+        from scipy.special import logsumexp
+
+        from custrel.clv._bgnbd import _counts, _log_nbd, _window
+
+        count = _counts(n)
+        time = _window(t)
+        r, alpha, s, beta = self._values()
+        nodes, weights = _quadrature(time)
+        flat = count.ravel()[:, None]
+        alive = _log_nbd(r, alpha, flat[:, 0], time) + s * (np.log(beta) - np.log(beta + time))
+        log_death = np.log(s / beta) + (s + 1) * (np.log(beta) - np.log(beta + nodes))
+        died = logsumexp(
+            _log_nbd(r, alpha, flat, nodes[None, :]) + log_death + np.log(weights), axis=1
+        )
+        return np.asarray(np.exp(np.logaddexp(alive, died)).reshape(count.shape), dtype=np.float64)
+
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, s, beta = self._values()
         return np.asarray(
@@ -282,6 +311,21 @@ class ParetoNBD(TransactionModel):
         x = rng.poisson(rate * lived)
         recency = np.where(x > 0, lived * rng.beta(np.maximum(x, 1), 1.0), 0.0)
         return x.astype(np.float64), recency, age
+
+
+#: Panels and nodes per panel of the quadrature over a purchase window.
+_PANELS: Final = 32
+_NODES: Final = 24
+
+
+def _quadrature(t: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Composite Gauss-Legendre nodes and weights on ``[0, t]``."""
+    base, base_weights = np.polynomial.legendre.leggauss(_NODES)
+    width = t / _PANELS
+    left = width * np.arange(_PANELS)
+    nodes = (left[:, None] + width * (base[None, :] + 1) / 2).ravel()
+    weights = np.tile(base_weights * width / 2, _PANELS)
+    return nodes, weights
 
 
 def _power_bracket(k: float, spans: NDArray[np.float64]) -> NDArray[np.float64]:
