@@ -273,3 +273,26 @@ def test_the_spark_and_dask_engines_given_no_policy_fit_no_model_as_before():
 
     settings, _ = settings_for(SAMPLE_AS_OF, None, None, None, "EUR", "raise")
     assert settings.policy.model is ReportModel.NONE
+
+
+def test_scipy_is_imported_only_when_a_model_is_fitted():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from custrel.report import ReportPolicy, analyze;"
+        "from custrel.sample import SAMPLE_AS_OF, sample_path;"
+        "analyze(sample_path(), as_of=SAMPLE_AS_OF, policy=ReportPolicy(model='{}'));"
+        "print('scipy' in sys.modules)"
+    )
+    runs = {
+        model: subprocess.run(
+            [sys.executable, "-c", code.format(model)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for model in ("none", "bgnbd")
+    }
+
+    assert runs == {"none": "False", "bgnbd": "True"}
