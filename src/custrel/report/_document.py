@@ -369,7 +369,7 @@ def _model(ov: Overview, lang: Lang) -> list[Block]:
 
     model = ov.model
     if model is None or model.note is ModelNote.NOT_ASKED:
-        # The model is opt-in: a report that did not ask for one says nothing of it.
+        # A report that asked for no model (`--model none`) says nothing of it.
         return []
     kind = model.model
     if not model.params:
