@@ -152,6 +152,11 @@ def test_the_overview_frames_have_a_returns_section_when_netting():
     assert "returns" not in plain
 
 
+def test_a_log_of_returns_alone_asks_for_as_of_saying_returns_are_no_purchases():
+    with pytest.raises(InputDataError, match="returns are no purchases"):
+        analyze(_log(("a", "2024-01-05", -1.0)), returns="net")
+
+
 def test_an_unknown_returns_mode_is_refused():
     with pytest.raises(InvalidValue, match="reject or net"):
         analyze(_log(("a", "2024-01-05", 1.0)), returns="keep")
