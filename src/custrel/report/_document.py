@@ -12,6 +12,7 @@ currency (ISO 4217 ``XXX``) is said once, in words, and the amounts stand alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal
@@ -20,10 +21,12 @@ import attrs
 
 if TYPE_CHECKING:
     from custrel._labels import Labelled
-    from custrel.report import CustomerTable, Overview, Report
+    from custrel.report import CustomerResult, CustomerTable, Overview, Report
+    from custrel.scoring import Mark
 
 __all__ = [
     "LANGS",
+    "PERIOD_UNITS",
     "Document",
     "Lang",
     "Paragraph",
@@ -38,6 +41,16 @@ __all__ = [
 Lang = Literal["en", "zh", "both"]
 #: The languages every label and sentence is written in, and both together.
 LANGS: Final[tuple[Lang, ...]] = ("en", "zh", "both")
+
+#: Each report period as a unit of time, by the period's stable value: (English plural,
+#: Chinese). Frequency, recency and T are counted in it, and the model's times with them.
+PERIOD_UNITS: Final[dict[str, tuple[str, str]]] = {
+    "day": ("days", "天"),
+    "week": ("ISO weeks", "周"),
+    "month": ("months", "个月"),
+    "quarter": ("calendar quarters", "个季度"),
+    "year": ("years", "年"),
+}
 
 #: ISO 4217's code for "no currency": amounts whose currency the log does not state.
 UNSTATED: Final = "XXX"
@@ -162,10 +175,13 @@ def document(report: Report, lang: Lang = "both") -> Document:
     """The whole report as a document in ``lang``."""
     counts, ov, period = report.counts, report.overview, report.policy.period
     day = report.as_of.isoformat()
+    # The period is the unit frequency, recency and T are counted in (and the model's
+    # times with them), not a span the report covers: the title says so.
+    unit_en, unit_zh = PERIOD_UNITS[period.value]
     title = _say(
         lang,
-        f"custrel report — as of {day}, period: {period.en}",
-        f"custrel 客户报告——截至 {day}，周期：{period.zh}",
+        f"custrel report — as of {day}; frequency, recency and T counted in {unit_en}",
+        f"custrel 客户报告——截至 {day}；购买频次、最近购买与客户年龄（T）以{unit_zh}计",
         stacked=True,
     )
     blocks: list[Block] = [
@@ -615,8 +631,77 @@ def _worth_a_call(
             numeric,
             tuple(rows),
             notes=tuple(notes),
+        ),
+        *_reasons(ov.worth_a_call, lang),
+    ]
+
+
+def _reasons(customers: tuple[CustomerResult, ...], lang: Lang) -> list[Block]:
+    """The reasons behind each listed customer's verdict, in the order the verdict states them.
+
+    A reason is one fired mark of the good- and bad-customer rules: those counting for
+    the customer first, then those against, each side in the text's order. A cell
+    names each mark by its first words, signed (``+`` for, ``-`` against); the note
+    under the table gives every shown mark in full.
+    """
+    marks = _reason_marks()
+    rows: list[tuple[str, str]] = []
+    shown: list[Mark] = []
+    for c in customers:
+        if not c.reasons:
+            continue
+        found = [marks.get(reason) for reason in c.reasons]
+        en = "; ".join(_signed(m, "en") if m else r for m, r in zip(found, c.reasons, strict=True))
+        zh = "；".join(_signed(m, "zh") if m else r for m, r in zip(found, c.reasons, strict=True))
+        rows.append((c.customer_id, _say(lang, en, zh, stacked=True)))
+        shown.extend(m for m in found if m is not None and m not in shown)
+    if not rows:
+        return []
+    from custrel.scoring import Mark
+
+    order = list(Mark)
+    notes = [
+        _say(
+            lang,
+            "+ counts for the customer, - against it; the marks for come first, then "
+            "those against, each in the text's order. In full:",
+            "+ 表示有利，- 表示不利；先列有利的标志，再列不利的，各按原文顺序。全文：",
+            stacked=True,
+        ),
+        *(
+            _say(lang, _signed(m, "en", full=True), _signed(m, "zh", full=True), stacked=True)
+            for m in sorted(shown, key=order.index)
+        ),
+    ]
+    return [
+        Table(
+            _title(lang, "Why: the reasons behind their verdicts", "判定理由"),
+            _header(
+                lang, ("customer", "客户"), ("reasons, in the order stated", "理由（按陈述顺序）")
+            ),
+            (False, False),
+            tuple(rows),
+            notes=tuple(notes),
         )
     ]
+
+
+def _signed(mark: Mark, lang: Literal["en", "zh"], *, full: bool = False) -> str:
+    """``+ strong demand`` / ``- untrustworthy``: a mark's first words (or all), signed by side."""
+    import re
+
+    text = mark.en if lang == "en" else mark.zh
+    if not full:
+        text = text.split(",")[0].split(":")[0] if lang == "en" else re.split("[、，（]", text)[0]
+    return f"{'+' if mark.good else '-'} {text}"
+
+
+@functools.cache
+def _reason_marks() -> dict[str, Mark]:
+    """Each reason as the report's customer table states it, and the mark it names."""
+    from custrel.scoring import Mark, reasons_for_mask
+
+    return {reasons_for_mask(1 << i)[0]: mark for i, mark in enumerate(Mark)}
 
 
 def _standing_lookup(customers: CustomerTable | None) -> Callable[[str], Labelled | None] | None:
