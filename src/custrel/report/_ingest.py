@@ -120,7 +120,7 @@ def _numeric(
     *,
     required: bool,
     negative_rule: str | None = RejectRule.NON_NEGATIVE,
-    returning: Any = None,
+    returning: NDArray[np.bool_] | None = None,
 ) -> Any:
     """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``.
 
@@ -171,7 +171,7 @@ def _numeric(
     if negative_rule is not None:
         negative = pc.and_(finite, pc.less(values, 0.0))
         if returning is not None:
-            negative = pc.and_(negative, pc.invert(returning))
+            negative = _bool(negative) & ~returning
         checks.append((column, negative, f"{column} {negative_rule}"))
     return values
 
@@ -735,11 +735,12 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         required=True,
         negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
     )
-    returning = (
-        pc.and_(pc.is_finite(amount_values), pc.less(amount_values, 0.0)) if net_returns else None
-    )
     amount = _units(amount_values, names.amount, checks)
     del amount_values
+    # (the units keep the sign; a broken cell's are 0, so it is no return)
+    returning = (
+        (np.concatenate(amount) if len(amount) != 1 else amount[0]) < 0 if net_returns else None
+    )
     extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
