@@ -223,15 +223,20 @@ def overview_blocks(
     def money(value: float | Decimal) -> str:
         return money_text(value, cur)
 
-    en = f"customers {ov.customers:,}; revenue {money(ov.revenue)}"
-    zh = f"客户 {ov.customers:,} 位；收入 {money(ov.revenue)}"
+    if ov.revenue is None:
+        en = f"customers {ov.customers:,}; {_NO_AMOUNTS[0]}"
+        zh = f"客户 {ov.customers:,} 位；{_NO_AMOUNTS[1]}"
+    else:
+        en = f"customers {ov.customers:,}; revenue {money(ov.revenue)}"
+        zh = f"客户 {ov.customers:,} 位；收入 {money(ov.revenue)}"
     if ov.profit is not None:
         en += f"; profit {money(ov.profit)}"
         zh += f"；利润 {money(ov.profit)}"
-    if cur == UNSTATED:
+    if cur == UNSTATED and ov.revenue is not None:
         en += "; amounts in no currency stated"
         zh += "；金额不注明币种"
     blocks.extend(_sentences(lang, en, zh))
+    blocks.extend(_returns(ov, lang))
     total = max(ov.customers, 1)
     if ov.by_stage:
         blocks.append(
@@ -261,6 +266,10 @@ def overview_blocks(
                 ),
             )
         )
+    if not ov.by_tier and ov.revenue is None and ov.customers:
+        dash = "——" if lang == "zh" else " — "
+        pyramid = _title(lang, "Customer pyramid", "客户金字塔")
+        blocks.append(Paragraph(f"{pyramid}{dash}{_say(lang, *_UNKNOWN_TIER)}"))
     blocks.extend(_verdicts(ov, lang, customers))
     if ov.leaky_bucket:
         bucket = report.policy.bucket_period if report is not None else None
@@ -315,6 +324,43 @@ def overview_blocks(
     blocks.extend(_model(ov, lang))
     blocks.extend(_worth_a_call(ov, lang, customers, report))
     return blocks
+
+
+def _returns(ov: Overview, lang: Lang) -> list[Paragraph]:
+    """What ``--returns net`` netted: lines and amount, and those matching no customer."""
+    netted = ov.returns
+    if netted is None:
+        return []
+    amount = money_text(netted.amount, ov.currency)
+    en = (
+        f"returns netted (--returns net): {netted.lines:,} lines of negative amount, "
+        f"{amount} in all, subtracted from their customers' revenue (not purchases)"
+    )
+    zh = (
+        f"退货冲减（--returns net）：金额为负的 {netted.lines:,} 行，合计 {amount}，"
+        "已从所属客户的收入中扣除（不计为购买）"
+    )
+    if netted.unmatched_lines:
+        unmatched = money_text(netted.unmatched_amount, ov.currency)
+        en += (
+            f"; {netted.unmatched_lines:,} of them ({unmatched}) are of customers with no "
+            "purchase in the log and in no customer's revenue"
+        )
+        zh += (
+            f"；其中 {netted.unmatched_lines:,} 行（{unmatched}）的客户在记录中没有购买，"
+            "未计入任何客户的收入"
+        )
+    if netted.customers_below_zero:
+        below = f"{netted.customers_below_zero:,}"
+        en += (
+            f"; {below} customers gave back more than they bought in the log: their net "
+            "revenue is below zero, kept as it is (small tier; verdict unknown)"
+        )
+        zh += (
+            f"；{below} 位客户退回的多于在记录中购买的：净收入低于零，照实保留"
+            "（小客户层级；好坏判定未知）"
+        )
+    return list(_sentences(lang, en, zh))
 
 
 def _model(ov: Overview, lang: Lang) -> list[Block]:
@@ -388,6 +434,33 @@ def _standing_counts(
     return tuple(rows)
 
 
+_NO_AMOUNTS = (
+    (
+        "revenue unknown: the log was read without amounts (--amount-col none), so the "
+        "report gives the purchase summary, stages and leaky bucket; revenue, monetary "
+        "value, profit, pyramid tier, verdict, treatment and churn cost are unknown"
+    ),
+    (
+        "收入未知：交易记录按无金额读取（--amount-col none），报告只给出购买汇总、生命周期阶段"
+        "和漏桶；收入、客单价、利润、金字塔层级、好坏判定、管理措施和流失成本均未知"
+    ),
+)
+_UNKNOWN_TIER = (
+    (
+        "tiers unknown: the pyramid ranks customers by revenue or profit, and the log has no "
+        "amounts (--amount-col none)"
+    ),
+    "层级未知：金字塔按收入或利润给客户分层，而交易记录没有金额（--amount-col none）",
+)
+_UNKNOWN_VERDICT_AMOUNTS = (
+    (
+        "verdict unknown: the log has no amounts (--amount-col none), so there is no profit "
+        "to judge a customer good or bad by"
+    ),
+    "好坏客户判定未知：交易记录没有金额（--amount-col none），无法计算利润，而好坏客户按利润判定",
+)
+
+
 _UNKNOWN_VERDICT = (
     (
         "verdict unknown: the log has no cost column (cost, service_cost or bad_debt), so "
@@ -405,7 +478,8 @@ def _verdicts(ov: Overview, lang: Lang, customers: CustomerTable | None) -> list
     title = _title(lang, "Good and bad customers", "好客户与坏客户")
     if not ov.by_verdict:
         dash = "——" if lang == "zh" else " — "
-        return [Paragraph(f"{title}{dash}{_say(lang, *_UNKNOWN_VERDICT)}")]
+        reason = _UNKNOWN_VERDICT if ov.revenue is not None else _UNKNOWN_VERDICT_AMOUNTS
+        return [Paragraph(f"{title}{dash}{_say(lang, *reason)}")]
     rows = _standing_counts(customers)
     if rows is None:
         return [
@@ -431,6 +505,14 @@ def _verdicts(ov: Overview, lang: Lang, customers: CustomerTable | None) -> list
 
 def _churn(ov: Overview, lang: Lang) -> list[Block]:
     cur = ov.currency
+    if ov.lost_revenue is None:
+        return [
+            *_sentences(
+                lang,
+                "Churn cost: unknown (the log has no amounts, --amount-col none).",
+                "流失成本：未知（交易记录没有金额，--amount-col none）。",
+            )
+        ]
     lost = money_text(ov.lost_revenue, cur)
     en = f"Churn cost: lost customers' yearly revenue {lost}."
     zh = f"流失成本：流失客户每年带来的收入为 {lost}。"
@@ -497,7 +579,7 @@ def _worth_a_call(
             c.customer_id,
             _label(lang, c.stage, stacked=True),
             c.last_purchase.isoformat(),
-            money_text(c.revenue, ov.currency),
+            "-" if c.revenue is None else money_text(c.revenue, ov.currency),
             "-" if c.profit is None else money_text(c.profit, ov.currency),
             verdict,
         ]
@@ -512,7 +594,8 @@ def _worth_a_call(
     if modelled:
         notes.append(_say(lang, *_VALUE_AT_RISK, stacked=True))
     if not ov.by_verdict:
-        notes.append(_say(lang, *_UNKNOWN_VERDICT, stacked=True))
+        reason = _UNKNOWN_VERDICT if ov.revenue is not None else _UNKNOWN_VERDICT_AMOUNTS
+        notes.append(_say(lang, *reason, stacked=True))
     elif standing is not None:
         notes.extend(_label(lang, s, stacked=True) for s in Standing)
     headers = [
