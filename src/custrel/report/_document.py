@@ -654,7 +654,9 @@ def _reasons(customers: tuple[CustomerResult, ...], lang: Lang) -> list[Block]:
         en = "; ".join(_signed(m, "en") if m else r for m, r in zip(found, c.reasons, strict=True))
         zh = "；".join(_signed(m, "zh") if m else r for m, r in zip(found, c.reasons, strict=True))
         rows.append((c.customer_id, _say(lang, en, zh, stacked=True)))
-        shown.extend(m for m in found if m is not None and m not in shown)
+        for mark in found:
+            if mark is not None and mark not in shown:
+                shown.append(mark)
     if not rows:
         return []
     from custrel.scoring import Mark
