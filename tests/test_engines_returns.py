@@ -61,12 +61,7 @@ def client():
 
     with (
         LocalCluster(
-            # (":0": any free port for the scheduler's web server, so a cluster another
-            # process runs on the default port cannot stop this one)
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            dashboard_address=":0",
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as connected,
     ):
