@@ -313,18 +313,25 @@ class ParetoNBD(TransactionModel):
         return x.astype(np.float64), recency, age
 
 
-#: Panels and nodes per panel of the quadrature over a purchase window.
-_PANELS: Final = 32
-_NODES: Final = 24
+#: Halvings of the window towards each end, and nodes per panel, of the quadrature over
+#: a purchase window.
+_HALVINGS: Final = 40
+_NODES: Final = 16
 
 
 def _quadrature(t: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Composite Gauss-Legendre nodes and weights on ``[0, t]``."""
+    """Composite Gauss-Legendre nodes and weights on ``[0, t]``, graded towards both ends.
+
+    The panels halve towards 0 (where the death density is as narrow as β) and
+    towards ``t`` (where the count's density is as narrow as ``(α+t)/n``), so a
+    feature of any width down to ``t·2^−40`` lies across whole panels.
+    """
     base, base_weights = np.polynomial.legendre.leggauss(_NODES)
-    width = t / _PANELS
-    left = width * np.arange(_PANELS)
-    nodes = (left[:, None] + width * (base[None, :] + 1) / 2).ravel()
-    weights = np.tile(base_weights * width / 2, _PANELS)
+    halves = 0.5 ** np.arange(_HALVINGS, 0, -1)
+    edges = t * np.concatenate(([0.0], halves, 1.0 - halves[::-1][1:], [1.0]))
+    left, width = edges[:-1], np.diff(edges)
+    nodes = (left[:, None] + width[:, None] * (base[None, :] + 1) / 2).ravel()
+    weights = (width[:, None] * base_weights[None, :] / 2).ravel()
     return nodes, weights
 
 
