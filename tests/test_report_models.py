@@ -137,6 +137,26 @@ def test_a_log_too_small_gets_a_note_not_a_failure():
     assert all(c.p_alive is None for c in report.customers)
 
 
+def test_a_log_whose_fit_runs_off_gets_a_note_not_a_failure():
+    # Everyone buys every ten days up to the day judged: nobody has dropped out, so
+    # the drop-out probability runs off towards 0 and the default model cannot fit.
+    start = dt.date(2024, 1, 1)
+    log = [
+        Transaction(f"c{i:03d}", start + dt.timedelta(days=i + 10 * k), 20.0)
+        for i in range(40)
+        for k in range(30)
+        if i + 10 * k <= 330
+    ]
+
+    report = analyze(log, as_of=dt.date(2024, 11, 30))
+
+    assert report.overview is not None
+    assert report.overview.model is not None
+    assert report.overview.model.note is ModelNote.FIT_FAILED
+    assert all(c.p_alive is None for c in report.customers)
+    assert ModelNote.FIT_FAILED.en in render_table(report, width=400)
+
+
 def test_the_stage_by_band_table_counts_every_customer_of_the_sample_once():
     report = sample_report()
     assert report.overview is not None
