@@ -25,10 +25,11 @@ pytestmark = pytest.mark.usefixtures("client")
 def client():  # every test runs on the cluster
     from distributed import Client, LocalCluster
 
-    # Threads in this process: no worker processes to start on a small machine.
+    # Threads in this process: no worker processes to start on a small machine; the
+    # dashboard on any free port (a shared machine may run another cluster).
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as connected,
     ):
@@ -132,6 +133,21 @@ def test_ids_and_dates_of_every_type_give_the_one_machine_report(ids, days):
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     result = custrel.dask.analyze(dd.from_pandas(frame, npartitions=2), as_of=_AS_OF)
     _same_as_one_machine(result, analyze(table, as_of=_AS_OF))
+
+
+def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit():
+    from custrel.report import ReportModel, ReportPolicy
+
+    table = pacsv.read_csv(sample_path())
+    policy = ReportPolicy(model=ReportModel.BG_NBD)
+    expected = analyze(table, as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    result = custrel.dask.analyze(_ddf(table), as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    assert expected.overview is not None
+    assert expected.overview.model is not None
+    assert expected.overview.model.params  # the model was fitted, not just noted
+    _same_as_one_machine(result, expected)
 
 
 def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster():

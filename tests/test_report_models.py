@@ -252,12 +252,13 @@ def test_the_command_line_picks_the_model_and_none_leaves_the_columns_empty(caps
     assert '"predicted_clv": null' in first
 
 
-def test_the_spark_and_dask_engines_refuse_a_model_they_do_not_fit():
+def test_the_spark_and_dask_engines_take_the_policys_model():
+    # Their results with the model on equal one machine's: tests/test_spark.py, test_dask.py.
     from custrel._scale import Settings
     from custrel.report import ColumnMap
 
-    with pytest.raises(InvalidValue, match="model"):
-        Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
-    assert Settings(SAMPLE_AS_OF, ReportPolicy(), ColumnMap(), None, "EUR").policy.model is (
-        ReportModel.NONE
-    )
+    asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+    not_asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+
+    assert asked.model_asked
+    assert not not_asked.model_asked

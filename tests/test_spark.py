@@ -162,6 +162,30 @@ def test_ids_and_dates_of_every_type_give_the_one_machine_report(spark, ids, day
         result.unpersist()
 
 
+def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit(spark):
+    from custrel.report import ReportModel, ReportPolicy
+
+    table = pacsv.read_csv(sample_path())
+    policy = ReportPolicy(model=ReportModel.BG_NBD)
+    expected = analyze(table, as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    result = custrel.spark.analyze(
+        spark.createDataFrame(table),
+        as_of=SAMPLE_AS_OF,
+        policy=policy,
+        currency="EUR",
+        partitions=3,
+    )
+
+    assert expected.overview is not None
+    assert expected.overview.model is not None
+    assert expected.overview.model.params  # the model was fitted, not just noted
+    try:
+        _same_as_one_machine(result, expected)
+    finally:
+        result.unpersist()
+
+
 def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster(spark):
     from custrel.clv import BetaGeo
 

@@ -3,11 +3,13 @@
 Needs the ``dask`` extra (``pip install 'custrel[dask]'``: ``dask[dataframe]`` and
 ``distributed``). The log is shuffled on the customer id, so each partition holds
 whole customers; ``map_partitions`` runs the engine-neutral core
-(`custrel.report.partition`) on each partition in two passes, exactly as
-`custrel.spark` does: value counts to the client for the whole base's exact
-cut-offs, then each partition finished into its customers, rejects and overview
-part. The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over the
-persisted second pass, with Arrow-backed pandas columns of the types of
+(`custrel.report.partition`) on each partition in two passes: value counts (and
+the model's statistic) to the client for the whole base's exact cut-offs and
+model, then each partition finished into its customers, rejects and overview part,
+kept in the cluster's memory (Dask keeps pandas frames as they are, so one wide
+pass is cheaper here than finishing again per table, as `custrel.spark` does).
+The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over that
+persisted pass, with Arrow-backed pandas columns of the types of
 `custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings).
 
 Example (``ddf`` a Dask DataFrame of the log):
@@ -95,8 +97,10 @@ def _stats(frame: pd.DataFrame, settings: _scale.Settings) -> pd.DataFrame:
     return _frame(_scale.partition_stats(_table(frame), settings))
 
 
-def _finish(frame: pd.DataFrame, settings: _scale.Settings, cutoffs: Any) -> pd.DataFrame:  # noqa: ANN401
-    return _frame(_scale.partition_output(_table(frame), settings, cutoffs))
+def _finish(
+    frame: pd.DataFrame, settings: _scale.Settings, finishing: _scale.Finishing
+) -> pd.DataFrame:
+    return _frame(_scale.partition_output(_table(frame), settings, finishing))
 
 
 def analyze(
@@ -127,7 +131,9 @@ def analyze(
             (default: the input partition's number times 2**40 plus the row's position).
         partitions: partitions of the customer shuffle (default: the input's).
         fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
-            client from the (frequency, recency, T) counts aggregated on the cluster.
+            client from the (frequency, recency, T) counts aggregated on the cluster
+            (customers seen before the day judged; the report's own model is
+            ``policy.model``).
 
     Raises:
         InputDataError: in strict mode, the first bad row (by identity), named.
@@ -144,42 +150,30 @@ def analyze(
     meta = ddf._meta.assign(**{_scale.ROW: pd.Series(dtype="int64")})
     source = ddf.map_partitions(_with_rows, row_id, meta=meta)[keep]
     shuffled = source.shuffle(on=columns.customer_id, npartitions=partitions or ddf.npartitions)
+    settings = attrs.evolve(settings, statistic=fit is not None)
     payload = _scale.payload_column()
     stats_meta = _frame(_scale.stats_schema().empty_table())
     stats = shuffled.map_partitions(
         functools.partial(_stats, settings=settings), meta=stats_meta
     ).compute()
-    merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()])
+    merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()], settings)
     if mode is OnError.RAISE and merged.first_reject is not None:
         _scale.raise_first_reject(merged.first_reject)
     out_meta = _frame(_scale.output_schema().empty_table())
     output = shuffled.map_partitions(
-        functools.partial(_finish, settings=settings, cutoffs=merged.cutoffs), meta=out_meta
+        functools.partial(_finish, settings=settings, finishing=merged.finishing), meta=out_meta
     ).persist()
     kind = output[_scale.KIND]
     parts = output[kind == _scale.OVERVIEW][payload].compute()
-    overview = _scale.merge_output_overviews([bytes(p) for p in parts.tolist()], settings)
+    overview = _scale.merge_output_overviews(
+        [bytes(p) for p in parts.tolist()], settings, merged.finishing
+    )
     names = [f.name for f in _scale.customer_schema()]
     customers = output[kind == _scale.CUSTOMER][names]
     renames = _scale.reject_renames()
     rejects = output[kind == _scale.REJECT][list(renames)].rename(columns=renames)
     counts = InputCounts(merged.rows_read, merged.rows_accepted, merged.rows_rejected)
     model = None
-    if fit is not None:
-        model = _fit(customers, fit)
+    if fit is not None and merged.statistic is not None:
+        model = _scale.fit_statistic(fit, merged.statistic)
     return DaskReport(settings.as_of, counts, customers, overview, rejects, model)
-
-
-def _fit(customers: Any, model: Any) -> object:  # noqa: ANN401 - dask frame, clv model class
-    """Fit ``model`` on the client from the (frequency, recency, T) counts of the cluster."""
-    import numpy as np
-
-    counts = customers.groupby(["frequency", "recency", "T"]).size().compute()
-    if not len(counts):
-        from custrel.errors import InputDataError
-
-        raise InputDataError("a model needs at least one customer")
-    keys = np.array(counts.index.to_list(), dtype=np.float64)
-    weights = counts.to_numpy(dtype=np.float64)
-    fitted: object = model.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
-    return fitted
