@@ -150,6 +150,15 @@ def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit():
     _same_as_one_machine(result, expected)
 
 
+def test_cut_offs_found_in_bands_give_the_one_machine_report():
+    table = pacsv.read_csv(sample_path())
+    expected = analyze(table, as_of=SAMPLE_AS_OF, currency="EUR")
+
+    result = custrel.dask.analyze(_ddf(table), as_of=SAMPLE_AS_OF, currency="EUR", cutoffs="band")
+
+    _same_as_one_machine(result, expected)
+
+
 def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster():
     from custrel.clv import BetaGeo
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,14 +31,19 @@ def _split(table: pa.Table, partitions: int) -> list[pa.Table]:
     return [table.filter(pa.array(slot == k)) for k in range(partitions)]
 
 
-def _run(table: pa.Table, policy: ReportPolicy, partitions: int):
+def _run(table: pa.Table, policy: ReportPolicy, partitions: int, cutoffs: str = "auto"):
     settings, _ = _scale.settings_for(SAMPLE_AS_OF, policy, None, None, "EUR", "raise")
+    settings = attrs.evolve(settings, cutoffs=cutoffs)
     carried = [_scale.partition_carry(p, settings) for p in _split(table, partitions)]
     stats = [
         c.filter(pc.equal(c.column(_scale.KIND), _scale.STATS)).column(1)[0].as_py()
         for c in carried
     ]
     merged = _scale.merge_stats(stats, settings)
+    assert (merged.bands is None) == (merged.cutoffs is not None)
+    if merged.bands is not None:
+        counts = [_scale.carried_band_counts(c, merged.bands).column(0) for c in carried]
+        merged = _scale.with_band_counts(merged, [c[0].as_py() for c in counts if len(c)])
     finishing = merged.finishing
     parts = [_scale.carried_overview(c, settings, finishing).column(0) for c in carried]
     overview = _scale.merge_output_overviews(
@@ -97,3 +103,44 @@ def test_an_empty_partition_carries_no_customers():
     assert customers.num_rows == 0
     assert customers.schema == _scale.customer_schema()
     assert merged.rows_read == 0
+
+
+@pytest.mark.parametrize("cutoffs", ["collect", "band"])
+def test_cut_offs_collected_or_found_in_bands_give_the_one_machine_tiers(cutoffs):
+    table = pacsv.read_csv(sample_path())
+    policy = ReportPolicy(model=ReportModel.NONE)
+    whole = analyze(table, as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    customers, overview = _run(table, policy, partitions=3, cutoffs=cutoffs)
+
+    assert customers.equals(_decoded(whole.customers.to_arrow()))
+    assert overview == whole.overview
+
+
+def test_auto_finds_the_cut_offs_in_bands_when_a_partition_has_many_distinct_values(
+    monkeypatch,
+):
+    table = pacsv.read_csv(sample_path())
+    policy = ReportPolicy(model=ReportModel.NONE)
+    whole = analyze(table, as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+    settings, _ = _scale.settings_for(SAMPLE_AS_OF, policy, None, None, "EUR", "raise")
+    parts = _split(table, 4)
+    distinct = sorted(
+        len(np.unique(_scale._analyze(p, settings, full=False)[0].tier_column())) for p in parts
+    )
+    # Some partitions send value counts, the others sketches.
+    monkeypatch.setattr(_scale, "BAND_ABOVE", (distinct[1] + distinct[2]) // 2)
+
+    customers, overview = _run(table, policy, partitions=4)
+
+    assert customers.equals(_decoded(whole.customers.to_arrow()))
+    assert overview == whole.overview
+
+
+def test_an_unknown_cut_off_method_is_refused_naming_the_methods():
+    from custrel.errors import InvalidValue
+
+    settings, _ = _scale.settings_for(SAMPLE_AS_OF, None, None, None, "EUR", "raise")
+
+    with pytest.raises(InvalidValue, match="auto, collect, band"):
+        attrs.evolve(settings, cutoffs="approximate")

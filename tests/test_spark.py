@@ -186,6 +186,20 @@ def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit(spark):
         result.unpersist()
 
 
+def test_cut_offs_found_in_bands_give_the_one_machine_report(spark):
+    table = pacsv.read_csv(sample_path())
+    expected = analyze(table, as_of=SAMPLE_AS_OF, currency="EUR")
+
+    result = custrel.spark.analyze(
+        spark.createDataFrame(table), as_of=SAMPLE_AS_OF, currency="EUR", cutoffs="band"
+    )
+
+    try:
+        _same_as_one_machine(result, expected)
+    finally:
+        result.unpersist()
+
+
 def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster(spark):
     from custrel.clv import BetaGeo
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from custrel.clv import SufficientStatistic
     from custrel.report import ColumnMap, ModelSummary, OnError, Overview, ReportPolicy
     from custrel.report._models import BaseFit
-    from custrel.report.partition import Cutoffs, Part, ValueCounts
+    from custrel.report.partition import Cutoffs, Part, RankSketch, TierBands, ValueCounts
 
 __all__ = [
     "KIND",
@@ -70,6 +70,11 @@ CUSTOMER, REJECT, OVERVIEW = 0, 1, 2
 STATS, PART = 3, 4
 #: The largest chunk of a carried analysis in one row (engines cap a value's size).
 CHUNK_BYTES = 64 << 20
+#: How the tier cut-offs may be found (`Settings.cutoffs`).
+CUTOFF_METHODS = ("auto", "collect", "band")
+#: Above this many distinct values in a partition, ``auto`` finds the cut-offs in
+#: bands: value counts of 16 bytes an entry then stay under 16 MB a partition.
+BAND_ABOVE = 1_000_000
 #: The reject columns of the output (each row's identity, then why it was rejected).
 REJECT_COLUMNS = ("row", "column", "value", "rule")
 
@@ -86,6 +91,11 @@ class Settings:
         currency: ISO 4217 code of the amounts.
         statistic: pass 1 also gathers the model's sufficient statistic (the policy
             asks for a model, or the caller fits one).
+        cutoffs: how the whole base's tier cut-offs are found, both exact:
+            ``collect`` (every partition's value counts to the driver), ``band``
+            (sketches, then counts inside a band around each cut-off: driver memory
+            bounded whatever the base) or ``auto`` (``band`` when a partition has more
+            than `BAND_ABOVE` distinct values).
     """
 
     as_of: dt.date
@@ -94,6 +104,14 @@ class Settings:
     date_format: str | None
     currency: str
     statistic: bool = False
+    cutoffs: str = attrs.field(default="auto")
+
+    @cutoffs.validator
+    def _check_cutoffs(self, _: object, value: str) -> None:
+        if value not in CUTOFF_METHODS:
+            from custrel.errors import InvalidValue
+
+            raise InvalidValue("cutoffs", value, ", ".join(CUTOFF_METHODS))
 
     @property
     def model_asked(self) -> bool:
@@ -220,21 +238,23 @@ class Stats:
     """One partition's pass-1 summary, for the driver's merge.
 
     Attributes:
-        tier_values: value counts of the pyramid's value.
+        tier_values: value counts of the pyramid's value (``None``: a sketch instead).
         revenue_values: value counts of the gross revenue (``None`` without costs).
         counts: rows read, accepted and rejected.
         first_reject: the reject of the smallest row identity, if any.
         statistic: the model's sufficient statistic (``None`` when not gathered).
         repeat: the repeat buyers' distinct (frequency, monetary value) pairs and how
             many buyers share each (``None`` when no model is asked for).
+        sketch: the pyramid's values' rank sketch, when the cut-offs are found in bands.
     """
 
-    tier_values: ValueCounts
+    tier_values: ValueCounts | None
     revenue_values: ValueCounts | None
     counts: tuple[int, int, int]
     first_reject: dict[str, Any] | None
     statistic: SufficientStatistic | None = None
     repeat: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+    sketch: RankSketch | None = None
 
 
 def partition_stats(table: pa.Table, settings: Settings) -> pa.Table:
@@ -270,13 +290,20 @@ def _stats_bytes(part: Part, rejects: pa.Table, settings: Settings) -> bytes:
         )
         distinct, counts = np.unique(pairs, axis=0, return_counts=True)
         repeat = (distinct, counts.astype(np.int64))
+    from custrel.report.partition import RankSketch
+
+    tier_values = None if settings.cutoffs == "band" else part.tier_values()
+    sketch = None
+    if tier_values is None or (settings.cutoffs == "auto" and len(tier_values.values) > BAND_ABOVE):
+        tier_values, sketch = None, RankSketch.of(part.tier_column())
     stats = Stats(
-        part.tier_values(),
+        tier_values,
         part.revenue_values(),
         (part.counts.rows_read, part.counts.rows_accepted, part.counts.rows_rejected),
         first,
         statistic,
         repeat,
+        sketch,
     )
     return pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -370,25 +397,34 @@ class Merged:
     """The driver's merge of every partition's stats.
 
     Attributes:
-        finishing: the whole base's cut-offs and fitted model.
+        cutoffs: the whole base's cut-offs (``None`` until the counts inside the
+            bands are in: `with_band_counts`).
+        fit: the model fitted on the whole base (``None`` when none is asked for).
         rows_read: rows read in all partitions.
         rows_accepted: rows accepted.
         rows_rejected: rows rejected.
         first_reject: the reject of the smallest row identity, if any.
         statistic: the whole base's model statistic (``None`` when not gathered).
+        bands: the bands around the tier cut-offs, when they are found in bands.
+        revenue_values: every partition's revenue value counts (for the percentiles).
     """
 
-    finishing: Finishing
+    cutoffs: Cutoffs | None
+    fit: BaseFit | None
     rows_read: int
     rows_accepted: int
     rows_rejected: int
     first_reject: dict[str, Any] | None
     statistic: SufficientStatistic | None = None
+    bands: TierBands | None = None
+    revenue_values: tuple[ValueCounts | None, ...] = ()
 
     @property
-    def cutoffs(self) -> Cutoffs:
-        """The whole base's cut-offs."""
-        return self.finishing.cutoffs
+    def finishing(self) -> Finishing:
+        """What every partition is finished against."""
+        if self.cutoffs is None:
+            raise RuntimeError("the cut-offs wait for the counts inside the bands")
+        return Finishing(self.cutoffs, self.fit)
 
 
 def _merge_statistics(parts: Sequence[SufficientStatistic]) -> SufficientStatistic:
@@ -409,7 +445,7 @@ def merge_stats(payloads: Sequence[bytes], settings: Settings) -> Merged:
     """Merge pass 1's rows into the whole base's cut-offs, fitted model and counts."""
     import numpy as np
 
-    from custrel.report.partition import tier_cutoffs
+    from custrel.report.partition import RankSketch, tier_bands, tier_cutoffs
 
     stats: list[Stats] = [pickle.loads(p) for p in payloads]  # noqa: S301 - the engine's own output
     firsts = [s.first_reject for s in stats if s.first_reject is not None]
@@ -429,15 +465,64 @@ def merge_stats(payloads: Sequence[bytes], settings: Settings) -> Merged:
         else:
             buyers = np.zeros((0, 2), dtype=np.float64)
         fit = fit_on_base(statistic, buyers[:, 0], buyers[:, 1], settings.policy)
-    cutoffs = tier_cutoffs([s.tier_values for s in stats], [s.revenue_values for s in stats])
+    revenues = tuple(s.revenue_values for s in stats)
+    tiers = [s.tier_values for s in stats if s.tier_values is not None]
+    cutoffs = None
+    bands = None
+    if len(tiers) == len(stats):
+        cutoffs = tier_cutoffs(tiers, revenues)
+    else:
+        # Partitions that sent value counts take part with their exact sketch.
+        sketches = [s.sketch for s in stats if s.sketch is not None]
+        bands = tier_bands([*sketches, *(RankSketch.of_counts(t) for t in tiers)])
     return Merged(
-        Finishing(cutoffs, fit),
+        cutoffs,
+        fit,
         sum(s.counts[0] for s in stats),
         sum(s.counts[1] for s in stats),
         sum(s.counts[2] for s in stats),
         first,
         statistic,
+        bands,
+        revenues,
     )
+
+
+def band_counts(part: Part, bands: TierBands) -> bytes:
+    """A partition's exact counts around the bands (`BandCounts`), pickled for the driver."""
+    from custrel.report.partition import BandCounts
+
+    counts = BandCounts.of(part.tier_column(), bands)
+    return pickle.dumps(counts, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def partition_band_counts(table: pa.Table, settings: Settings, bands: TierBands) -> pa.Table:
+    """The band pass from a partition's log: its `BandCounts`, as one row of bytes."""
+    import pyarrow as pa
+
+    part, _ = _analyze(table, settings, full=False)
+    payload = band_counts(part, bands)
+    return pa.table({_PAYLOAD: pa.array([payload], pa.binary())}, schema=stats_schema())
+
+
+def carried_band_counts(table: pa.Table, bands: TierBands) -> pa.Table:
+    """The band pass from carried rows: the partition's `BandCounts`, as one row of bytes."""
+    import pyarrow as pa
+
+    carried = _carried(table)
+    payloads = [] if carried is None else [band_counts(carried[0], bands)]
+    return pa.table({_PAYLOAD: pa.array(payloads, pa.binary())}, schema=stats_schema())
+
+
+def with_band_counts(merged: Merged, payloads: Sequence[bytes]) -> Merged:
+    """The merge completed with the band pass's counts: the exact cut-offs."""
+    from custrel.report.partition import tier_cutoffs_in_bands
+
+    if merged.bands is None:
+        return merged
+    counts = [pickle.loads(p) for p in payloads]  # noqa: S301 - the engine's own output
+    cutoffs = tier_cutoffs_in_bands(merged.bands, counts, merged.revenue_values)
+    return attrs.evolve(merged, cutoffs=cutoffs)
 
 
 def fit_statistic(model: Any, statistic: SufficientStatistic) -> object:  # noqa: ANN401

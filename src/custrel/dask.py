@@ -103,6 +103,10 @@ def _finish(
     return _frame(_scale.partition_output(_table(frame), settings, finishing))
 
 
+def _band_counts(frame: pd.DataFrame, settings: _scale.Settings, bands: Any) -> pd.DataFrame:  # noqa: ANN401
+    return _frame(_scale.partition_band_counts(_table(frame), settings, bands))
+
+
 def analyze(
     ddf: Any,  # noqa: ANN401 - a dask DataFrame
     *,
@@ -115,6 +119,7 @@ def analyze(
     row_id: str | None = None,
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
+    cutoffs: str = "auto",
 ) -> DaskReport:
     """Run the full report on a Dask DataFrame; the same rows as `custrel.analyze`.
 
@@ -134,6 +139,8 @@ def analyze(
             client from the (frequency, recency, T) counts aggregated on the cluster
             (customers seen before the day judged; the report's own model is
             ``policy.model``).
+        cutoffs: how the exact tier cut-offs are found: ``collect``, ``band`` or
+            ``auto``, as in `custrel.spark.analyze`.
 
     Raises:
         InputDataError: in strict mode, the first bad row (by identity), named.
@@ -150,7 +157,7 @@ def analyze(
     meta = ddf._meta.assign(**{_scale.ROW: pd.Series(dtype="int64")})
     source = ddf.map_partitions(_with_rows, row_id, meta=meta)[keep]
     shuffled = source.shuffle(on=columns.customer_id, npartitions=partitions or ddf.npartitions)
-    settings = attrs.evolve(settings, statistic=fit is not None)
+    settings = attrs.evolve(settings, statistic=fit is not None, cutoffs=cutoffs)
     payload = _scale.payload_column()
     stats_meta = _frame(_scale.stats_schema().empty_table())
     stats = shuffled.map_partitions(
@@ -159,6 +166,12 @@ def analyze(
     merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()], settings)
     if mode is OnError.RAISE and merged.first_reject is not None:
         _scale.raise_first_reject(merged.first_reject)
+    if merged.bands is not None:
+        counted = shuffled.map_partitions(
+            functools.partial(_band_counts, settings=settings, bands=merged.bands),
+            meta=stats_meta,
+        ).compute()
+        merged = _scale.with_band_counts(merged, [bytes(p) for p in counted[payload].tolist()])
     out_meta = _frame(_scale.output_schema().empty_table())
     output = shuffled.map_partitions(
         functools.partial(_finish, settings=settings, finishing=merged.finishing), meta=out_meta

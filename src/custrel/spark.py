@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from custrel.report import ColumnMap, InputCounts, OnError, Overview, ReportPolicy
+    from custrel.report.partition import TierBands
 
 __all__ = ["SparkReport", "analyze", "spark_schema"]
 
@@ -140,6 +141,12 @@ def _customers(
         yield from _scale.carried_customers(table, settings, finishing).to_batches()
 
 
+def _band_counts(batches: Iterator[pa.RecordBatch], bands: TierBands) -> Iterator[pa.RecordBatch]:
+    table = _table(batches)
+    if table is not None:
+        yield from _scale.carried_band_counts(table, bands).to_batches()
+
+
 def _rejects(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     table = _table(batches)
     if table is not None:
@@ -171,6 +178,7 @@ def analyze(
     row_id: str | None = None,
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
+    cutoffs: str = "auto",
 ) -> SparkReport:
     """Run the full report on a Spark DataFrame; the same rows as `custrel.analyze`.
 
@@ -192,6 +200,12 @@ def analyze(
             driver from the (frequency, recency, T) counts aggregated on the cluster
             (customers seen before the day judged; the report's own model is
             ``policy.model``).
+        cutoffs: how the exact tier cut-offs are found: ``collect`` (each
+            partition's value counts to the driver), ``band`` (a sketch of each
+            partition, then one more light pass counting the values inside a narrow
+            band around each cut-off: driver memory bounded whatever the base) or
+            ``auto`` (``band`` when a partition has more than
+            ``custrel._scale.BAND_ABOVE`` distinct values). Both give the same tiers.
 
     Raises:
         InputDataError: in strict mode, the first bad row (by identity), named.
@@ -220,7 +234,7 @@ def analyze(
     # Pass 1 analyses each partition once and keeps the analysis (a few rows of bytes
     # per partition): the later passes finish it without moving the log into Python
     # again, which costs more than any of the report's own work.
-    settings = attrs.evolve(settings, statistic=fit is not None)
+    settings = attrs.evolve(settings, statistic=fit is not None, cutoffs=cutoffs)
     payload, kind = _scale.payload_column(), F.col(_scale.KIND)
     carried = shuffled.mapInArrow(
         functools.partial(_carry, settings=settings), f"{_scale.KIND} tinyint, {payload} binary"
@@ -230,8 +244,13 @@ def analyze(
     if mode is OnError.RAISE and merged.first_reject is not None:
         carried.unpersist()
         _scale.raise_first_reject(merged.first_reject)
-    finishing = merged.finishing
     analysed = carried.where(kind == _scale.PART)
+    if merged.bands is not None:
+        counted = analysed.mapInArrow(
+            functools.partial(_band_counts, bands=merged.bands), f"{payload} binary"
+        ).collect()
+        merged = _scale.with_band_counts(merged, [bytes(r[0]) for r in counted])
+    finishing = merged.finishing
     parts = analysed.mapInArrow(
         functools.partial(_overview, settings=settings, finishing=finishing), f"{payload} binary"
     ).collect()

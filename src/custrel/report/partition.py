@@ -56,17 +56,22 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BandCounts",
     "Cutoffs",
     "ExactSum",
     "Finished",
     "OverviewPart",
     "Part",
+    "RankSketch",
+    "TierBands",
     "ValueCounts",
     "analyze_partition",
     "finish_partition",
     "merge_overviews",
     "merge_value_counts",
+    "tier_bands",
     "tier_cutoffs",
+    "tier_cutoffs_in_bands",
 ]
 
 #: The optional columns that are costs of a customer (any of them makes profit known).
@@ -298,12 +303,16 @@ class Part:
     labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]]
     overview: OverviewPart
 
-    def tier_values(self) -> ValueCounts:
-        """Value counts of the pyramid's value (profit with cost columns, else revenue)."""
+    def tier_column(self) -> NDArray[np.float64]:
+        """The pyramid's value per customer (profit with cost columns, else revenue)."""
         import numpy as np
 
         value = self.numbers.get("profit", self.numbers["revenue"])
-        return ValueCounts.of(np.asarray(value, dtype=np.float64))
+        return np.asarray(value, dtype=np.float64)
+
+    def tier_values(self) -> ValueCounts:
+        """Value counts of the pyramid's value (`tier_column`)."""
+        return ValueCounts.of(self.tier_column())
 
     def revenue_values(self) -> ValueCounts | None:
         """Value counts of the gross revenue the verdict ranks by (``None`` without costs)."""
@@ -512,6 +521,170 @@ def tier_cutoffs(
     revenues = [r for r in revenue_values if r is not None]
     return Cutoffs(
         n,
+        (thresholds[0], thresholds[1], thresholds[2]),
+        merge_value_counts(revenues) if revenues else None,
+    )
+
+
+#: Knots a partition's `RankSketch` keeps by default: a band then holds about
+#: 2 / KNOTS of each partition's customers.
+KNOTS = 1_024
+
+
+@attrs.frozen(eq=False)
+class RankSketch:
+    """Some of a partition's values in ascending order, each with its exact position.
+
+    Kept at evenly spaced positions (always the first and the last), so the merged
+    sketches bound how many of the whole base's values lie below any value
+    (`tier_bands`), without holding every value.
+
+    Attributes:
+        customers: how many values the partition has.
+        positions: the kept values' ascending positions (0-based, int64).
+        values: the kept values (float64), in that order.
+    """
+
+    customers: int
+    positions: NDArray[np.int64]
+    values: NDArray[np.float64]
+
+    @staticmethod
+    def of(column: NDArray[np.float64], knots: int = KNOTS) -> RankSketch:
+        """The sketch of one partition's values, with at most ``knots`` kept values."""
+        import numpy as np
+
+        ordered = np.sort(np.asarray(column, dtype=np.float64))
+        n = len(ordered)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return RankSketch(0, empty, np.zeros(0, dtype=np.float64))
+        positions = np.unique(np.linspace(0, n - 1, max(2, knots)).round().astype(np.int64))
+        return RankSketch(n, positions, ordered[positions])
+
+    @staticmethod
+    def of_counts(counts: ValueCounts) -> RankSketch:
+        """The exact sketch of value counts: each distinct value at its first and last position."""
+        import numpy as np
+
+        ends = np.cumsum(counts.counts)
+        positions = np.stack([ends - counts.counts, ends - 1], axis=1).reshape(-1)
+        values = np.repeat(counts.values, 2)
+        return RankSketch(counts.total, positions.astype(np.int64), values.astype(np.float64))
+
+
+@attrs.frozen(eq=False)
+class TierBands:
+    """Where each tier cut-off of the whole base lies: a closed band of values.
+
+    Attributes:
+        customers: customers in the whole base.
+        targets: per tier KEY, MAJOR, ORDINARY, the cut-off's ascending position in
+            the whole base (``None`` when the tier's quota covers everyone).
+        bands: per tier, the (lowest, highest) value the cut-off can have.
+    """
+
+    customers: int
+    targets: tuple[int | None, int | None, int | None]
+    bands: tuple[tuple[float, float], ...]
+
+
+def tier_bands(sketches: Iterable[RankSketch]) -> TierBands:
+    """Bands around the whole base's tier cut-offs, from every partition's sketch.
+
+    For a value ``x``, a partition has at least ``p + 1`` values ``<= x`` when it
+    kept a value ``<= x`` at position ``p``, and at most ``p`` values ``< x`` when it
+    kept a value ``>= x`` at position ``p``. Summed over partitions, these bound the
+    rank of ``x`` in the whole base; the band is the narrowest pair of kept values
+    that surely encloses the value at the cut-off's position.
+    """
+    import numpy as np
+
+    from custrel.pyramid import SEED_CUTOFFS
+
+    items = [s for s in sketches if s.customers]
+    n = sum(s.customers for s in items)
+    targets = [None if q >= n else n - 1 - q for q in SEED_CUTOFFS.quotas(n)]
+    if not items:
+        return TierBands(n, (None, None, None), ())
+    candidates = np.unique(np.concatenate([s.values for s in items]))
+    at_least = np.zeros(len(candidates), dtype=np.int64)  # values <= candidate, at least
+    at_most = np.zeros(len(candidates), dtype=np.int64)  # values < candidate, at most
+    for s in items:
+        below = np.searchsorted(s.values, candidates, side="right")
+        at_least += np.where(below > 0, s.positions[np.maximum(below - 1, 0)] + 1, 0)
+        above = np.searchsorted(s.values, candidates, side="left")
+        at_most += np.where(
+            above < len(s.values), s.positions[np.minimum(above, len(s.values) - 1)], s.customers
+        )
+    bands = []
+    for t in targets:
+        if t is None:
+            bands.append((0.0, 0.0))
+            continue
+        lowest = candidates[np.flatnonzero(at_most <= t)[-1]]
+        highest = candidates[np.flatnonzero(at_least >= t + 1)[0]]
+        bands.append((float(lowest), float(highest)))
+    return TierBands(n, (targets[0], targets[1], targets[2]), tuple(bands))
+
+
+@attrs.frozen(eq=False)
+class BandCounts:
+    """One partition's exact counts around the tier bands (`tier_bands`).
+
+    Attributes:
+        below: per band, how many of the partition's values are below its lowest value.
+        inside: per band, the value counts of the partition's values inside it.
+    """
+
+    below: tuple[int, ...]
+    inside: tuple[ValueCounts, ...]
+
+    @staticmethod
+    def of(column: NDArray[np.float64], bands: TierBands) -> BandCounts:
+        """The counts of one partition's values against the bands."""
+        import numpy as np
+
+        values = np.asarray(column, dtype=np.float64)
+        below = tuple(int((values < lo).sum()) for lo, _ in bands.bands)
+        inside = tuple(
+            ValueCounts.of(values[(values >= lo) & (values <= hi)]) for lo, hi in bands.bands
+        )
+        return BandCounts(below, inside)
+
+
+def tier_cutoffs_in_bands(
+    bands: TierBands,
+    counts: Iterable[BandCounts],
+    revenue_values: Iterable[ValueCounts | None] = (),
+) -> Cutoffs:
+    """The whole base's exact cut-offs from the counts around the bands.
+
+    The same `Cutoffs` as `tier_cutoffs` on every value: the value at position
+    ``t`` is the ``(t - below)``-th of the values inside its band, since the band
+    encloses it.
+
+    Args:
+        bands: the bands, from `tier_bands`.
+        counts: each partition's `BandCounts` against them.
+        revenue_values: each partition's `Part.revenue_values`.
+    """
+    import numpy as np
+
+    items = list(counts)
+    thresholds: list[float | None] = []
+    for i, target in enumerate(bands.targets):
+        if target is None:
+            thresholds.append(None)
+            continue
+        below = sum(c.below[i] for c in items)
+        inside = merge_value_counts(c.inside[i] for c in items)
+        cumulative = np.cumsum(inside.counts)
+        at = int(np.searchsorted(cumulative, target - below, side="right"))
+        thresholds.append(float(inside.values[at]))
+    revenues = [r for r in revenue_values if r is not None]
+    return Cutoffs(
+        bands.customers,
         (thresholds[0], thresholds[1], thresholds[2]),
         merge_value_counts(revenues) if revenues else None,
     )
