@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from custrel.errors import InputDataError
-from custrel.report import ColumnMap, analyze
+from custrel.report import ColumnMap, ReportModel, ReportPolicy, analyze
 from custrel.sample import SAMPLE_AS_OF, sample_path
 
 dd = pytest.importorskip("dask.dataframe")  # the CI installs the extra: nothing is skipped there
@@ -136,7 +136,6 @@ def test_ids_and_dates_of_every_type_give_the_one_machine_report(ids, days):
 
 
 def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit():
-    from custrel.report import ReportModel, ReportPolicy
 
     table = pacsv.read_csv(sample_path())
     policy = ReportPolicy(model=ReportModel.BG_NBD)

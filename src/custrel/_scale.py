@@ -89,6 +89,8 @@ class Settings:
         columns: the column mapping.
         date_format: a ``strptime`` format for text dates.
         currency: ISO 4217 code of the amounts.
+        returns: what a line of negative amount is, ``reject`` or ``net``
+            (`custrel.report.analyze`).
         statistic: pass 1 also gathers the model's sufficient statistic (the policy
             asks for a model, or the caller fits one).
         cutoffs: how the whole base's tier cut-offs are found, both exact:
@@ -103,6 +105,7 @@ class Settings:
     columns: ColumnMap
     date_format: str | None
     currency: str
+    returns: str = "reject"
     statistic: bool = False
     cutoffs: str = attrs.field(default="auto")
 
@@ -128,15 +131,30 @@ def settings_for(
     date_format: str | None,
     currency: str,
     on_error: OnError | str,
+    returns: str = "reject",
 ) -> tuple[Settings, OnError]:
     """An engine call's checked settings and error mode, the same for Spark and Dask.
 
     Raises:
-        InvalidValue: ``as_of`` is not a date (a cluster log has no cheap last day), or
-            the error mode or the currency breaks its rule.
+        InvalidValue: ``as_of`` is not a date (a cluster log has no cheap last day), the
+            error mode, the currency or the returns mode breaks its rule, or the columns
+            map no amount (``amount_col``: the engines need one).
     """
     from custrel.errors import InvalidValue
-    from custrel.report import ColumnMap, ReportPolicy, _check_as_of, _check_on_error
+    from custrel.report import (
+        NO_AMOUNT,
+        ColumnMap,
+        ReportPolicy,
+        _check_as_of,
+        _check_on_error,
+        _check_returns,
+    )
+
+    _check_returns(returns)
+    if columns is not None and columns.amount == NO_AMOUNT:
+        raise InvalidValue(
+            "amount_col", None, "a column of amounts: the Spark and Dask engines need one"
+        )
 
     day = _check_as_of(as_of)
     if day is None:
@@ -145,7 +163,12 @@ def settings_for(
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     settings = Settings(
-        day, policy or ReportPolicy(), columns or ColumnMap(), date_format, currency.upper()
+        day,
+        policy or ReportPolicy(),
+        columns or ColumnMap(),
+        date_format,
+        currency.upper(),
+        returns,
     )
     return settings, mode
 
@@ -223,6 +246,7 @@ def _analyze(table: pa.Table, settings: Settings, *, full: bool = True) -> tuple
         date_format=settings.date_format,
         on_error=OnError.SKIP,
         full=full,
+        returns=settings.returns,
     )
     rejects: pa.Table = part.rejects_table
     if rejects.num_rows:
@@ -722,6 +746,7 @@ def run_report(
     date_format: str | None,
     on_error: str,
     currency: str,
+    returns: str = "reject",
 ) -> Any:  # noqa: ANN401 - a custrel.report.Report
     """``custrel report --engine spark|dask``: the report of a local file or directory of parts.
 
@@ -751,6 +776,7 @@ def run_report(
         "date_format": date_format,
         "on_error": on_error,
         "currency": currency,
+        "returns": returns,
     }
     if engine == "spark":
         result: Any = _spark_run(where, parquet=parquet, options=options)

@@ -134,7 +134,8 @@ def _report(args: argparse.Namespace) -> int:
     columns = ColumnMap(
         customer_id=args.customer_col,
         date=args.date_col,
-        amount=args.amount_col,
+        # "none": a log of dates without amounts (stages only; revenue facts unknown).
+        amount=None if args.amount_col == "none" else args.amount_col,
         cost=args.cost_col,
         service_cost=args.service_cost_col,
         discount=args.discount_col,
@@ -145,9 +146,8 @@ def _report(args: argparse.Namespace) -> int:
     show = args.progress
     if show is None:
         show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
-    policy = ReportPolicy(
-        period=next(p for p in Period if p.value == args.period), model=args.model
-    )
+    model = args.model or "bgnbd"
+    policy = ReportPolicy(period=next(p for p in Period if p.value == args.period), model=model)
     try:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
@@ -160,7 +160,8 @@ def _report(args: argparse.Namespace) -> int:
                     "--engine",
                     args.engine,
                     "local when reading with --delimiter, --encoding, --header, --price-col, "
-                    "--after-as-of ignore or --gross-margin (the other engines do not take them)",
+                    "--after-as-of ignore, --gross-margin or --amount-col none (the other "
+                    "engines do not take them)",
                 )
             report = run_report(
                 args.engine,
@@ -171,6 +172,7 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
+                returns=args.returns,
             )
         else:
             with (
@@ -193,6 +195,7 @@ def _report(args: argparse.Namespace) -> int:
                     header=None if args.header is None else tuple(args.header.split(",")),
                     price_column=args.price_col,
                     after_as_of=args.after_as_of,
+                    returns=args.returns,
                     gross_margin=args.gross_margin,
                 )
             _show_warnings(caught)
@@ -241,6 +244,7 @@ def _local_only(args: argparse.Namespace) -> bool:
         or args.price_col is not None
         or args.after_as_of != "error"
         or args.gross_margin is not None
+        or args.amount_col == "none"
     )
 
 
@@ -305,15 +309,21 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             f"--{field}-col",
             metavar="NAME",
             default=default,
-            help=f"input column holding {default} (default: {default})",
+            help=f"input column holding {default} (default: {default})"
+            + (
+                "; none: a log of dates without amounts (stages and purchase summary; "
+                "revenue, tier, verdict and churn cost unknown)"
+                if field == "amount"
+                else ""
+            ),
         )
     report.add_argument(
         "--model",
         choices=["bgnbd", "mbgnbd", "pareto", "none"],
-        default="none",
-        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv; "
-        "opt-in for now (default: none, leaving those columns empty), since a fit can take "
-        "minutes on some small logs; a log it cannot be fitted on gets a note in the report",
+        default=None,
+        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv "
+        "(default: bgnbd, on every engine; none fits no model and leaves those columns "
+        "empty); a log it cannot be fitted on gets a note in the report",
     )
     report.add_argument(
         "--date-format",
@@ -333,6 +343,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         type=float,
         help="for a log without cost columns: assume profit = revenue × RATE (0 to 1, e.g. "
         "0.3), shown as an assumption; without it the verdict is unknown",
+    )
+    report.add_argument(
+        "--returns",
+        choices=["reject", "net"],
+        default="reject",
+        help="lines of negative amount (returns, cancellations; a negative quantity with "
+        "--price-col): reject them (default), or net them: subtracted from the customer's "
+        "revenue in their period, not counted as purchases, and counted in the summary",
     )
     report.add_argument(
         "--after-as-of",

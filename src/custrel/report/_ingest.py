@@ -29,8 +29,8 @@ import pyarrow.compute as pc
 
 from custrel.days import day_number
 from custrel.errors import InputDataError, MissingColumns, NoRowsAccepted
-from custrel.report import CANONICAL_COLUMNS
-from custrel.report._rows import Pieces
+from custrel.report import CANONICAL_COLUMNS, NO_AMOUNT
+from custrel.report._rows import Pieces, Returned
 from custrel.report._rules import (
     EXACT_DIGITS,
     FIRST_DATE,
@@ -113,12 +113,22 @@ def _bool(array: Any) -> NDArray[np.bool_]:
 Checks = list[tuple[str, Any, str]]
 
 
-def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
+def _numeric(
+    array: Any,
+    column: str,
+    checks: Checks,
+    *,
+    required: bool,
+    negative_rule: str | None = RejectRule.NON_NEGATIVE,
+    returning: NDArray[np.bool_] | None = None,
+) -> Any:
     """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``.
 
     Booleans, decimals and large integers are first put in the shape the number rules
     read (see `_amount_cells`); then text is parsed, missing optional cells count
-    as 0, and every value must be finite and not negative.
+    as 0, and every value must be finite and not negative: a negative value breaks
+    ``negative_rule`` (``None``: negatives are allowed), except on the rows of the
+    mask ``returning`` (the return lines, where it may be negative).
     """
     array = _amount_cells(array, column, checks)
     kind = array.type
@@ -158,8 +168,11 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> Any:
         raise InputDataError(RejectRule.NUMBER, column=column, value=str(array.type)) from None
     finite = pc.is_finite(values)
     checks.append((column, pc.invert(finite), f"{column} {RejectRule.FINITE}"))
-    negative = pc.and_(finite, pc.less(values, 0.0))
-    checks.append((column, negative, f"{column} {RejectRule.NON_NEGATIVE}"))
+    if negative_rule is not None:
+        negative = pc.and_(finite, pc.less(values, 0.0))
+        if returning is not None:
+            negative = _bool(negative) & ~returning
+        checks.append((column, negative, f"{column} {negative_rule}"))
     return values
 
 
@@ -336,6 +349,7 @@ class Ingested:
         rejects: arrow table (row, column, value, rule), sorted by row.
         ids_sorted: whether ``ids`` are in sorted order (codes then follow the ids').
         rows_ignored: rows dated after ``as_of`` left out on request (not rejects).
+        returns: the accepted return lines (``--returns net``), else ``None``.
     """
 
     def __init__(
@@ -348,9 +362,11 @@ class Ingested:
         *,
         ids_sorted: bool = False,
         rows_ignored: int = 0,
+        returns: Returned | None = None,
     ) -> None:
         """Hold the accepted columns and the rejects."""
         self.rows_ignored = rows_ignored
+        self.returns = returns
         self.ids = ids
         self.code = code
         self.rows = rows
@@ -632,8 +648,13 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     strict: bool,
     malformed: ReadNotes | None = None,
     ignore_after_as_of: bool = False,
+    net_returns: bool = False,
 ) -> Ingested:
     """Apply every rule to every row; return accepted columns and rejects.
+
+    With ``net_returns``, an accepted line of negative amount is a return
+    (`custrel.report._rules.RETURNS_MODES`): it is handed on apart from the purchases
+    (`Ingested.returns`), and a customer with returns only has no row of its own.
 
     Raises:
         MissingColumns: required columns are absent (all of them, each with its option).
@@ -648,7 +669,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             (names.date, "--date-col"),
             (names.amount, "--amount-col"),
         )
-        if column not in available
+        if column not in available and column != NO_AMOUNT
     ]
     if missing:
         raise MissingColumns(
@@ -663,6 +684,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     # Cells the reader found broken come first: their rule is the reason for the row.
     given: dict[int, dict[int, str]] = {}
     for flag in notes.flags.values() if notes else ():
+        if flag.column == NO_AMOUNT:
+            continue  # (a record's amount, in a log read without amounts)
         mask = np.zeros(n, dtype=bool)
         mask[flag.rows] = True
         given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
@@ -701,14 +724,36 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    amount = _units(
-        _numeric(table[names.amount], names.amount, checks, required=True), names.amount, checks
+    # A negative amount is a return: a broken rule naming --returns, or (net) a line
+    # whose quantity and money columns may be negative too.
+    amount_values = _numeric(
+        pa.chunked_array([pa.array(np.zeros(n))])
+        if names.amount == NO_AMOUNT
+        else table[names.amount],
+        names.amount,
+        checks,
+        required=True,
+        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
+    )
+    amount = _units(amount_values, names.amount, checks)
+    del amount_values
+    # (the units keep the sign; a broken cell's are 0, so it is no return)
+    returning = (
+        (np.concatenate(amount) if len(amount) != 1 else amount[0]) < 0 if net_returns else None
     )
     extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
-            values = _numeric(table[column], column, checks, required=False)
+            rule = _negative_rule(field, net_returns=net_returns)
+            values = _numeric(
+                table[column],
+                column,
+                checks,
+                required=False,
+                negative_rule=rule,
+                returning=returning if rule is RejectRule.RETURN_ONLY else None,
+            )
             extra[field] = _units(values, column, checks)
 
     reason = _first_reasons(checks, n)
@@ -804,9 +849,101 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
+    returned = None
+    if net_returns:
+        code, day, amount, extra, ids, returned = _split_returns(code, day, amount, extra, ids)
     rows = Pieces.of_chunks(_views(day), amount, **extra)
     return Ingested(
-        ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted, rows_ignored=n_ignored
+        ids,
+        code,
+        rows,
+        n + n_malformed,
+        rejects,
+        ids_sorted=ids_sorted,
+        rows_ignored=n_ignored,
+        returns=returned,
+    )
+
+
+#: Optional columns that are never negative, returns or not (a count of days).
+_NEVER_NEGATIVE: Final = frozenset({"days_late"})
+
+
+def _negative_rule(field: str, *, net_returns: bool) -> str:
+    """The rule a negative value of an optional column breaks, by field and returns mode."""
+    if field in _NEVER_NEGATIVE:
+        return RejectRule.NON_NEGATIVE
+    if net_returns:
+        return RejectRule.RETURN_ONLY
+    return RejectRule.NON_NEGATIVE_SALE if field == "quantity" else RejectRule.NON_NEGATIVE
+
+
+def _split_returns(
+    code: NDArray[np.int32],
+    day: Any,
+    amount: list[NDArray[np.int64]],
+    extra: dict[str, list[NDArray[np.int64]]],
+    ids: Any,
+) -> tuple[
+    NDArray[np.int32],
+    Any,
+    list[NDArray[np.int64]],
+    dict[str, list[NDArray[np.int64]]],
+    Any,
+    Returned,
+]:
+    """The purchases (amount >= 0) and the returns (amount < 0) of the accepted rows, apart.
+
+    A customer whose accepted lines are all returns keeps no code: its returns are
+    counted as unmatched (`Returned.unmatched_lines`), in no customer's revenue.
+    """
+    flat = np.concatenate(amount) if len(amount) != 1 else amount[0]
+    back = flat < 0
+    lines = int(back.sum())
+    units = int(flat[back].sum()) if lines else 0
+    if not lines:
+        return (
+            code,
+            day,
+            amount,
+            extra,
+            ids,
+            Returned(
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int64),
+                {k: np.zeros(0, np.int64) for k in extra},
+                lines=0,
+                units=0,
+                unmatched_lines=0,
+                unmatched_units=0,
+            ),
+        )
+    sale = ~back
+    flat_day = np.asarray(day.to_numpy() if hasattr(day, "to_numpy") else day, dtype=np.int32)
+    flat_extra = {k: np.concatenate(v) if len(v) != 1 else v[0] for k, v in extra.items()}
+    buyers = np.bincount(code[sale], minlength=len(ids)) > 0
+    matched = back & buyers[code]
+    unmatched = back & ~matched
+    remap = (np.cumsum(buyers) - 1).astype(np.int32)
+    returned = Returned(
+        remap[code[matched]],
+        flat_day[matched],
+        flat[matched],
+        {k: v[matched] for k, v in flat_extra.items()},
+        lines=lines,
+        units=units,
+        unmatched_lines=int(unmatched.sum()),
+        unmatched_units=int(flat[unmatched].sum()),
+    )
+    kept_ids = ids if buyers.all() else ids.filter(pa.array(buyers))
+    return (
+        remap[code[sale]],
+        pa.chunked_array([pa.array(flat_day[sale], pa.int32())]),
+        [flat[sale]],
+        {k: [v[sale]] for k, v in flat_extra.items()},
+        kept_ids,
+        returned,
     )
 
 
@@ -862,15 +999,14 @@ def _overflowing(
         ok = reason < 0 if reason is not None else np.ones(len(code), dtype=bool)
         approx = np.bincount(code[ok], weights=flat[ok].astype(np.float64), minlength=len(ids))
         suspects = np.flatnonzero(np.abs(approx) > limit / 2)
-        broken = [
-            int(c) for c in suspects if sum(flat[ok & (code == c)].tolist()) > limit
-        ]  # the rules leave only values >= 0: a running total only grows
+        # (returns netted make a total negative: its size is what must fit)
+        broken = [int(c) for c in suspects if abs(sum(flat[ok & (code == c)].tolist())) > limit]
         if not broken:
             continue
         mask = ok & np.isin(code, broken)
         rows = np.flatnonzero(ok & (code == broken[0]))
         running = itertools.accumulate(flat[rows].tolist())
-        at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
+        at = int(rows[next(i for i, total in enumerate(running) if abs(total) > limit)])
         rule = RejectRule.SUM_FINITE.format(
             customer=str(ids[broken[0]]), limit=f"{limit // SCALE:,}"
         )
