@@ -25,7 +25,14 @@ partition: there is one code path.
 The whole-base cut-offs come from `ValueCounts` — each distinct value with
 its number of customers — merged across partitions. That is exact and needs memory
 in the number of *distinct* values, not of customers (money values repeat: at
-scale, see ``docs/scale.md``).
+scale, see ``docs/scale.md``). Where even those do not fit, the same cut-offs come
+from bands: each partition's `RankSketch`, merged by `tier_bands` into a narrow
+band around each cut-off, then each partition's `BandCounts` inside the bands,
+read off by `tier_cutoffs_in_bands`.
+
+An `OverviewPart` travels between the engine's own processes as bytes
+(`OverviewPart.to_bytes`) and, to anywhere else, as exact JSON
+(`OverviewPart.to_json`, also through `custrel.serialization`).
 """
 
 from __future__ import annotations
