@@ -4,22 +4,25 @@ A partition arrives as an Arrow table of whole customers with one more column,
 `ROW`, each row's identity in the caller's data. The core of
 `custrel.report.partition` runs on it in passes:
 
-1. `partition_stats` — the partition's purchase summary only: its value counts
-   (for the whole base's cut-offs), the model's sufficient statistic and repeat
-   buyers' spend (when a model is asked for), its row counts and its first reject,
-   as one row of bytes. The driver merges them (`merge_stats`) into the cut-offs
-   and the fitted model: the `Finishing` every partition is finished against.
-2. `partition_overview` — the partition finished, and only its overview part kept
-   (one row of bytes): what the driver merges into the `custrel.report.Overview`.
-3. `partition_customers` / `partition_rejects` — the partition finished into its
-   customer rows, or its rejected rows with each row's identity. An engine runs
-   these when its caller reads the customers or the rejects.
+1. Pass 1 analyses the partition and sends the driver its `Stats` (value counts or a
+   rank sketch for the whole base's cut-offs, the model's sufficient statistic and
+   repeat buyers' spend when a model is asked for, row counts, first reject), which
+   `merge_stats` turns into the cut-offs and the fitted model — the `Finishing`
+   every partition is finished against. `partition_carry` (Spark) also keeps the
+   analysis itself, as rows of pickled bytes; `partition_stats` (Dask) sends only
+   the stats.
+2. When the cut-offs are found in bands, one light pass counts each partition's
+   values around them (`carried_band_counts`, `partition_band_counts`), completed
+   by `with_band_counts`.
+3. The partition is finished: from the carried analysis, into its overview part
+   (`carried_overview`), its customers (`carried_customers`) or its rejects
+   (`carried_rejects`) — Spark runs the last two when its caller reads them; or
+   from the log, into all three in one wide table (`partition_output`, Dask,
+   which keeps that pass's frames as they are).
 
-The analysis is cheap next to moving rows between the engine and Python, so each
-pass analyses its partition again rather than keeping wide intermediate rows: only
-the small stats and overview parts reach the driver. `partition_output` gives
-customers, rejects and overview part in one wide table, for an engine that keeps a
-pass's output in memory.
+Moving the log's rows from the engine into Python costs more than the report's own
+work, so the log crosses once; only the small stats and overview parts reach the
+driver.
 """
 
 from __future__ import annotations
@@ -46,18 +49,18 @@ __all__ = [
     "ROW",
     "Finishing",
     "Settings",
+    "carried_band_counts",
     "carried_customers",
     "carried_overview",
     "carried_rejects",
     "merge_stats",
     "output_schema",
+    "partition_band_counts",
     "partition_carry",
-    "partition_customers",
     "partition_output",
-    "partition_overview",
-    "partition_rejects",
     "partition_stats",
     "raise_first_reject",
+    "with_band_counts",
 ]
 
 #: The column holding each input row's identity.
@@ -213,7 +216,7 @@ def output_schema() -> pa.Schema:
 
 
 def stats_schema() -> pa.Schema:
-    """The output of `partition_stats` and `partition_overview`: one row of bytes."""
+    """The output of `partition_stats` and the other passes of bytes: one row each."""
     import pyarrow as pa
 
     return pa.schema([pa.field(_PAYLOAD, pa.binary())])
@@ -605,28 +608,6 @@ def _finish_part(part: Part, settings: Settings, finishing: Finishing) -> Any:  
         )
         part = attrs_.evolve(part, numbers={**numbers, **predicted})
     return finish_partition(part, finishing.cutoffs, worth_a_call=settings.policy.worth_a_call)
-
-
-def partition_overview(table: pa.Table, settings: Settings, finishing: Finishing) -> pa.Table:
-    """Pass 2: the partition finished; only its overview part, as one row of bytes."""
-    import pyarrow as pa
-
-    finished, _ = _finished(table, settings, finishing)
-    payload = finished.overview.to_bytes()
-    return pa.table({_PAYLOAD: pa.array([payload], pa.binary())}, schema=stats_schema())
-
-
-def partition_customers(table: pa.Table, settings: Settings, finishing: Finishing) -> pa.Table:
-    """The partition's finished customer rows (`customer_schema`)."""
-    finished, _ = _finished(table, settings, finishing)
-    customers: pa.Table = finished.customers.to_arrow()
-    return customers.cast(customer_schema())
-
-
-def partition_rejects(table: pa.Table, settings: Settings) -> pa.Table:
-    """The partition's rejected rows (`reject_schema`), each with its row identity."""
-    _, rejects = _analyze(table, settings, full=False)
-    return rejects.select(list(REJECT_COLUMNS)).cast(reject_schema())
 
 
 def partition_output(table: pa.Table, settings: Settings, finishing: Finishing) -> pa.Table:
