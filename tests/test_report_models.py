@@ -277,22 +277,23 @@ def test_the_command_line_picks_the_model_and_none_leaves_the_columns_empty(caps
     assert '"predicted_clv": null' in first
 
 
-def test_the_spark_and_dask_engines_refuse_a_model_they_do_not_fit():
+def test_the_spark_and_dask_engines_take_the_policys_model():
+    # Their results with the model on equal one machine's: tests/test_spark.py, test_dask.py.
     from custrel._scale import Settings
     from custrel.report import ColumnMap
 
-    with pytest.raises(InvalidValue, match="model"):
-        Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
-    assert Settings(
-        SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR"
-    ).policy.model is (ReportModel.NONE)
+    asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+    not_asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+
+    assert asked.model_asked
+    assert not not_asked.model_asked
 
 
-def test_the_spark_and_dask_engines_given_no_policy_fit_no_model_as_before():
+def test_the_spark_and_dask_engines_given_no_policy_fit_the_one_machine_default_model():
     from custrel._scale import settings_for
 
     settings, _ = settings_for(SAMPLE_AS_OF, None, None, None, "EUR", "raise")
-    assert settings.policy.model is ReportModel.NONE
+    assert settings.policy.model is ReportPolicy().model
 
 
 def test_scipy_is_imported_only_when_a_model_is_fitted():
