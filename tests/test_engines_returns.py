@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pytest
 
 from custrel.errors import InvalidValue
-from custrel.report import ColumnMap, ReportModel, ReportPolicy, analyze
+from custrel.report import ColumnMap, analyze
 
 AS_OF = dt.date(2024, 3, 31)
 
@@ -47,9 +47,8 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 
 def _expected():
-    # The engines fit no report model: the one-machine run they match fits none.
-    policy = ReportPolicy(model=ReportModel.NONE)
-    return analyze(_log(), as_of=AS_OF, returns="net", policy=policy)
+    # The default policy on every engine: the report's model (BG/NBD) included.
+    return analyze(_log(), as_of=AS_OF, returns="net")
 
 
 # --- Dask ---------------------------------------------------------------------------------
