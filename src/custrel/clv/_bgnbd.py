@@ -251,16 +251,21 @@ class _BetaGeoFamily(TransactionModel):
         p = self.params
         return p["r"], p["alpha"], p["a"], p["b"]
 
-    def _around_a_of_one(self: _BG) -> tuple[_BG, _BG]:
-        """The model with ``a`` just below and just above 1.
+    def _around_a_of_one(self: _BG) -> tuple[_BG, _BG, float]:
+        """The model with ``a`` just below and just above 1, and ``a``'s place between them.
 
-        The expectations divide by ``a − 1``; at ``a = 1`` their limit is the mean
-        of the two sides (the error is of the order of the step squared).
+        The expectations divide by ``a − 1``; near ``a = 1`` they are taken by linear
+        interpolation between the two sides, ``(1 − w) · low + w · high``: its error is
+        of the order of the step squared, and it keeps the expectation's slope in ``a``
+        (the sides' plain mean would be off by the slope times ``a − 1``).
         """
         p = dict(self.params)
+        step = 2 * _NEAR_ONE
+        weight = (self._values()[2] - (1 - step)) / (2 * step)
         return (
-            type(self).from_params(**(p | {"a": 1 - 2 * _NEAR_ONE})),
-            type(self).from_params(**(p | {"a": 1 + 2 * _NEAR_ONE})),
+            type(self).from_params(**(p | {"a": 1 - step})),
+            type(self).from_params(**(p | {"a": 1 + step})),
+            weight,
         )
 
     def _odds_constant(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -322,16 +327,15 @@ class _BetaGeoFamily(TransactionModel):
         # form, whose parameters stay small however large x grows, so it never overflows.
         r, alpha, a, b = self._values()
         if abs(a - 1) < _NEAR_ONE:
-            low, high = self._around_a_of_one()
-            return 0.5 * (
-                low._expected_grid(times, x, t_x, age) + high._expected_grid(times, x, t_x, age)
+            low, high, w = self._around_a_of_one()
+            return (1 - w) * low._expected_grid(times, x, t_x, age) + w * high._expected_grid(
+                times, x, t_x, age
             )
         m = 1.0 if self._MODIFIED else 0.0
         xu, tu, code = on_pairs(x.ravel(), age.ravel())
         z = times[None, :] / (alpha + tu[:, None] + times[None, :])
         c = (a + b + xu - 1 + m)[:, None]
-        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
-        per_pair = c / (a - 1) * bracket
+        per_pair = _expectation_factor(a + b - 1 + m - r, a, c, z)
         if alive is None:
             alive = self._p_alive(x, t_x, age)
         if len(times) == 1:
@@ -359,8 +363,7 @@ class _BetaGeoFamily(TransactionModel):
         constant = self._odds_constant(xu)
         z = horizon / (alpha + tu + horizon)
         c = a + b + xu - 1 + m
-        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
-        factor = c / (a - 1) * bracket
+        factor = _expectation_factor(a + b - 1 + m - r, a, c, z)
         odds = np.add(age, alpha)
         work = np.add(t_x, alpha)
         odds /= work
@@ -413,14 +416,13 @@ class _BetaGeoFamily(TransactionModel):
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, a, b = self._values()
         if abs(a - 1) < _NEAR_ONE:
-            low, high = self._around_a_of_one()
-            return 0.5 * (low._expected_new(times) + high._expected_new(times))
+            low, high, w = self._around_a_of_one()
+            return (1 - w) * low._expected_new(times) + w * high._expected_new(times)
         z = times / (alpha + times)
         if self._MODIFIED:
             bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - r, a - 1, a + b, z)
             return np.asarray(b / (a - 1) * bracket, dtype=np.float64)
-        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-        return np.asarray((a + b - 1) / (a - 1) * bracket, dtype=np.float64)
+        return _expectation_factor(a + b - 1 - r, a, np.full_like(z, a + b - 1), z)
 
     def _row_log_likelihood(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
@@ -492,3 +494,25 @@ class ModifiedBetaGeo(_BetaGeoFamily):
 
     KIND: ClassVar[ModelKind] = ModelKind.MBG_NBD
     _MODIFIED: ClassVar[bool] = True
+
+
+def _expectation_factor(
+    first: float, a: float, c: NDArray[np.float64], z: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``c/(a−1) · [1 − (1−z)^(a−1) · 2F1(first, a−1; c; z)]``, and its limit where c = 0.
+
+    BG/NBD's expectations for a customer without repeat purchases have ``c = a + b − 1``,
+    which is 0 when ``a + b = 1``: there ``c · 2F1(first, a−1; c; z)`` tends to
+    ``first · (a−1) · z · 2F1(first+1, a; 2; z)``, so the factor is
+    ``−first · z · (1−z)^(a−1) · 2F1(first+1, a; 2; z)`` (finite, where 0 · ∞ is not).
+    """
+    c, z = np.broadcast_arrays(c, z)
+    power = (1.0 - z) ** (a - 1)
+    at_zero = c == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = c / (a - 1) * (1.0 - power * hyp2f1(first, a - 1, c, z))
+    if at_zero.any():
+        zz = z[at_zero]
+        factor = np.array(factor, dtype=np.float64)
+        factor[at_zero] = -first * zz * power[at_zero] * hyp2f1(first + 1, a, 2.0, zz)
+    return np.asarray(factor, dtype=np.float64)
