@@ -155,3 +155,14 @@ def test_custrel_validate_reports_bad_input_with_exit_code_2(log_file: Path, cap
 
     assert code == EXIT_BAD_INPUT
     assert "calibration_end" in capsys.readouterr().err
+
+
+def test_a_check_in_a_notebook_shows_its_verdict_and_both_tables_compactly(bg: Validation):
+    html = bg._repr_html_()
+
+    assert bg.summary("en") in html
+    assert bg.summary("zh") in html
+    last = bg.tracking[-1]
+    assert f'<td class="n">{last.actual:,}</td>' in html
+    assert html.count("<tr>") == 2 + min(20, len(bg.tracking)) + len(bg.by_frequency)
+    assert len(html) < 12_000

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from custrel._labels import Labelled
     from custrel.clv._fit import FittedModel
+    from custrel.clv._validate import Validation
     from custrel.complaints import Complaint
     from custrel.lifecycle import Lifecycle
     from custrel.pyramid import Pyramid
@@ -337,3 +338,45 @@ def model_html(model: FittedModel) -> str:
         fit.append(_both("converged" if ok else "did not converge", "已收敛" if ok else "未收敛"))
     facts = "".join(f"<p>{f}</p>" for f in fit)
     return _wrap(_both(model.KIND.en, model.KIND.zh), table + facts)
+
+
+def validation_html(check: Validation, rows: int = HISTORY_ROWS) -> str:
+    """A calibration/holdout check: its one-line verdict and both tables.
+
+    The tracking table shows its last ``rows`` periods, the by-frequency table all groups.
+    """
+    summary = _both(check.summary("en"), check.summary("zh"))
+    period = _both(f"{check.period_days}-day periods", f"每期 {check.period_days} 天")
+    tracking = _table(
+        [
+            _both("period", "期"),
+            _both("end", "期末"),
+            _both("actual", "实际"),
+            _both("predicted", "预测"),
+        ],
+        [
+            [str(t.period), t.end.isoformat(), f"{t.actual:,}", f"{t.predicted:,.1f}"]
+            for t in check.tracking[-rows:]
+        ],
+        [True, False, True, True],
+    )
+    shown = min(rows, len(check.tracking))
+    more = _both(
+        f"cumulative repeat purchases, last {shown} of {len(check.tracking)} periods",
+        f"累计重复购买，共 {len(check.tracking)} 期，显示最后 {shown} 期",
+    )
+    frequency = _table(
+        [
+            _both("calibration frequency", "校准期频次"),
+            _both("customers", "客户数"),
+            _both("actual per customer", "人均实际"),
+            _both("predicted per customer", "人均预测"),
+        ],
+        [
+            [escape(f.frequency), f"{f.customers:,}", f"{f.actual:.3f}", f"{f.predicted:.3f}"]
+            for f in check.by_frequency
+        ],
+        [False, True, True, True],
+    )
+    body = f"<p>{summary}</p><p>{period}</p><p>{more}</p>{tracking}{frequency}"
+    return _wrap(_both("Calibration and holdout", "校准期与验证期"), body)

@@ -114,6 +114,11 @@ class Validation:
             f"{abs(self.error):.1%}."
         )
 
+    def _repr_html_(self) -> str:
+        from custrel._html import validation_html
+
+        return validation_html(self)
+
     def to_pandas(self) -> dict[str, pd.DataFrame]:
         """The two tables as pandas DataFrames, under ``"tracking"`` and ``"by_frequency"``."""
         import pandas as pd
