@@ -23,7 +23,17 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["DIGITS", "LIMIT", "RULE", "SCALE", "from_units", "to_units"]
+__all__ = [
+    "DIGITS",
+    "INEXACT",
+    "LIMIT",
+    "NEGATIVE",
+    "NOT_FINITE",
+    "RULE",
+    "SCALE",
+    "from_units",
+    "to_units",
+]
 
 #: Decimal places an amount may carry.
 DIGITS: Final = 4
@@ -34,40 +44,50 @@ SCALE: Final = 10**DIGITS
 LIMIT: Final = 10**11
 #: The rule, as shown in errors and the rejects file (after the column's name).
 RULE: Final = f"must have at most {DIGITS} decimal places and be below {LIMIT:,}"
+#: What a value breaks, by `to_units` (0: nothing); a value breaking several counts
+#: under the first: not finite, then negative, then `RULE`.
+NOT_FINITE: Final = 1
+NEGATIVE: Final = 2
+INEXACT: Final = 3
 #: Rows per step of the conversion (cache-sized; a tuning knob, not a rule).
 _STEP = 1 << 16
 
 
 def to_units(
-    chunks: list[NDArray[np.float64]],
-) -> tuple[list[NDArray[np.int64]], NDArray[np.bool_]]:
-    """Each value as a count of units, chunk by chunk, and the rows that break `RULE`.
+    values: NDArray[np.float64], units: NDArray[np.int64], broken: NDArray[np.int8]
+) -> NDArray[np.intp]:
+    """Each value as a count of units, the rule each row breaks; returns the rows whose value is 0.
 
-    A broken row's units are 0 (it is rejected, or the run stops, before any sum).
+    ``units`` receives the counts and ``broken`` (zeros on entry) `NOT_FINITE`,
+    `NEGATIVE` or `INEXACT` for a row that breaks that rule; such a row's units
+    are 0 (it is rejected, or the run stops, before any sum); both are as long as
+    ``values``. A float cannot tell a written 0 from a nonzero value too small for it
+    (``1e-400``), so the zeros are returned for the caller to read their text.
     """
-    total = sum(len(c) for c in chunks)
-    bad = np.zeros(total, dtype=bool)
-    out: list[NDArray[np.int64]] = []
-    scaled = np.empty(min(_STEP, max(total, 1)), dtype=np.float64)
+    n = len(values)
+    zeros: list[NDArray[np.intp]] = []
+    scaled = np.empty(min(_STEP, max(n, 1)), dtype=np.float64)
     back = np.empty_like(scaled)
-    at = 0
-    for chunk in chunks:
-        units = np.empty(len(chunk), dtype=np.int64)
-        for a in range(0, len(chunk), _STEP):
-            b = min(a + _STEP, len(chunk))
-            x = chunk[a:b]
-            s, r, flag = scaled[: b - a], back[: b - a], bad[at + a : at + b]
-            np.multiply(x, SCALE, out=s)
-            np.rint(s, out=s)
-            np.divide(s, SCALE, out=r)
-            np.not_equal(r, x, out=flag)
-            with np.errstate(invalid="ignore"):
-                flag |= ~(np.abs(x, out=r) < LIMIT)
-            s[flag] = 0.0
-            units[a:b] = s
-        out.append(units)
-        at += len(chunk)
-    return out, bad
+    for a in range(0, n, _STEP):
+        b = min(a + _STEP, n)
+        x, s, r = values[a:b], scaled[: b - a], back[: b - a]
+        np.multiply(x, SCALE, out=s)
+        np.rint(s, out=s)
+        np.divide(s, SCALE, out=r)
+        flag = r != x
+        with np.errstate(invalid="ignore"):
+            flag |= ~(np.abs(x, out=r) < LIMIT)  # NaN and inf fail here; r holds |x| now
+            negative = x < 0
+        if flag.any() or negative.any():
+            code = broken[a:b]
+            code[flag] = INEXACT
+            code[negative] = NEGATIVE
+            code[~np.isfinite(x)] = NOT_FINITE
+            s[code > 0] = 0.0
+        units[a:b] = s
+        if not r.all():  # a zero among |x|
+            zeros.append(np.flatnonzero(r == 0) + a)
+    return np.concatenate(zeros) if zeros else np.zeros(0, dtype=np.intp)
 
 
 def from_units(units: NDArray[np.int64]) -> NDArray[np.float64]:
