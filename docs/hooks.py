@@ -9,13 +9,19 @@ Markers replaced at build time:
 - ``<!-- custrel:columns -->`` — the report's customer-table columns, from
   ``custrel.report.schema.CUSTOMER_COLUMNS``;
 - ``<!-- custrel:plot NAME -->`` — a chart of the bundled sample drawn by ``custrel.plot``
-  (``plots.md``), written into the built site as an SVG file.
+  (``plots.md``, ``tutorial.md``; the names are `sample_charts`), written into the built
+  site as an SVG file.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import functools
+import gzip
 import html
 import importlib
+import io
 import re
 import shutil
 import subprocess
@@ -28,6 +34,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.pages import Page
+
+    from custrel.clv import Validation
+    from custrel.report import Report
 
 _MARKER = re.compile(r"<!-- custrel:(diagram|table|glossary|columns)\s*([\w-]*)\s*-->")
 _PLOT_MARKER = re.compile(r"<!-- custrel:plot\s*([\w-]+)\s*-->")
@@ -139,6 +148,74 @@ def _plot_markdown(name: str, page_url: str) -> str:
     return f'<p class="custrel-plot"><img src="{image}" alt="{alt}"></p>'
 
 
+#: The customer whose P(alive) history the pages draw (at risk, near the top of the calls).
+HISTORY_CUSTOMER = "C00406"
+#: The calibration period's last day in the pages' calibration/holdout check.
+CALIBRATION_END = "2024-06-30"
+
+
+def sample_purchases(customer_id: str) -> list[dt.date]:
+    """One customer's purchase days in the bundled sample."""
+    from custrel.sample import sample_path
+
+    with gzip.open(sample_path(), "rt", encoding="utf-8") as lines:
+        return [
+            dt.date.fromisoformat(row["date"])
+            for row in csv.DictReader(lines)
+            if row["customer_id"] == customer_id
+        ]
+
+
+def sample_charts() -> dict[str, Callable[[], Axes]]:
+    """Every chart the pages can show, drawn from the bundled sample by the pages' own calls.
+
+    The reports and the model are computed on first use, so a build draws only what its
+    pages show.
+    """
+    from custrel import plot
+    from custrel.clv import calibration_holdout
+    from custrel.report import ReportPolicy, analyze
+    from custrel.sample import SAMPLE_AS_OF, sample_path
+
+    @functools.cache
+    def report() -> Report:
+        return analyze(sample_path(), as_of=SAMPLE_AS_OF)
+
+    @functools.cache
+    def earlier() -> Report:
+        # The stage flows compare the end of the sample with a year before it; the log's
+        # last year is after that date, so it is rejected (and counted) in that report.
+        as_of = SAMPLE_AS_OF.replace(year=SAMPLE_AS_OF.year - 1)
+        return analyze(sample_path(), as_of=as_of, on_error="skip")
+
+    @functools.cache
+    def modelled() -> Report:
+        policy = ReportPolicy(model="bgnbd")
+        return analyze(sample_path(), as_of=SAMPLE_AS_OF, currency="CNY", policy=policy)
+
+    @functools.cache
+    def validation() -> Validation:
+        return calibration_holdout(sample_path(), calibration_end=CALIBRATION_END)
+
+    return {
+        "pyramid": lambda: plot.pyramid(report()),
+        "leaky_bucket": lambda: plot.leaky_bucket(report()),
+        "stages": lambda: plot.stages(report()),
+        "stage_flows": lambda: plot.stage_flows(earlier(), report()),
+        "verdicts": lambda: plot.verdicts(report()),
+        "reasons": lambda: plot.reasons(report(), top=8),
+        "churn_cost": lambda: plot.churn_cost(report()),
+        "frequency_recency_matrix": lambda: plot.frequency_recency_matrix(modelled()),
+        "p_alive_matrix": lambda: plot.p_alive_matrix(modelled()),
+        "clv_distribution": lambda: plot.clv_distribution(modelled()),
+        "p_alive_history": lambda: plot.p_alive_history(
+            modelled(), sample_purchases(HISTORY_CUSTOMER), customer_id=HISTORY_CUSTOMER
+        ),
+        "calibration_tracking": lambda: plot.calibration_tracking(validation()),
+        "holdout_by_frequency": lambda: plot.holdout_by_frequency(validation()),
+    }
+
+
 def _draw_plots(site_dir: Path) -> None:
     if not _PLOTS:
         return
@@ -148,35 +225,22 @@ def _draw_plots(site_dir: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from custrel import plot
-    from custrel.report import analyze
-    from custrel.sample import SAMPLE_AS_OF, sample_path
-
-    report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
-    # The stage flows compare the end of the sample with a year before it; the log's
-    # last year is after that date, so it is rejected (and counted) in that report.
-    earlier = analyze(
-        sample_path(), as_of=SAMPLE_AS_OF.replace(year=SAMPLE_AS_OF.year - 1), on_error="skip"
-    )
-    charts: dict[str, Callable[[], Axes]] = {
-        "pyramid": lambda: plot.pyramid(report),
-        "leaky_bucket": lambda: plot.leaky_bucket(report),
-        "stages": lambda: plot.stages(report),
-        "stage_flows": lambda: plot.stage_flows(earlier, report),
-        "verdicts": lambda: plot.verdicts(report),
-        "reasons": lambda: plot.reasons(report, top=8),
-        "churn_cost": lambda: plot.churn_cost(report),
-    }
+    charts = sample_charts()
+    drawn: dict[str, bytes] = {}  # a chart shown on two pages is drawn once
     for site_path, name in sorted(_PLOTS.items()):
         if name not in charts:
             raise ValueError(f"custrel:plot {name}: no such chart; known: {', '.join(charts)}")
+        if name not in drawn:
+            figure = charts[name]().figure
+            assert isinstance(figure, Figure)
+            svg = io.BytesIO()
+            # No date in the file, so a rebuild of the same data writes the same bytes.
+            figure.savefig(svg, format="svg", metadata={"Date": None})
+            plt.close(figure)
+            drawn[name] = svg.getvalue()
         target = site_dir / site_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        figure = charts[name]().figure
-        assert isinstance(figure, Figure)
-        # No date in the file, so a rebuild of the same data writes the same bytes.
-        figure.savefig(target, format="svg", metadata={"Date": None})
-        plt.close(figure)
+        target.write_bytes(drawn[name])
 
 
 # --- MkDocs events -----------------------------------------------------------------------

@@ -194,3 +194,30 @@ def test_the_site_check_finds_a_chart_that_was_not_drawn(tmp_path: Path):
     (site / "lifecycle" / "img").mkdir()
     (site / "lifecycle" / "img" / "plot-x.svg").write_text("<svg></svg>", encoding="utf-8")
     assert site_check.check(site, docs) == []
+
+
+def test_every_chart_a_page_shows_is_one_the_build_can_draw():
+    charts = load_hooks().sample_charts()
+    shown = {
+        name
+        for page in (ROOT / "docs").glob("*.md")
+        for name in re.findall(r"<!-- custrel:plot\s*([\w-]+)\s*-->", page.read_text("utf-8"))
+    }
+
+    assert shown <= set(charts)
+    assert {"frequency_recency_matrix", "p_alive_history", "calibration_tracking"} <= shown
+
+
+def test_the_tutorials_charts_are_drawn_by_the_calls_the_page_shows():
+    hooks = load_hooks()
+    page = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+
+    assert f'log.customer_id == "{hooks.HISTORY_CUSTOMER}"' in page
+    assert f'calibration_end="{hooks.CALIBRATION_END}"' in page
+    assert 'policy=ReportPolicy(model="bgnbd")' in page
+
+
+def test_the_tutorial_is_in_the_sites_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+    assert re.search(r"^\s+- .*: tutorial\.md$", nav, re.MULTILINE)

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from wcwidth import wcswidth
 
 from custrel.cli import EXIT_OK, main
-from custrel.report import Transaction, analyze
-from custrel.report._document import LANGS, document, minor_unit, money_text
+from custrel.periods import Period
+from custrel.report import ReportPolicy, Transaction, analyze
+from custrel.report._document import LANGS, Table, document, minor_unit, money_text
 from custrel.report._render import print_report, render_plain, render_table, write_rows
 from custrel.sample import SAMPLE_AS_OF, sample_path
 
@@ -335,7 +336,11 @@ def test_the_summary_text_holds_the_key_figures(sample):
 def test_each_customer_worth_a_call_shows_its_own_standing(sample):
     import pyarrow.compute as pc
 
-    table = document(sample, "en").blocks[-1]
+    table = next(
+        block
+        for block in document(sample, "en").blocks
+        if isinstance(block, Table) and block.title.startswith("Most worth a call")
+    )
     members, codes = sample.customers.labels["standing"]
 
     column = table.headers.index("standing")
@@ -390,3 +395,76 @@ def test_the_command_csv_rounds_money_to_the_currency_minor_unit(tmp_path):
     for row in rows:
         for name in MONEY:
             assert re.fullmatch(r"-?\d+(\.0)?|", row[name]), (name, row[name])
+
+
+@pytest.mark.parametrize(
+    ("period", "en", "zh"),
+    [
+        (Period.DAY, "counted in days", "以天计"),
+        (Period.WEEK, "counted in ISO weeks", "以周计"),
+        (Period.MONTH, "counted in months", "以个月计"),
+        (Period.QUARTER, "counted in calendar quarters", "以个季度计"),
+        (Period.YEAR, "counted in years", "以年计"),
+    ],
+)
+def test_the_title_says_the_period_is_the_unit_frequency_recency_and_t_are_counted_in(
+    period: Period, en: str, zh: str
+):
+    report = analyze(
+        [Transaction("ann", dt.date(2024, 1, 1), 5.0)],
+        as_of=dt.date(2024, 2, 1),
+        policy=ReportPolicy(period=period),
+    )
+
+    english, chinese = document(report, "en").title, document(report, "zh").title
+
+    assert english.endswith(f"frequency, recency and T {en}")
+    assert chinese.endswith(f"购买频次、最近购买与客户年龄（T）{zh}")
+    assert "period:" not in english
+    assert "周期：" not in chinese
+
+
+def reasons_table(report, lang):
+    return next(
+        block
+        for block in document(report, lang).blocks
+        if isinstance(block, Table) and block.headers[-1].startswith(("reasons", "理由"))
+    )
+
+
+def test_each_customer_worth_a_call_shows_its_reasons_in_their_stated_order():
+    from custrel.scoring import Mark
+
+    report = analyze(sample_path(), as_of=SAMPLE_AS_OF, policy=ReportPolicy(worth_a_call=400))
+
+    table = reasons_table(report, "en")
+
+    cells = dict(table.rows)
+    listed = [c for c in report.overview.worth_a_call if c.reasons]
+    assert list(cells) == [c.customer_id for c in listed]
+    for customer in listed:
+        shown = cells[customer.customer_id].split("; ")
+        assert len(shown) == len(customer.reasons)
+        # The stated order: the marks counting for the customer, then those against.
+        sides = [part[0] for part in shown]
+        assert sides == sorted(sides, key="+-".index)
+        for part, reason in zip(shown, customer.reasons, strict=True):
+            assert reason.startswith(
+                ("counts for: " if part[0] == "+" else "counts against: ") + part[2:]
+            )
+    mixed = [c for c in listed if {p[0] for p in cells[c.customer_id].split("; ")} == {"+", "-"}]
+    assert mixed  # the sample has at-risk customers with marks on both sides
+    untrustworthy = f"- {Mark.NO_CREDIT.en.split(':')[0]}"
+    assert untrustworthy == "- untrustworthy"
+    assert any(untrustworthy in cells[c.customer_id] for c in mixed)
+    assert cells[mixed[0].customer_id].index("+") < cells[mixed[0].customer_id].index("-")
+
+
+def test_the_reasons_table_names_every_shown_mark_in_full_in_each_language(sample):
+    en, zh, both = (reasons_table(sample, lang) for lang in LANGS)
+
+    assert any("strong demand, buys much, especially high-margin items" in n for n in en.notes)
+    assert any("购买欲望强烈、购买力大，高利润产品采购多" in n for n in zh.notes)
+    assert not any(CJK.search(cell) for row in en.rows for cell in row)
+    assert all(CJK.search(row[1]) for row in zh.rows)
+    assert all("\n" in row[1] for row in both.rows)  # English above Chinese

@@ -14,7 +14,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from custrel.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from custrel.errors import InputDataError, InvalidValue, MissingColumns, UnitPriceWarning
+from custrel.errors import (
+    InputDataError,
+    InvalidValue,
+    MissingColumns,
+    NoRowsAccepted,
+    UnitPriceWarning,
+)
 from custrel.report import ColumnMap, analyze, summarize
 from custrel.report._priced import priced, warn_unit_price
 
@@ -458,3 +464,83 @@ def test_the_reading_options_ask_for_the_local_engine(tmp_path, capsys):
 
     assert code == EXIT_BAD_INPUT
     assert "--engine" in capsys.readouterr().err
+
+
+def test_skip_mode_rejects_a_line_of_the_wrong_width_and_goes_on(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "customer_id;date;amount\nann;2024-01-05;1\nbob,2024-01-06,2\nann;2024-01-07;3\n",
+        encoding="utf-8",
+    )
+
+    report = analyze(path, delimiter=";", as_of=dt.date(2024, 1, 31), on_error="skip")
+
+    [rejected] = report.rejects()
+    assert (rejected.row, rejected.column, rejected.value) == (2, None, "bob,2024-01-06,2")
+    assert "--delimiter" in rejected.rule
+    assert report.customers.get("ann").revenue == 4.0
+    assert report.customers.get("ann").last_purchase == dt.date(2024, 1, 7)
+
+
+def test_skip_mode_rejects_bytes_not_in_the_encoding_with_the_cell_as_written(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"customer_id|date|amount\nann|2024-01-05|1\n\xff\xfe|2024-01-06|2\n")
+
+    report = analyze(path, delimiter="|", as_of=dt.date(2024, 1, 31), on_error="skip")
+
+    [rejected] = report.rejects()
+    assert (rejected.row, rejected.column, rejected.value) == (2, "customer_id", r"\xff\xfe")
+    assert "--encoding" in rejected.rule
+    assert report.counts.rows_accepted == 1
+
+
+def test_skip_mode_on_a_whitespace_file_keeps_the_good_lines(tmp_path):
+    path = tmp_path / "CDNOW_sample.txt"
+    broken = CDNOW_LINES + " 00018 0002 19970105\r\n 00018 0002 1997013x 1 3.00\r\n"
+    path.write_bytes(broken.encode("ascii"))
+
+    report = summarize(
+        path,
+        delimiter="whitespace",
+        header=CDNOW_HEADER,
+        date_format="%Y%m%d",
+        as_of=dt.date(1997, 12, 31),
+        on_error="skip",
+    )
+
+    assert [(r.row, r.column) for r in report.rejects()] == [(6, None), (7, "date")]
+    assert report.rejects()[0].value == "00018 0002 19970105"
+    assert report.counts.rows_accepted == 5
+
+
+cells = st.sampled_from(["ann", "bob", "2024-01-05", "2024-02-30", "7", "-1", "x", "", "é"])
+lines = st.lists(st.lists(cells, min_size=2, max_size=4), min_size=1, max_size=25)
+
+
+@given(lines, st.sampled_from([";", "\t", "whitespace"]), st.sampled_from(["utf-8", "latin-1"]))
+def test_skip_mode_on_any_dialect_conserves_rows(tmp_path_factory, rows, delimiter, encoding):
+    joiner = " " if delimiter == "whitespace" else delimiter
+    body = "\n".join(joiner.join(row) for row in rows if any(row))
+    text = joiner.join(["customer_id", "date", "amount"]) + "\n" + body + "\n"
+    path = tmp_path_factory.mktemp("dialect") / "log.csv"
+    # Written in UTF-8 and read as either: in latin-1 the é's bytes are two other letters.
+    path.write_bytes(text.encode("utf-8"))
+    data_lines = sum(
+        1 for row in rows if any(row) and (delimiter != "whitespace" or any(c for c in row))
+    )
+
+    try:
+        report = summarize(
+            path,
+            delimiter=delimiter,
+            encoding=encoding,
+            as_of=dt.date(2024, 12, 31),
+            on_error="skip",
+        )
+    except NoRowsAccepted as error:
+        read = error.rows_read  # every row rejected: the rejects still hold them all
+    else:
+        counts = report.counts
+        assert counts.rows_read == counts.rows_accepted + counts.rows_rejected
+        read = counts.rows_read
+    assert read == data_lines

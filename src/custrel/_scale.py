@@ -60,6 +60,8 @@ class Settings:
         columns: the column mapping.
         date_format: a ``strptime`` format for text dates.
         currency: ISO 4217 code of the amounts.
+        returns: what a line of negative amount is, ``reject`` or ``net``
+            (`custrel.report.analyze`).
     """
 
     as_of: dt.date
@@ -67,6 +69,7 @@ class Settings:
     columns: ColumnMap
     date_format: str | None
     currency: str
+    returns: str = "reject"
 
     def __attrs_post_init__(self) -> None:
         """The engines fit no customer-base model: the policy must ask for none.
@@ -93,15 +96,31 @@ def settings_for(
     date_format: str | None,
     currency: str,
     on_error: OnError | str,
+    returns: str = "reject",
 ) -> tuple[Settings, OnError]:
     """An engine call's checked settings and error mode, the same for Spark and Dask.
 
     Raises:
         InvalidValue: ``as_of`` is not a date (a cluster log has no cheap last day), the
-            error mode or the currency breaks its rule, or the policy asks for a model.
+            error mode, the currency or the returns mode breaks its rule, the policy
+            asks for a model, or the columns map no amount (``amount_col``: the
+            engines need one).
     """
     from custrel.errors import InvalidValue
-    from custrel.report import ColumnMap, ReportPolicy, _check_as_of, _check_on_error
+    from custrel.report import (
+        NO_AMOUNT,
+        ColumnMap,
+        ReportPolicy,
+        _check_as_of,
+        _check_on_error,
+        _check_returns,
+    )
+
+    _check_returns(returns)
+    if columns is not None and columns.amount == NO_AMOUNT:
+        raise InvalidValue(
+            "amount_col", None, "a column of amounts: the Spark and Dask engines need one"
+        )
 
     day = _check_as_of(as_of)
     if day is None:
@@ -110,7 +129,12 @@ def settings_for(
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     settings = Settings(
-        day, policy or ReportPolicy(), columns or ColumnMap(), date_format, currency.upper()
+        day,
+        policy or ReportPolicy(),
+        columns or ColumnMap(),
+        date_format,
+        currency.upper(),
+        returns,
     )
     return settings, mode
 
@@ -179,6 +203,7 @@ def _analyze(table: pa.Table, settings: Settings) -> tuple[Part, pa.Table]:
         columns=settings.columns,
         date_format=settings.date_format,
         on_error=OnError.SKIP,
+        returns=settings.returns,
     )
     rejects: pa.Table = part.rejects_table
     if rejects.num_rows:
@@ -374,6 +399,7 @@ def run_report(
     date_format: str | None,
     on_error: str,
     currency: str,
+    returns: str = "reject",
 ) -> Any:  # noqa: ANN401 - a custrel.report.Report
     """``custrel report --engine spark|dask``: the report of a local file or directory of parts.
 
@@ -403,6 +429,7 @@ def run_report(
         "date_format": date_format,
         "on_error": on_error,
         "currency": currency,
+        "returns": returns,
     }
     if engine == "spark":
         result: Any = _spark_run(where, parquet=parquet, options=options)

@@ -134,7 +134,8 @@ def _report(args: argparse.Namespace) -> int:
     columns = ColumnMap(
         customer_id=args.customer_col,
         date=args.date_col,
-        amount=args.amount_col,
+        # "none": a log of dates without amounts (stages only; revenue facts unknown).
+        amount=None if args.amount_col == "none" else args.amount_col,
         cost=args.cost_col,
         service_cost=args.service_cost_col,
         discount=args.discount_col,
@@ -160,7 +161,8 @@ def _report(args: argparse.Namespace) -> int:
                     "--engine",
                     args.engine,
                     "local when reading with --delimiter, --encoding, --header, --price-col, "
-                    "--after-as-of ignore or --gross-margin (the other engines do not take them)",
+                    "--after-as-of ignore, --gross-margin or --amount-col none (the other "
+                    "engines do not take them)",
                 )
             report = run_report(
                 args.engine,
@@ -171,6 +173,7 @@ def _report(args: argparse.Namespace) -> int:
                 date_format=args.date_format,
                 on_error=args.on_error,
                 currency=args.currency,
+                returns=args.returns,
             )
         else:
             with (
@@ -193,6 +196,7 @@ def _report(args: argparse.Namespace) -> int:
                     header=None if args.header is None else tuple(args.header.split(",")),
                     price_column=args.price_col,
                     after_as_of=args.after_as_of,
+                    returns=args.returns,
                     gross_margin=args.gross_margin,
                 )
             _show_warnings(caught)
@@ -241,6 +245,7 @@ def _local_only(args: argparse.Namespace) -> bool:
         or args.price_col is not None
         or args.after_as_of != "error"
         or args.gross_margin is not None
+        or args.amount_col == "none"
     )
 
 
@@ -305,7 +310,13 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             f"--{field}-col",
             metavar="NAME",
             default=default,
-            help=f"input column holding {default} (default: {default})",
+            help=f"input column holding {default} (default: {default})"
+            + (
+                "; none: a log of dates without amounts (stages and purchase summary; "
+                "revenue, tier, verdict and churn cost unknown)"
+                if field == "amount"
+                else ""
+            ),
         )
     report.add_argument(
         "--model",
@@ -333,6 +344,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         type=float,
         help="for a log without cost columns: assume profit = revenue × RATE (0 to 1, e.g. "
         "0.3), shown as an assumption; without it the verdict is unknown",
+    )
+    report.add_argument(
+        "--returns",
+        choices=["reject", "net"],
+        default="reject",
+        help="lines of negative amount (returns, cancellations; a negative quantity with "
+        "--price-col): reject them (default), or net them: subtracted from the customer's "
+        "revenue in their period, not counted as purchases, and counted in the summary",
     )
     report.add_argument(
         "--after-as-of",

@@ -111,6 +111,7 @@ def analyze(
     row_id: str | None = None,
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
+    returns: str = "reject",
 ) -> DaskReport:
     """Run the full report on a Dask DataFrame; the same rows as `custrel.analyze`.
 
@@ -126,6 +127,9 @@ def analyze(
         row_id: an integer column identifying each row, reported with a rejected row
             (default: the input partition's number times 2**40 plus the row's position).
         partitions: partitions of the customer shuffle (default: the input's).
+        returns: ``reject`` (default) or ``net``: what a line of negative amount
+            is, as in `custrel.analyze` (whole customers per partition, so netting
+            gives the one-machine result).
         fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
             client from the (frequency, recency, T) counts aggregated on the cluster.
 
@@ -137,7 +141,9 @@ def analyze(
 
     from custrel.report import InputCounts, OnError
 
-    settings, mode = _scale.settings_for(as_of, policy, columns, date_format, currency, on_error)
+    settings, mode = _scale.settings_for(
+        as_of, policy, columns, date_format, currency, on_error, returns
+    )
     columns = settings.columns
     wanted = [n for n in columns.names() if n in ddf.columns]
     keep = [*wanted, _scale.ROW]

@@ -146,6 +146,7 @@ def analyze(
     row_id: str | None = None,
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
+    returns: str = "reject",
 ) -> SparkReport:
     """Run the full report on a Spark DataFrame; the same rows as `custrel.analyze`.
 
@@ -163,6 +164,9 @@ def analyze(
             ``monotonically_increasing_id()`` of the DataFrame as given).
         partitions: partitions of the customer shuffle (default: the session's
             ``spark.sql.shuffle.partitions``).
+        returns: ``reject`` (default) or ``net``: what a line of negative amount
+            is, as in `custrel.analyze` (whole customers per partition, so netting
+            gives the one-machine result).
         fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
             driver from the (frequency, recency, T) counts aggregated on the cluster.
 
@@ -175,7 +179,9 @@ def analyze(
 
     from custrel.report import InputCounts, OnError
 
-    settings, mode = _scale.settings_for(as_of, policy, columns, date_format, currency, on_error)
+    settings, mode = _scale.settings_for(
+        as_of, policy, columns, date_format, currency, on_error, returns
+    )
     columns = settings.columns
     wanted = [n for n in columns.names() if n in df.columns]
     date_type = df.schema[columns.date].dataType if columns.date in df.columns else None

@@ -62,6 +62,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "DEFAULT_MODEL_DISCOUNT_RATE",
     "DEFAULT_MODEL_HORIZON_DAYS",
+    "NO_AMOUNT",
     "AliveBand",
     "BucketRow",
     "ColumnMap",
@@ -76,6 +77,7 @@ __all__ = [
     "Report",
     "ReportModel",
     "ReportPolicy",
+    "ReturnsNetted",
     "Source",
     "StageByAlive",
     "Transaction",
@@ -96,17 +98,28 @@ class OnError(Labelled):
     SKIP = ("skip", "reject bad rows into the rejects list and go on", "跳过错误行并记录")
 
 
+#: The amount column of a log of dates without amounts (``ColumnMap(amount=None)``,
+#: ``--amount-col none``): a name no export uses, so it is never read from the input.
+NO_AMOUNT: Final = "<no amount>"
+
+
+def _amount_column(name: str | None) -> str:
+    return NO_AMOUNT if name is None else name
+
+
 @attrs.frozen
 class ColumnMap:
     """Which input column holds each canonical field (real exports name them differently).
 
     Only ``customer_id``, ``date`` and ``amount`` are required; the optional ones
-    are used when present.
+    are used when present. ``amount=None`` (stored as `NO_AMOUNT`) reads a log of
+    dates without amounts: the report gives the purchase summary and the stages,
+    and every revenue-based fact is unknown (a typed null), the report saying why.
     """
 
     customer_id: str = "customer_id"
     date: str = "date"
-    amount: str = "amount"
+    amount: str = attrs.field(default="amount", converter=_amount_column)
     cost: str = "cost"
     service_cost: str = "service_cost"
     discount: str = "discount"
@@ -272,7 +285,8 @@ class CustomerResult:
     after the first; ``recency`` = periods from first to last purchase; ``T`` =
     periods from first purchase to ``as_of``; ``monetary_value`` = mean revenue of the
     repeat periods (0 when ``frequency`` is 0). ``None`` marks a judgement whose
-    module or input data was not available.
+    module or input data was not available (``revenue`` and ``monetary_value`` too,
+    for a log read without amounts).
     """
 
     customer_id: str
@@ -283,8 +297,8 @@ class CustomerResult:
     frequency: int
     recency: int
     T: int  # the literature's name
-    monetary_value: float
-    revenue: float
+    monetary_value: float | None
+    revenue: float | None
     profit: float | None
     stage: Labelled | None
     peak: Labelled | None
@@ -394,8 +408,8 @@ class CustomerTable:
             frequency=int(num["frequency"][index]),
             recency=int(num["recency"][index]),
             T=int(num["T"][index]),
-            monetary_value=float(num["monetary_value"][index]),
-            revenue=float(num["revenue"][index]),
+            monetary_value=self._number("monetary_value", index),
+            revenue=self._number("revenue", index),
             profit=profit,
             stage=self._label("stage", index),
             peak=self._label("peak", index),
@@ -487,7 +501,9 @@ class CustomerTable:
             return pa.array(values.astype(np.int64))
         if kind is Kind.FLAG:
             return pa.array(values.astype(bool))
-        return pa.array(values.astype(np.float64))
+        # NaN marks a number not known for that customer (e.g. the score of one netted
+        # below zero): a typed null, as every engine's output shows it.
+        return pa.array(values.astype(np.float64), from_pandas=True)
 
     def __repr__(self) -> str:
         """``CustomerTable(3,000 customers)``: the size, not the arrays."""
@@ -625,19 +641,51 @@ class ModelSummary:
 
 
 @attrs.frozen
+class ReturnsNetted:
+    """The returns and cancellations netted into revenue (``analyze(returns="net")``).
+
+    A line of negative amount is a return: subtracted from its customer's revenue in
+    its period, never a purchase occasion. Nothing is netted in silence: this counts
+    every such line.
+
+    Attributes:
+        lines: the return lines accepted.
+        amount: their total amount (zero or less), in the log's currency.
+        unmatched_lines: those of them whose customer has no purchase in the log (a
+            return of something bought before it starts): counted here and in
+            ``amount``, in no customer's revenue (such a customer has no row).
+        unmatched_amount: the amount of those lines.
+        customers_below_zero: customers whose net revenue is below zero (more given
+            back than bought in the log): kept as they are, exactly; such a customer
+            is in the small tier (the pyramid ranks values above zero) and, when the
+            log has costs, has no verdict or treatment (the scoring rules are stated
+            for amounts of zero or more).
+    """
+
+    lines: int
+    amount: float
+    unmatched_lines: int = 0
+    unmatched_amount: float = 0.0
+    customers_below_zero: int = 0
+
+
+@attrs.frozen
 class Overview:
     """The whole base at a glance, for a manager.
 
     Attributes:
         customers: how many customers.
-        revenue: total revenue (float, in ``currency``).
+        revenue: total revenue (float, in ``currency``); ``None`` for a log read
+            without amounts (``ColumnMap(amount=None)``), as are ``lost_revenue``,
+            ``profit`` and ``churn_cost``, and the pyramid and verdicts are empty.
         profit: total profit, when costs were given.
         currency: ISO 4217 code of the amounts (``XXX`` = not stated).
         by_stage: (stage, customers) for every stage present.
         by_tier: (tier, customers, revenue share, profit share) per pyramid tier.
         by_verdict: (verdict, customers).
         leaky_bucket: per period of the log.
-        lost_revenue: yearly revenue the lost customers used to bring.
+        lost_revenue: yearly revenue the lost customers used to bring (``None``
+            without amounts).
         churn_cost: the lost customers' churn-cost analysis
             (`custrel.retention.churn_cost`: revenue and profit lost a year, people
             told, replacement cost), or ``None`` without costs or with a margin outside
@@ -648,28 +696,30 @@ class Overview:
         model: the fitted model, or the note saying why there is none.
         stage_by_alive: customers per lifecycle stage and P(alive) band, for every
             stage present (empty without a model): where the rules and the model agree.
+        returns: the returns netted into revenue (``returns="net"``), else ``None``.
     """
 
     customers: int
-    revenue: float
+    revenue: float | None
     profit: float | None
     currency: str
     by_stage: tuple[tuple[Labelled, int], ...]
     by_tier: tuple[tuple[Labelled, int, float, float | None], ...]
     by_verdict: tuple[tuple[Labelled, int], ...]
     leaky_bucket: tuple[BucketRow, ...]
-    lost_revenue: float
+    lost_revenue: float | None
     worth_a_call: tuple[CustomerResult, ...]
     churn_cost: ChurnCost | None = None
     model: ModelSummary | None = None
     stage_by_alive: tuple[StageByAlive, ...] = ()
+    returns: ReturnsNetted | None = None
 
     def to_pandas(self) -> Mapping[str, pd.DataFrame]:
         """Each section as a pandas DataFrame (needs the ``pandas`` extra).
 
         Sections: ``by_stage``, ``by_tier``, ``by_verdict``, ``leaky_bucket`` and
-        ``worth_a_call``; labels are categoricals of the enums' stable values, days
-        are ``datetime64``.
+        ``worth_a_call`` (and ``returns``, one row, when returns are netted); labels
+        are categoricals of the enums' stable values, days are ``datetime64``.
         """
         import pandas as pd  # noqa: F401 - fail early with a clear ImportError
 
@@ -790,6 +840,74 @@ def _check_as_of(as_of: object) -> dt.date | None:
     return day
 
 
+#: The customer columns that need amounts: unknown (typed nulls) in a log without them.
+_REVENUE_NUMBERS: Final = (
+    "revenue",
+    "monetary_value",
+    "profit",
+    "revenue_percentile",
+    "score",
+    "lifetime_value",
+    "predicted_clv",
+)
+_REVENUE_LABELS: Final = ("tier", "verdict", "standing", "treatment")
+_REVENUE_TEXTS: Final = ("reasons", "risks")
+
+
+def _without_amounts(report: Report) -> Report:
+    """The report of a log read without amounts: every revenue-based fact unknown.
+
+    The engine runs on amounts of zero (so the purchase summary, stages, at-risk flags
+    and leaky bucket are the log's own); what rests on an amount — revenue, monetary
+    value, profit, tier, verdict, treatment, churn cost, predicted value — is dropped
+    here, to typed nulls in the tables and ``None`` in the overview.
+    """
+    table = report.customers
+    customers = CustomerTable(
+        table.ids,
+        {k: v for k, v in table.numbers.items() if k not in _REVENUE_NUMBERS},
+        {k: v for k, v in table.labels.items() if k not in _REVENUE_LABELS},
+        {k: v for k, v in table.texts.items() if k not in _REVENUE_TEXTS},
+    )
+    overview = report.overview
+    if overview is not None:
+        overview = attrs.evolve(
+            overview,
+            revenue=None,
+            profit=None,
+            by_tier=(),
+            by_verdict=(),
+            lost_revenue=None,
+            churn_cost=None,
+            worth_a_call=tuple(customers.get(c.customer_id) for c in overview.worth_a_call),
+        )
+    return attrs.evolve(report, customers=customers, overview=overview)
+
+
+def _check_amounts(
+    columns: ColumnMap, price_column: str | None, gross_margin: float | None
+) -> None:
+    """Refuse options that need amounts, for a log read without them."""
+    if columns.amount != NO_AMOUNT:
+        return
+    if price_column is not None:
+        raise InvalidValue(
+            "price_column", price_column, "none for a log without amounts (amount_col none)"
+        )
+    if gross_margin is not None:
+        raise InvalidValue(
+            "gross_margin", gross_margin, "none for a log without amounts (amount_col none)"
+        )
+
+
+def _check_returns(returns: object) -> None:
+    """Refuse a returns mode other than those of `custrel.report._rules.RETURNS_MODES`."""
+    from custrel.report._rules import RETURNS_MODES
+
+    if returns not in RETURNS_MODES:
+        raise InvalidValue("returns", returns, " or ".join(RETURNS_MODES))
+
+
 def _delimited(
     source: Source,
     columns: ColumnMap,
@@ -851,6 +969,7 @@ def summarize(
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
     after_as_of: str = "error",
+    returns: str = "reject",
 ) -> Report:
     """Read and check ``source`` and compute only the BTYD purchase summary per customer.
 
@@ -872,6 +991,11 @@ def summarize(
         after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
             ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
             (a back-test on a log that runs on).
+        returns: what a line of negative amount (a negative quantity with
+            ``price_column``) is: ``reject`` (default): a broken rule naming
+            ``--returns``; ``net``: a return or cancellation, subtracted from its
+            customer's revenue (and the money columns it carries) in its period,
+            never a purchase occasion, counted in ``overview.returns``.
 
     Raises:
         InputDataError: bad input (names the row, column, value and rule).
@@ -879,6 +1003,7 @@ def summarize(
     from custrel.report._engine import run
 
     columns = columns or ColumnMap()
+    _check_amounts(columns, price_column, None)
     source = _delimited(source, columns, delimiter, encoding, header)
     if price_column is None:
         from custrel.report._priced import warn_unit_price
@@ -890,7 +1015,8 @@ def summarize(
         source, columns = priced(source, columns, price_column, date_format)
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
-    return run(
+    _check_returns(returns)
+    report = run(
         source,
         as_of=_check_as_of(as_of),
         policy=ReportPolicy(period=period),
@@ -900,7 +1026,9 @@ def summarize(
         full=False,
         currency="XXX",
         after_as_of=after_as_of,
+        returns=returns,
     )
+    return _without_amounts(report) if columns.amount == NO_AMOUNT else report
 
 
 def analyze(
@@ -918,6 +1046,7 @@ def analyze(
     header: tuple[str, ...] | None = None,
     price_column: str | None = None,
     after_as_of: str = "error",
+    returns: str = "reject",
     gross_margin: float | None = None,
 ) -> Report:
     """Run the full report: summary, stage, tier, verdict, treatment, and the overview.
@@ -939,6 +1068,11 @@ def analyze(
         after_as_of: ``error`` (default): a row dated after ``as_of`` breaks a rule;
             ``ignore``: such rows are left out and counted in ``counts.rows_ignored``
             (a back-test on a log that runs on).
+        returns: what a line of negative amount (a negative quantity with
+            ``price_column``) is: ``reject`` (default): a broken rule naming
+            ``--returns``; ``net``: a return or cancellation, subtracted from its
+            customer's revenue (and the money columns it carries) in its period,
+            never a purchase occasion, counted in ``overview.returns``.
         gross_margin: for a log without cost columns, an assumed gross margin
             (0 to 1): cost = amount × (1 − rate), so profit = revenue × rate; the
             report states it as an assumption (`Report.gross_margin`).
@@ -972,9 +1106,11 @@ def analyze(
                 header=header,
                 price_column=price_column,
                 after_as_of=after_as_of,
+                returns=returns,
                 gross_margin=gross_margin,
             )
     columns = columns or ColumnMap()
+    _check_amounts(columns, price_column, gross_margin)
     source = _delimited(source, columns, delimiter, encoding, header)
     if price_column is None:
         from custrel.report._priced import warn_unit_price
@@ -986,6 +1122,7 @@ def analyze(
         source, columns = priced(source, columns, price_column, date_format)
     if after_as_of not in {"error", "ignore"}:
         raise InvalidValue("after_as_of", after_as_of, "error or ignore")
+    _check_returns(returns)
     if gross_margin is not None:
         source, columns = _assume_margin(source, columns, gross_margin, date_format)
     report = run(
@@ -998,8 +1135,11 @@ def analyze(
         full=True,
         currency=currency.upper(),
         after_as_of=after_as_of,
+        returns=returns,
         progress=progress,  # type: ignore[arg-type]
     )
+    if columns.amount == NO_AMOUNT:
+        return _without_amounts(report)
     return report if gross_margin is None else attrs.evolve(report, gross_margin=gross_margin)
 
 

@@ -12,6 +12,7 @@ currency (ISO 4217 ``XXX``) is said once, in words, and the amounts stand alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal
@@ -20,10 +21,12 @@ import attrs
 
 if TYPE_CHECKING:
     from custrel._labels import Labelled
-    from custrel.report import CustomerTable, Overview, Report
+    from custrel.report import CustomerResult, CustomerTable, Overview, Report
+    from custrel.scoring import Mark
 
 __all__ = [
     "LANGS",
+    "PERIOD_UNITS",
     "Document",
     "Lang",
     "Paragraph",
@@ -38,6 +41,16 @@ __all__ = [
 Lang = Literal["en", "zh", "both"]
 #: The languages every label and sentence is written in, and both together.
 LANGS: Final[tuple[Lang, ...]] = ("en", "zh", "both")
+
+#: Each report period as a unit of time, by the period's stable value: (English plural,
+#: Chinese). Frequency, recency and T are counted in it, and the model's times with them.
+PERIOD_UNITS: Final[dict[str, tuple[str, str]]] = {
+    "day": ("days", "天"),
+    "week": ("ISO weeks", "周"),
+    "month": ("months", "个月"),
+    "quarter": ("calendar quarters", "个季度"),
+    "year": ("years", "年"),
+}
 
 #: ISO 4217's code for "no currency": amounts whose currency the log does not state.
 UNSTATED: Final = "XXX"
@@ -162,10 +175,13 @@ def document(report: Report, lang: Lang = "both") -> Document:
     """The whole report as a document in ``lang``."""
     counts, ov, period = report.counts, report.overview, report.policy.period
     day = report.as_of.isoformat()
+    # The period is the unit frequency, recency and T are counted in (and the model's
+    # times with them), not a span the report covers: the title says so.
+    unit_en, unit_zh = PERIOD_UNITS[period.value]
     title = _say(
         lang,
-        f"custrel report — as of {day}, period: {period.en}",
-        f"custrel 客户报告——截至 {day}，周期：{period.zh}",
+        f"custrel report — as of {day}; frequency, recency and T counted in {unit_en}",
+        f"custrel 客户报告——截至 {day}；购买频次、最近购买与客户年龄（T）以{unit_zh}计",
         stacked=True,
     )
     blocks: list[Block] = [
@@ -207,15 +223,20 @@ def overview_blocks(
     def money(value: float | Decimal) -> str:
         return money_text(value, cur)
 
-    en = f"customers {ov.customers:,}; revenue {money(ov.revenue)}"
-    zh = f"客户 {ov.customers:,} 位；收入 {money(ov.revenue)}"
+    if ov.revenue is None:
+        en = f"customers {ov.customers:,}; {_NO_AMOUNTS[0]}"
+        zh = f"客户 {ov.customers:,} 位；{_NO_AMOUNTS[1]}"
+    else:
+        en = f"customers {ov.customers:,}; revenue {money(ov.revenue)}"
+        zh = f"客户 {ov.customers:,} 位；收入 {money(ov.revenue)}"
     if ov.profit is not None:
         en += f"; profit {money(ov.profit)}"
         zh += f"；利润 {money(ov.profit)}"
-    if cur == UNSTATED:
+    if cur == UNSTATED and ov.revenue is not None:
         en += "; amounts in no currency stated"
         zh += "；金额不注明币种"
     blocks.extend(_sentences(lang, en, zh))
+    blocks.extend(_returns(ov, lang))
     total = max(ov.customers, 1)
     if ov.by_stage:
         blocks.append(
@@ -245,6 +266,10 @@ def overview_blocks(
                 ),
             )
         )
+    if not ov.by_tier and ov.revenue is None and ov.customers:
+        dash = "——" if lang == "zh" else " — "
+        pyramid = _title(lang, "Customer pyramid", "客户金字塔")
+        blocks.append(Paragraph(f"{pyramid}{dash}{_say(lang, *_UNKNOWN_TIER)}"))
     blocks.extend(_verdicts(ov, lang, customers))
     if ov.leaky_bucket:
         bucket = report.policy.bucket_period if report is not None else None
@@ -299,6 +324,43 @@ def overview_blocks(
     blocks.extend(_model(ov, lang))
     blocks.extend(_worth_a_call(ov, lang, customers, report))
     return blocks
+
+
+def _returns(ov: Overview, lang: Lang) -> list[Paragraph]:
+    """What ``--returns net`` netted: lines and amount, and those matching no customer."""
+    netted = ov.returns
+    if netted is None:
+        return []
+    amount = money_text(netted.amount, ov.currency)
+    en = (
+        f"returns netted (--returns net): {netted.lines:,} lines of negative amount, "
+        f"{amount} in all, subtracted from their customers' revenue (not purchases)"
+    )
+    zh = (
+        f"退货冲减（--returns net）：金额为负的 {netted.lines:,} 行，合计 {amount}，"
+        "已从所属客户的收入中扣除（不计为购买）"
+    )
+    if netted.unmatched_lines:
+        unmatched = money_text(netted.unmatched_amount, ov.currency)
+        en += (
+            f"; {netted.unmatched_lines:,} of them ({unmatched}) are of customers with no "
+            "purchase in the log and in no customer's revenue"
+        )
+        zh += (
+            f"；其中 {netted.unmatched_lines:,} 行（{unmatched}）的客户在记录中没有购买，"
+            "未计入任何客户的收入"
+        )
+    if netted.customers_below_zero:
+        below = f"{netted.customers_below_zero:,}"
+        en += (
+            f"; {below} customers gave back more than they bought in the log: their net "
+            "revenue is below zero, kept as it is (small tier; verdict unknown)"
+        )
+        zh += (
+            f"；{below} 位客户退回的多于在记录中购买的：净收入低于零，照实保留"
+            "（小客户层级；好坏判定未知）"
+        )
+    return list(_sentences(lang, en, zh))
 
 
 def _model(ov: Overview, lang: Lang) -> list[Block]:
@@ -372,6 +434,33 @@ def _standing_counts(
     return tuple(rows)
 
 
+_NO_AMOUNTS = (
+    (
+        "revenue unknown: the log was read without amounts (--amount-col none), so the "
+        "report gives the purchase summary, stages and leaky bucket; revenue, monetary "
+        "value, profit, pyramid tier, verdict, treatment and churn cost are unknown"
+    ),
+    (
+        "收入未知：交易记录按无金额读取（--amount-col none），报告只给出购买汇总、生命周期阶段"
+        "和漏桶；收入、客单价、利润、金字塔层级、好坏判定、管理措施和流失成本均未知"
+    ),
+)
+_UNKNOWN_TIER = (
+    (
+        "tiers unknown: the pyramid ranks customers by revenue or profit, and the log has no "
+        "amounts (--amount-col none)"
+    ),
+    "层级未知：金字塔按收入或利润给客户分层，而交易记录没有金额（--amount-col none）",
+)
+_UNKNOWN_VERDICT_AMOUNTS = (
+    (
+        "verdict unknown: the log has no amounts (--amount-col none), so there is no profit "
+        "to judge a customer good or bad by"
+    ),
+    "好坏客户判定未知：交易记录没有金额（--amount-col none），无法计算利润，而好坏客户按利润判定",
+)
+
+
 _UNKNOWN_VERDICT = (
     (
         "verdict unknown: the log has no cost column (cost, service_cost or bad_debt), so "
@@ -389,7 +478,8 @@ def _verdicts(ov: Overview, lang: Lang, customers: CustomerTable | None) -> list
     title = _title(lang, "Good and bad customers", "好客户与坏客户")
     if not ov.by_verdict:
         dash = "——" if lang == "zh" else " — "
-        return [Paragraph(f"{title}{dash}{_say(lang, *_UNKNOWN_VERDICT)}")]
+        reason = _UNKNOWN_VERDICT if ov.revenue is not None else _UNKNOWN_VERDICT_AMOUNTS
+        return [Paragraph(f"{title}{dash}{_say(lang, *reason)}")]
     rows = _standing_counts(customers)
     if rows is None:
         return [
@@ -415,6 +505,14 @@ def _verdicts(ov: Overview, lang: Lang, customers: CustomerTable | None) -> list
 
 def _churn(ov: Overview, lang: Lang) -> list[Block]:
     cur = ov.currency
+    if ov.lost_revenue is None:
+        return [
+            *_sentences(
+                lang,
+                "Churn cost: unknown (the log has no amounts, --amount-col none).",
+                "流失成本：未知（交易记录没有金额，--amount-col none）。",
+            )
+        ]
     lost = money_text(ov.lost_revenue, cur)
     en = f"Churn cost: lost customers' yearly revenue {lost}."
     zh = f"流失成本：流失客户每年带来的收入为 {lost}。"
@@ -481,7 +579,7 @@ def _worth_a_call(
             c.customer_id,
             _label(lang, c.stage, stacked=True),
             c.last_purchase.isoformat(),
-            money_text(c.revenue, ov.currency),
+            "-" if c.revenue is None else money_text(c.revenue, ov.currency),
             "-" if c.profit is None else money_text(c.profit, ov.currency),
             verdict,
         ]
@@ -496,7 +594,8 @@ def _worth_a_call(
     if modelled:
         notes.append(_say(lang, *_VALUE_AT_RISK, stacked=True))
     if not ov.by_verdict:
-        notes.append(_say(lang, *_UNKNOWN_VERDICT, stacked=True))
+        reason = _UNKNOWN_VERDICT if ov.revenue is not None else _UNKNOWN_VERDICT_AMOUNTS
+        notes.append(_say(lang, *reason, stacked=True))
     elif standing is not None:
         notes.extend(_label(lang, s, stacked=True) for s in Standing)
     headers = [
@@ -532,8 +631,77 @@ def _worth_a_call(
             numeric,
             tuple(rows),
             notes=tuple(notes),
+        ),
+        *_reasons(ov.worth_a_call, lang),
+    ]
+
+
+def _reasons(customers: tuple[CustomerResult, ...], lang: Lang) -> list[Block]:
+    """The reasons behind each listed customer's verdict, in the order the verdict states them.
+
+    A reason is one fired mark of the good- and bad-customer rules: those counting for
+    the customer first, then those against, each side in the text's order. A cell
+    names each mark by its first words, signed (``+`` for, ``-`` against); the note
+    under the table gives every shown mark in full.
+    """
+    marks = _reason_marks()
+    rows: list[tuple[str, str]] = []
+    shown: list[Mark] = []
+    for c in customers:
+        if not c.reasons:
+            continue
+        found = [marks.get(reason) for reason in c.reasons]
+        en = "; ".join(_signed(m, "en") if m else r for m, r in zip(found, c.reasons, strict=True))
+        zh = "；".join(_signed(m, "zh") if m else r for m, r in zip(found, c.reasons, strict=True))
+        rows.append((c.customer_id, _say(lang, en, zh, stacked=True)))
+        shown.extend(m for m in found if m is not None and m not in shown)
+    if not rows:
+        return []
+    from custrel.scoring import Mark
+
+    order = list(Mark)
+    notes = [
+        _say(
+            lang,
+            "+ counts for the customer, - against it; the marks for come first, then "
+            "those against, each in the text's order. In full:",
+            "+ 表示有利，- 表示不利；先列有利的标志，再列不利的，各按原文顺序。全文：",
+            stacked=True,
+        ),
+        *(
+            _say(lang, _signed(m, "en", full=True), _signed(m, "zh", full=True), stacked=True)
+            for m in sorted(shown, key=order.index)
+        ),
+    ]
+    return [
+        Table(
+            _title(lang, "Why: the reasons behind their verdicts", "判定理由"),
+            _header(
+                lang, ("customer", "客户"), ("reasons, in the order stated", "理由（按陈述顺序）")
+            ),
+            (False, False),
+            tuple(rows),
+            notes=tuple(notes),
         )
     ]
+
+
+def _signed(mark: Mark, lang: Literal["en", "zh"], *, full: bool = False) -> str:
+    """``+ strong demand`` / ``- untrustworthy``: a mark's first words (or all), signed by side."""
+    import re
+
+    text = mark.en if lang == "en" else mark.zh
+    if not full:
+        text = text.split(",")[0].split(":")[0] if lang == "en" else re.split("[、，（]", text)[0]
+    return f"{'+' if mark.good else '-'} {text}"
+
+
+@functools.cache
+def _reason_marks() -> dict[str, Mark]:
+    """Each reason as the report's customer table states it, and the mark it names."""
+    from custrel.scoring import Mark, reasons_for_mask
+
+    return {reasons_for_mask(1 << i)[0]: mark for i, mark in enumerate(Mark)}
 
 
 def _standing_lookup(customers: CustomerTable | None) -> Callable[[str], Labelled | None] | None:

@@ -55,6 +55,7 @@ def run(
     currency: str,
     progress: Progress | None = None,
     after_as_of: str = "error",
+    returns: str = "reject",
 ) -> Report:
     """Run the pipeline; see `custrel.report.analyze`.
 
@@ -82,6 +83,7 @@ def run(
         strict=not lenient,
         malformed=malformed,
         ignore_after_as_of=after_as_of == "ignore",
+        net_returns=returns == "net",
     )
     del table
     tell("summarise", 2, total)

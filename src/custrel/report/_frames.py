@@ -30,7 +30,10 @@ def _labels(members: list[Labelled | None], enum: type[Labelled] | None) -> pa.A
 
 
 def overview_tables(overview: Overview) -> dict[str, pa.Table]:
-    """Section name → arrow table: by_stage, by_tier, by_verdict, leaky_bucket, worth_a_call."""
+    """Section name → arrow table: by_stage, by_tier, by_verdict, leaky_bucket, worth_a_call.
+
+    With returns netted (``returns="net"``), a one-row ``returns`` section too.
+    """
     import pyarrow as pa
 
     from custrel.lifecycle import Stage
@@ -39,7 +42,7 @@ def overview_tables(overview: Overview) -> dict[str, pa.Table]:
 
     ov = overview
     calls = ov.worth_a_call
-    return {
+    sections = {
         "by_stage": pa.table(
             {
                 "stage": _labels([s for s, _ in ov.by_stage], Stage),
@@ -82,3 +85,15 @@ def overview_tables(overview: Overview) -> dict[str, pa.Table]:
             }
         ),
     }
+    if ov.returns is not None:
+        netted = ov.returns
+        sections["returns"] = pa.table(
+            {
+                "lines": pa.array([netted.lines], pa.int64()),
+                "amount": pa.array([netted.amount], pa.float64()),
+                "unmatched_lines": pa.array([netted.unmatched_lines], pa.int64()),
+                "unmatched_amount": pa.array([netted.unmatched_amount], pa.float64()),
+                "customers_below_zero": pa.array([netted.customers_below_zero], pa.int64()),
+            }
+        )
+    return sections

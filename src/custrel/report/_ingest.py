@@ -29,8 +29,8 @@ import pyarrow.compute as pc
 
 from custrel.days import day_number
 from custrel.errors import InputDataError, MissingColumns, NoRowsAccepted
-from custrel.report import CANONICAL_COLUMNS
-from custrel.report._rows import Pieces
+from custrel.report import CANONICAL_COLUMNS, NO_AMOUNT
+from custrel.report._rows import Pieces, Returned
 from custrel.report._rules import (
     EXACT_DIGITS,
     FIRST_DATE,
@@ -42,7 +42,7 @@ from custrel.report._rules import (
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
-from custrel.report._units import INEXACT, NEGATIVE, NOT_FINITE, RULE, SCALE, to_units
+from custrel.report._units import INEXACT, MISSING, NEGATIVE, NOT_FINITE, RULE, SCALE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -113,12 +113,23 @@ def _bool(array: Any) -> NDArray[np.bool_]:
 Checks = list[tuple[str, Any, str]]
 
 
-def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> list[NDArray[np.int64]]:
+def _numeric(
+    array: Any,
+    column: str,
+    checks: Checks,
+    *,
+    required: bool,
+    negative_rule: str | None = RejectRule.NON_NEGATIVE,
+    returning: NDArray[np.bool_] | None = None,
+) -> tuple[list[NDArray[np.int64]], NDArray[np.int8]]:
     """Each cell as exact units (`custrel.report._units`), one array per chunk of ``array``.
 
+    Returns the units and each row's flags (`custrel.report._units.FLAGS`).
     Broken rules are appended to ``checks``, in the order they count: the shapes of
     `_amount_cells` (booleans, decimals, large integers), the number rule for text,
-    a missing required cell, then not finite, negative and `RULE`. A missing optional
+    a missing required cell, then not finite, negative and `RULE`. A negative value
+    breaks ``negative_rule`` (``None``: negatives are allowed), except on the rows
+    ``returning`` (the return lines, where it may be negative). A missing optional
     cell counts as 0. Text that arrow parses as a whole (every cell a number as
     written, or empty) is converted chunk by chunk; other text is checked cell by
     cell first (`_number_text`).
@@ -127,15 +138,27 @@ def _numeric(array: Any, column: str, checks: Checks, *, required: bool) -> list
     kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         try:
-            return _converted(array, column, checks, required=required, text=array)
+            units, flags = _converted(array, column, text=array)
         except _NotPlain:
-            text, blank = _number_text(array, column, checks)
-            return _converted(text, column, checks, required=required, text=text, missing=blank)
-    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            text, missing = _number_text(array, column, checks)
+            units, flags = _converted(text, column, text=text, missing=missing)
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        units, flags = _converted(array, column, text=None)
+    else:
         raise InputDataError(
             f"{column} must hold numbers or text", column=column, value=f"a column of {kind}"
         )
-    return _converted(array, column, checks, required=required, text=None)
+    if required and flags.any():
+        checks.append((column, (flags & MISSING) > 0, f"{column} must be present"))
+    if flags.any():
+        checks.append((column, (flags & NOT_FINITE) > 0, f"{column} {RejectRule.FINITE}"))
+        if negative_rule is not None:
+            negative = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE
+            if returning is not None:
+                negative &= ~returning
+            checks.append((column, negative, f"{column} {negative_rule}"))
+        checks.append((column, (flags & INEXACT) > 0, f"{column} {RULE}"))
+    return units, flags
 
 
 class _NotPlain(Exception):
@@ -143,38 +166,33 @@ class _NotPlain(Exception):
 
 
 def _converted(
-    source: Any,
-    column: str,
-    checks: Checks,
-    *,
-    required: bool,
-    text: Any | None,
-    missing: Any | None = None,
-) -> list[NDArray[np.int64]]:
-    """``source`` (numbers, or text of numbers) as units, chunk by chunk (see `_numeric`).
+    source: Any, column: str, *, text: Any | None, missing: Any | None = None
+) -> tuple[list[NDArray[np.int64]], NDArray[np.int8]]:
+    """``source`` (numbers, or text of numbers) as units and flags, chunk by chunk.
 
     Each chunk is parsed, converted and its float64 values dropped before the next
     (two threads on large inputs), so no float copy of the whole column is held.
     ``text`` is the cells the values come from, read for digits a float64 drops
-    (`_hidden_digits`); ``missing`` the missing cells when already known.
+    (`_hidden_digits`); ``missing`` the missing cells when already known (else the
+    empty text cells and nulls). See `_numeric`.
 
     Raises:
         _NotPlain: a text cell is not a number as written (only when ``missing`` is None).
     """
     chunks = source.chunks
     starts = np.cumsum([0, *(len(c) for c in chunks)])
-    broken = np.zeros(int(starts[-1]), dtype=np.int8)
+    flags = np.zeros(int(starts[-1]), dtype=np.int8)
     # One array for the whole column, written chunk by chunk: no allocation per chunk
     # (small ones stay with the process's heap after they are freed).
-    whole = np.empty(len(broken), dtype=np.int64)
+    whole = np.empty(len(flags), dtype=np.int64)
 
     def convert(i: int) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp] | None]:
         values, blank = _floats(chunks[i], column, plain=missing is None)
         units = whole[starts[i] : starts[i + 1]]
-        zeros = to_units(values, units, broken[starts[i] : starts[i + 1]])
+        zeros = to_units(values, units, flags[starts[i] : starts[i + 1]])
         return units, zeros + starts[i], None if blank is None else blank + starts[i]
 
-    if len(broken) >= _THREADED_ROWS and len(chunks) > 1:
+    if len(flags) >= _THREADED_ROWS and len(chunks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -182,27 +200,18 @@ def _converted(
     else:
         done = [convert(i) for i in range(len(chunks))]
     units = [u for u, _, _ in done]
-    blanks = [b for _, _, b in done if b is not None]
-    if missing is None and blanks:
-        missing = np.zeros(len(broken), dtype=bool)
-        missing[np.concatenate(blanks)] = True
-    if missing is not None and required:
-        checks.append((column, missing, f"{column} must be present"))
+    if missing is not None:
+        flags[_bool(missing)] |= MISSING
+    for _, _, blank in done:
+        if blank is not None:
+            flags[blank] |= MISSING
     if text is not None:
         zeros = np.concatenate([z for _, z, _ in done])
         hidden = _hidden_digits(pa.chunked_array(text), units, zeros)
-        hidden = hidden[broken[hidden] == 0]
         if len(hidden):
-            broken[hidden] = INEXACT
-            _set(units, hidden, 0)  # a broken row's units are 0, as `to_units` leaves them
-    if broken.any():
-        for code, rule in (
-            (NOT_FINITE, RejectRule.FINITE),
-            (NEGATIVE, RejectRule.NON_NEGATIVE),
-            (INEXACT, RULE),
-        ):
-            checks.append((column, broken == code, f"{column} {rule}"))
-    return units
+            flags[hidden] |= INEXACT
+            _set(units, hidden, 0)  # an inexact row's units are 0, as `to_units` leaves them
+    return units, flags
 
 
 def _floats(chunk: Any, column: str, *, plain: bool) -> tuple[Any, NDArray[np.intp] | None]:
@@ -428,6 +437,7 @@ class Ingested:
         rejects: arrow table (row, column, value, rule), sorted by row.
         ids_sorted: whether ``ids`` are in sorted order (codes then follow the ids').
         rows_ignored: rows dated after ``as_of`` left out on request (not rejects).
+        returns: the accepted return lines (``--returns net``), else ``None``.
     """
 
     def __init__(
@@ -440,9 +450,11 @@ class Ingested:
         *,
         ids_sorted: bool = False,
         rows_ignored: int = 0,
+        returns: Returned | None = None,
     ) -> None:
         """Hold the accepted columns and the rejects."""
         self.rows_ignored = rows_ignored
+        self.returns = returns
         self.ids = ids
         self.code = code
         self.rows = rows
@@ -724,8 +736,13 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     strict: bool,
     malformed: ReadNotes | None = None,
     ignore_after_as_of: bool = False,
+    net_returns: bool = False,
 ) -> Ingested:
     """Apply every rule to every row; return accepted columns and rejects.
+
+    With ``net_returns``, an accepted line of negative amount is a return
+    (`custrel.report._rules.RETURNS_MODES`): it is handed on apart from the purchases
+    (`Ingested.returns`), and a customer with returns only has no row of its own.
 
     Raises:
         MissingColumns: required columns are absent (all of them, each with its option).
@@ -740,7 +757,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             (names.date, "--date-col"),
             (names.amount, "--amount-col"),
         )
-        if column not in available
+        if column not in available and column != NO_AMOUNT
     ]
     if missing:
         raise MissingColumns(
@@ -755,6 +772,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     # Cells the reader found broken come first: their rule is the reason for the row.
     given: dict[int, dict[int, str]] = {}
     for flag in notes.flags.values() if notes else ():
+        if flag.column == NO_AMOUNT:
+            continue  # (a record's amount, in a log read without amounts)
         mask = np.zeros(n, dtype=bool)
         mask[flag.rows] = True
         given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
@@ -793,12 +812,32 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    amount = _numeric(table[names.amount], names.amount, checks, required=True)
+    # A negative amount is a return: a broken rule naming --returns, or (net) a line
+    # whose quantity and money columns may be negative too.
+    amount, flags = _numeric(
+        pa.chunked_array([pa.array(np.zeros(n))])
+        if names.amount == NO_AMOUNT
+        else table[names.amount],
+        names.amount,
+        checks,
+        required=True,
+        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
+    )
+    returning = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE if net_returns else None
+    del flags
     extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:
         column = getattr(names, field)
         if column in available:
-            extra[field] = _numeric(table[column], column, checks, required=False)
+            rule = _negative_rule(field, net_returns=net_returns)
+            extra[field], _ = _numeric(
+                table[column],
+                column,
+                checks,
+                required=False,
+                negative_rule=rule,
+                returning=returning if rule is RejectRule.RETURN_ONLY else None,
+            )
 
     reason = _first_reasons(checks, n)
     sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
@@ -893,9 +932,101 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
             remap = (np.cumsum(used) - 1).astype(np.int32)
             code = remap[code]
             ids = ids.filter(pa.array(used))
+    returned = None
+    if net_returns:
+        code, day, amount, extra, ids, returned = _split_returns(code, day, amount, extra, ids)
     rows = Pieces.of_chunks(_views(day), amount, **extra)
     return Ingested(
-        ids, code, rows, n + n_malformed, rejects, ids_sorted=ids_sorted, rows_ignored=n_ignored
+        ids,
+        code,
+        rows,
+        n + n_malformed,
+        rejects,
+        ids_sorted=ids_sorted,
+        rows_ignored=n_ignored,
+        returns=returned,
+    )
+
+
+#: Optional columns that are never negative, returns or not (a count of days).
+_NEVER_NEGATIVE: Final = frozenset({"days_late"})
+
+
+def _negative_rule(field: str, *, net_returns: bool) -> str:
+    """The rule a negative value of an optional column breaks, by field and returns mode."""
+    if field in _NEVER_NEGATIVE:
+        return RejectRule.NON_NEGATIVE
+    if net_returns:
+        return RejectRule.RETURN_ONLY
+    return RejectRule.NON_NEGATIVE_SALE if field == "quantity" else RejectRule.NON_NEGATIVE
+
+
+def _split_returns(
+    code: NDArray[np.int32],
+    day: Any,
+    amount: list[NDArray[np.int64]],
+    extra: dict[str, list[NDArray[np.int64]]],
+    ids: Any,
+) -> tuple[
+    NDArray[np.int32],
+    Any,
+    list[NDArray[np.int64]],
+    dict[str, list[NDArray[np.int64]]],
+    Any,
+    Returned,
+]:
+    """The purchases (amount >= 0) and the returns (amount < 0) of the accepted rows, apart.
+
+    A customer whose accepted lines are all returns keeps no code: its returns are
+    counted as unmatched (`Returned.unmatched_lines`), in no customer's revenue.
+    """
+    flat = np.concatenate(amount) if len(amount) != 1 else amount[0]
+    back = flat < 0
+    lines = int(back.sum())
+    units = int(flat[back].sum()) if lines else 0
+    if not lines:
+        return (
+            code,
+            day,
+            amount,
+            extra,
+            ids,
+            Returned(
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int64),
+                {k: np.zeros(0, np.int64) for k in extra},
+                lines=0,
+                units=0,
+                unmatched_lines=0,
+                unmatched_units=0,
+            ),
+        )
+    sale = ~back
+    flat_day = np.asarray(day.to_numpy() if hasattr(day, "to_numpy") else day, dtype=np.int32)
+    flat_extra = {k: np.concatenate(v) if len(v) != 1 else v[0] for k, v in extra.items()}
+    buyers = np.bincount(code[sale], minlength=len(ids)) > 0
+    matched = back & buyers[code]
+    unmatched = back & ~matched
+    remap = (np.cumsum(buyers) - 1).astype(np.int32)
+    returned = Returned(
+        remap[code[matched]],
+        flat_day[matched],
+        flat[matched],
+        {k: v[matched] for k, v in flat_extra.items()},
+        lines=lines,
+        units=units,
+        unmatched_lines=int(unmatched.sum()),
+        unmatched_units=int(flat[unmatched].sum()),
+    )
+    kept_ids = ids if buyers.all() else ids.filter(pa.array(buyers))
+    return (
+        remap[code[sale]],
+        pa.chunked_array([pa.array(flat_day[sale], pa.int32())]),
+        [flat[sale]],
+        {k: [v[sale]] for k, v in flat_extra.items()},
+        kept_ids,
+        returned,
     )
 
 
@@ -988,15 +1119,14 @@ def _overflowing(
         ok = reason < 0 if reason is not None else np.ones(len(code), dtype=bool)
         approx = np.bincount(code[ok], weights=flat[ok].astype(np.float64), minlength=len(ids))
         suspects = np.flatnonzero(np.abs(approx) > limit / 2)
-        broken = [
-            int(c) for c in suspects if sum(flat[ok & (code == c)].tolist()) > limit
-        ]  # the rules leave only values >= 0: a running total only grows
+        # (returns netted make a total negative: its size is what must fit)
+        broken = [int(c) for c in suspects if abs(sum(flat[ok & (code == c)].tolist())) > limit]
         if not broken:
             continue
         mask = ok & np.isin(code, broken)
         rows = np.flatnonzero(ok & (code == broken[0]))
         running = itertools.accumulate(flat[rows].tolist())
-        at = int(rows[next(i for i, total in enumerate(running) if total > limit)])
+        at = int(rows[next(i for i, total in enumerate(running) if abs(total) > limit)])
         rule = RejectRule.SUM_FINITE.format(
             customer=str(ids[broken[0]]), limit=f"{limit // SCALE:,}"
         )

@@ -71,31 +71,79 @@ def judge(
     scored = scoring_columns(numbers, as_of_day)
     if revenue_percentile is not None:
         scored["revenue_percentile"] = revenue_percentile
+    # Returns netted can leave a customer's revenue or a cost below zero (more given
+    # back than bought in the log): the scoring rules are stated for amounts of zero
+    # or more, so such a customer gets no verdict, standing, reasons, risks or
+    # treatment (unknown), and no score; its revenue percentile is still the base's.
+    n = len(tiers)
+    judgeable = np.ones(n, dtype=bool)
+    for name in ("revenue", "cost_of_goods", "cost_to_serve", "discounts", "bad_debt"):
+        judgeable &= scored[name] >= 0
+    every = bool(judgeable.all())
+    base_percentile = None
+    if not every:
+        from custrel.scoring import revenue_percentiles_columns
+
+        if "revenue_percentile" not in scored:
+            scored["revenue_percentile"] = revenue_percentiles_columns(scored["revenue"])
+        base_percentile = scored["revenue_percentile"]
+        scored = {name: column[judgeable] for name, column in scored.items()}
     assessed = assess_columns(scored)
-    judged.labels["verdict"] = (tuple(Verdict), assessed.verdict)
+
+    def spread(codes: NDArray[np.int8]) -> NDArray[np.int8]:
+        if every:
+            return codes
+        out = np.full(n, -1, dtype=np.int8)
+        out[judgeable] = codes
+        return out
+
+    def spread_numbers(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        if every:
+            return values
+        out = np.full(n, np.nan, dtype=np.float64)
+        out[judgeable] = values
+        return out
+
+    def spread_texts(
+        inverse: NDArray[np.int64], texts: tuple[tuple[str, ...], ...]
+    ) -> tuple[NDArray[np.int64], tuple[tuple[str, ...], ...]]:
+        if every:
+            return inverse.astype(np.int64), texts
+        out = np.full(n, len(texts), dtype=np.int64)
+        out[judgeable] = inverse
+        return out, (*texts, ())
+
+    judged.labels["verdict"] = (tuple(Verdict), spread(assessed.verdict))
     settled = tuple(Standing).index(Standing.SETTLED)
     judged.labels["standing"] = (
         tuple(Standing),
-        np.where(assessed.hard_evidence, settled, 1 - settled).astype(np.int8),
+        spread(np.where(assessed.hard_evidence, settled, 1 - settled).astype(np.int8)),
     )
     judged.labels["treatment"] = (
         tuple(Treatment),
-        treatment_codes(tiers, assessed, stages=stages),
+        spread(
+            treatment_codes(
+                tiers if every else tiers[judgeable],
+                assessed,
+                stages=stages if stages is None or every else stages[judgeable],
+            )
+        ),
     )
-    judged.numbers["score"] = assessed.score
-    judged.numbers["lifetime_value"] = assessed.lifetime_value
+    judged.numbers["score"] = spread_numbers(assessed.score)
+    judged.numbers["lifetime_value"] = spread_numbers(assessed.lifetime_value)
     # The evidence behind "buys much" / "buys little": the share of this report's
     # customers buying no more than this one.
-    judged.numbers["revenue_percentile"] = assessed.revenue_percentile
+    judged.numbers["revenue_percentile"] = (
+        assessed.revenue_percentile if base_percentile is None else base_percentile
+    )
     masks, inverse = np.unique(assessed.fired, return_inverse=True)
     # Marks counting for the customer first, then those against, each saying which.
-    judged.texts["reasons"] = (
-        inverse.astype(np.int64),
-        tuple(reasons_for_mask(int(m)) for m in masks.tolist()),
+    judged.texts["reasons"] = spread_texts(
+        inverse, tuple(reasons_for_mask(int(m)) for m in masks.tolist())
     )
     risk_masks, risk_inverse = np.unique(assessed.risks_raised, return_inverse=True)
-    judged.texts["risks"] = (
-        risk_inverse.astype(np.int64),
+    judged.texts["risks"] = spread_texts(
+        risk_inverse,
         tuple(tuple(r.bilingual for r in risks_in(int(m))) for m in risk_masks.tolist()),
     )
     return judged

@@ -1,7 +1,8 @@
 """The accepted rows as the summary reads them: the hand-off from checking to summarising.
 
-Reading and checking (``_ingest``) produce a `Pieces`; summarising
-(``_summary``) consumes it. Neither imports the other.
+Reading and checking (``_ingest``) produce a `Pieces` (and, when returns are
+netted, a `Returned`); summarising (``_summary``) consumes them. Neither imports
+the other.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["Pieces"]
+__all__ = ["Pieces", "Returned"]
 
 #: Rows per block of the per-row sums (a tuning knob, not a rule).
 _BLOCK = 1 << 18
@@ -78,6 +79,44 @@ class Pieces:
             min(int(piece.min()) for piece in self.day if len(piece)),
             max(int(piece.max()) for piece in self.day if len(piece)),
         )
+
+
+class Returned:
+    """The accepted return lines (negative amount, ``--returns net``), apart from purchases.
+
+    Attributes:
+        code: customer code (into the purchases' ids) of each return of a customer
+            that has at least one purchase.
+        day: day number of each such return.
+        amount: its amount in units (negative).
+        extra: its optional numeric columns in units.
+        lines: every accepted return line, those of customers without a purchase too.
+        units: the amount of every accepted return line, in units (negative or 0).
+        unmatched_lines: return lines of customers with no purchase in the log.
+        unmatched_units: their amount, in units.
+    """
+
+    def __init__(
+        self,
+        code: NDArray[np.int32],
+        day: NDArray[np.int32],
+        amount: NDArray[np.int64],
+        extra: dict[str, NDArray[np.int64]],
+        *,
+        lines: int,
+        units: int,
+        unmatched_lines: int,
+        unmatched_units: int,
+    ) -> None:
+        """Hold the return lines and their counts."""
+        self.code = code
+        self.day = day
+        self.amount = amount
+        self.extra = extra
+        self.lines = lines
+        self.units = units
+        self.unmatched_lines = unmatched_lines
+        self.unmatched_units = unmatched_units
 
 
 def _cut(chunks: list[NDArray[Any]], edges: list[int]) -> list[NDArray[Any]]:

@@ -19,6 +19,7 @@ __all__ = [
     "LAST_DATE",
     "LAST_DAY",
     "MISSING_IDS",
+    "RETURNS_MODES",
     "RejectRule",
     "missing_id",
 ]
@@ -38,6 +39,11 @@ MISSING_IDS: Final = frozenset({"nan", "none", "null", "na", "n/a", "<na>", "#n/
 #: Significant decimal digits a float64 keeps exactly (C's DBL_DIG): a decimal of at
 #: most this many digits comes back unchanged from the nearest float64.
 EXACT_DIGITS: Final = 15
+#: What a line with a negative amount is: ``reject`` (default): a broken rule, since
+#: a sign error and a return look alike and only the user knows which the log holds;
+#: ``net``: a return or cancellation, subtracted from its customer's revenue (and the
+#: money columns it carries) in its period and never counted as a purchase occasion.
+RETURNS_MODES: Final = ("reject", "net")
 
 
 class RejectRule:
@@ -72,11 +78,23 @@ class RejectRule:
     )
     FINITE: Final = "must be finite (not NaN or infinite)"
     NON_NEGATIVE: Final = "must be zero or more"
+    NON_NEGATIVE_SALE: Final = (
+        "must be zero or more (a return or cancellation? --returns net subtracts negative "
+        "lines from revenue instead of rejecting them)"
+    )
+    RETURN_ONLY: Final = (
+        "must be zero or more on a line that is not a return (with --returns net only a "
+        "line of negative amount may carry negative quantities or money)"
+    )
     SUM_FINITE: Final = (
         "the amounts of customer {customer!r} must add up to less than {limit} "
         "(what the exact per-customer sums hold)"
     )
     FIELDS: Final = "each line must have the header's {n} fields (is --delimiter right?)"
+    ENCODED: Final = (
+        "must be text in the encoding {encoding} (--encoding; the cell shows the bytes "
+        "that are not)"
+    )
     UTF8: Final = (
         "must be UTF-8 text (the cell shows the bytes that are not; another encoding "
         "needs --encoding)"

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from custrel.errors import InputDataError, InvalidValue
-from custrel.report import CANONICAL_COLUMNS
+from custrel.report import CANONICAL_COLUMNS, NO_AMOUNT
 from custrel.report._rules import EXACT_DIGITS, RejectRule
 
 if TYPE_CHECKING:
@@ -40,7 +40,15 @@ if TYPE_CHECKING:
 
     from custrel.report import Transaction
 
-__all__ = ["WHITESPACE", "ReadNotes", "check_dialect", "read_delimited", "read_source", "shown"]
+__all__ = [
+    "WHITESPACE",
+    "ReadNotes",
+    "ReadTable",
+    "check_dialect",
+    "read_delimited",
+    "read_source",
+    "shown",
+]
 
 #: Bytes per block of the multithreaded CSV reader (a tuning knob, not a rule).
 _CSV_BLOCK = 4 << 20
@@ -98,6 +106,20 @@ class ReadNotes:
         if key not in self.flags:
             self.flags[key] = _Flag(column, rule)
         self.flags[key].add(row, text)
+
+
+class ReadTable:
+    """A file already read into a table, with its notes: `read_source` hands both on.
+
+    Attributes:
+        table: the mapped columns as read.
+        notes: the malformed lines and broken cells found on the way.
+    """
+
+    def __init__(self, table: pa.Table, notes: ReadNotes) -> None:
+        """Hold the table and its notes."""
+        self.table = table
+        self.notes = notes
 
 
 def _skip_row(_row: Any) -> str:
@@ -291,7 +313,7 @@ def _read_csv(
     header = _header(path)
     _unique_names(header, names)
     present = set(header)
-    if not all(n in present for n in names[:3]):
+    if not all(n in present for n in names[:3] if n != NO_AMOUNT):
         # Read nothing more: the checks name the missing column and the ones present.
         return pa.table({n: pa.array([], pa.string()) for n in header}), None
     date_name = names[1]
@@ -655,6 +677,8 @@ def read_source(  # noqa: PLR0911 - one return per kind of source
         if suffixes and suffixes[-1] in {".parquet", ".pq"}:
             return _read_parquet(path, names), None
         return _read_csv(path, names, date_format)
+    if isinstance(source, ReadTable):
+        return source.table, source.notes
     if isinstance(source, pa.Table):
         _unique_names(source.column_names, names)
         return source, None
@@ -724,39 +748,50 @@ def _split(delimiter: str, text: Iterable[str]) -> Iterator[list[str]]:
         yield line.split() if line.strip(" \t\r\n") else []
 
 
-def _encoded(cell: str, encoding: str, row: int, column: str) -> str | None:
-    """A cell as handed on (blank: missing), once it is known to be text in ``encoding``."""
-    if not cell.isascii() and _as_written(cell) != cell:
-        raise InputDataError(
-            f"must be text in the encoding {encoding} (--encoding; the value shows the "
-            "bytes that are not)",
-            row=row,
-            column=column,
-            value=_as_written(cell),
-        )
-    return cell if cell.strip() else None
+def _delimited_header(
+    records: Iterator[list[str]], header: Sequence[str] | None, encoding: str
+) -> list[str]:
+    """The column names: ``header`` if given, else the first non-blank line's fields."""
+    if header is None:
+        line = next((r for r in records if r), None)
+        if line is None:
+            raise InputDataError("the input must have a header line and at least one row")
+        columns_of = list(line)
+    else:
+        columns_of = list(header)
+    for name in columns_of:
+        if not name.isascii() and _as_written(name) != name:
+            raise InputDataError(
+                f"the header must be text in the encoding {encoding} (--encoding)",
+                value=_as_written(name),
+            )
+    return columns_of
 
 
 def read_delimited(
     path: Path, names: Sequence[str], *, delimiter: str, encoding: str, header: Sequence[str] | None
-) -> pa.Table:
+) -> ReadTable:
     """A delimited text file of any delimiter and encoding, as text columns for the rules.
 
     Each cell is handed on as written (empty cells as missing); the checks parse them
     as they parse a CSV's. ``whitespace`` splits on runs of spaces and tabs (no
-    quoting); ``header`` names the columns of a file without a header line.
+    quoting); ``header`` names the columns of a file without a header line. As on
+    the default reader, a line with another number of fields than the header (the
+    rule names ``--delimiter``) and a cell that is not text in ``encoding`` (the rule
+    names ``--encoding``) are noted with the text as written, for the checks to
+    report (strict mode) or reject (skip mode).
 
     Raises:
-        InputDataError: the file cannot be read, a cell is not text in ``encoding``
-            (names ``--encoding``), or a line has another number of fields than the
-            header (names ``--delimiter``).
+        InputDataError: the file cannot be read, or its header is not text in ``encoding``.
     """
     if _sniff(path).startswith(_GZIP_MAGIC) and not _gzipped(path):
         raise InputDataError(
             "a gzip-compressed file must be named .gz (e.g. log.csv.gz)", value=path.name
         )
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    joiner = " " if delimiter == WHITESPACE else delimiter
     wanted = set(names)
+    notes = ReadNotes()
     try:
         with (
             _field_limit(),
@@ -764,38 +799,31 @@ def read_delimited(
             io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape", newline="") as text,
         ):
             records = _split(delimiter, text)
-            if header is None:
-                line = next((r for r in records if r), None)
-                if line is None:
-                    raise InputDataError("the input must have a header line and at least one row")
-                columns_of = list(line)
-            else:
-                columns_of = list(header)
-            for name in columns_of:
-                if not name.isascii() and _as_written(name) != name:
-                    raise InputDataError(
-                        f"the header must be text in the encoding {encoding} (--encoding)",
-                        value=_as_written(name),
-                    )
+            columns_of = _delimited_header(records, header, encoding)
             _unique_names(columns_of, names)
+            notes.expected = len(columns_of)
             where = [(n, i) for i, n in enumerate(columns_of) if n in wanted]
             cells: dict[str, list[str | None]] = {n: [] for n, _ in where}
-            row = 0
+            rule = RejectRule.ENCODED.format(encoding=encoding)
+            row = kept = 0
             for record in records:
                 if not record:
                     continue
                 row += 1
                 if len(record) != len(columns_of):
-                    raise InputDataError(
-                        RejectRule.FIELDS.format(n=len(columns_of)),
-                        row=row,
-                        value=_as_written(" ".join(record))[:200],
-                    )
+                    notes.rows.append(row)
+                    notes.texts.append(_as_written(joiner.join(record)))
+                    continue
                 for name, at in where:
-                    cells[name].append(_encoded(record[at], encoding, row, name))
+                    cell = record[at]
+                    if not cell.isascii() and _as_written(cell) != cell:
+                        cell = _as_written(cell)
+                        notes.flag(name, f"{name} {rule}", kept, cell)
+                    cells[name].append(cell if cell.strip() else None)
+                kept += 1
     except (OSError, EOFError, zlib.error, csv.Error) as error:
         raise InputDataError(f"the file must be readable delimited text ({error})") from None
-    if not all(n in cells for n in names[:3]):
+    if not all(n in cells for n in names[:3] if n != NO_AMOUNT):
         # The checks name the missing columns and the ones present.
-        return pa.table({n: pa.array([], pa.string()) for n in columns_of})
-    return pa.table({n: pa.array(v, pa.string()) for n, v in cells.items()})
+        return ReadTable(pa.table({n: pa.array([], pa.string()) for n in columns_of}), notes)
+    return ReadTable(pa.table({n: pa.array(v, pa.string()) for n, v in cells.items()}), notes)

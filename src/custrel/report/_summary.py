@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from custrel.periods import Period
-from custrel.report._rows import Pieces
+from custrel.report._rows import Pieces, Returned
 from custrel.report._units import SCALE, from_units
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     n_customers: int,
     as_of_day: int,
     period: Period,
+    returns: Returned | None = None,
 ) -> SummaryArrays:
     """Compute the BTYD summary and per-customer totals from accepted rows.
 
@@ -74,6 +75,12 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
     work runs piece by piece on the input's own chunks, and sums accumulate with
     ``np.add.at`` as exact integer units (`custrel.report._units`), so no order
     or chunking of the rows changes them.
+
+    ``returns`` (netted returns, ``--returns net``) are no purchase occasions: they
+    change no date, count or period figure, only the sums — a return is subtracted
+    from its customer's revenue in its period (the first period's revenue when it
+    falls in or before it, else the repeat revenue) and from the totals of the
+    money and quantity columns it carries.
     """
     n = n_customers
     extra = rows.extra
@@ -93,13 +100,16 @@ def summarize_arrays(  # noqa: PLR0915 - one pass, one place
             **dict.fromkeys(extra, empty_f),
         )
     low, high = rows.day_range()
+    if returns is not None and len(returns.day):
+        low = min(low, int(returns.day.min()))
+        high = max(high, int(returns.day.max()))
     high = max(high, as_of_day)
     span = high - low + 1
     lookup = period_lookup(period, low, high)
 
     # The per-row sums need only each customer's first day (a minimum per code), so
     # on large inputs they run in a second thread while this one sorts.
-    job = (code, rows, n, low, lookup, period)
+    job = (code, rows, n, low, lookup, period, returns)
     sums = None
     if rows.rows >= _THREADED_ROWS:
         pool = ThreadPoolExecutor(max_workers=1)
@@ -197,6 +207,7 @@ def _row_sums(
     low: int,
     lookup: NDArray[np.int64],
     period: Period,
+    returns: Returned | None = None,
 ) -> tuple[
     NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]
 ]:
@@ -242,7 +253,11 @@ def _row_sums(
             block_late = extra["days_late"][i]
             np.add.at(late_payments, block_code, (block_late > 0).astype(np.int64))
             np.maximum.at(max_days_late, block_code, block_late)
-    _check_exact(purchases, largest)
+    lines = purchases
+    if returns is not None and len(returns.code):
+        netted = _net_returns(returns, by_slot, totals, largest, first_period, low, lookup, period)
+        lines = purchases + netted
+    _check_exact(lines, largest)
     repeat_units = by_slot[1::2]
     revenue = from_units(by_slot[0::2] + repeat_units)
     amounts = {k: from_units(v) for k, v in totals.items()}
@@ -250,6 +265,42 @@ def _row_sums(
         amounts["late_payments"] = late_payments.astype(np.float64)
         amounts["max_days_late"] = from_units(max_days_late)
     return purchases, revenue, from_units(repeat_units), amounts
+
+
+#: Optional columns a return does not net (a count of days late is no sum of money).
+_NOT_NETTED = frozenset({"days_late"})
+
+
+def _net_returns(
+    returns: Returned,
+    by_slot: NDArray[np.int64],
+    totals: dict[str, NDArray[np.int64]],
+    largest: dict[str, int],
+    first_period: NDArray[np.int64] | NDArray[np.int32],
+    low: int,
+    lookup: NDArray[np.int64],
+    period: Period,
+) -> NDArray[np.int64]:
+    """Add the return lines into the revenue slots and totals; their count per customer.
+
+    A return falls in the repeat slot when its period is after its customer's first
+    purchase period, else in the first period's slot.
+    """
+    code = returns.code
+    if period is Period.DAY:
+        repeat = returns.day > first_period[code]
+    else:
+        repeat = lookup[returns.day.astype(np.int64) - low] > first_period[code]
+    slot = code.astype(np.int64) * 2 + repeat
+    np.add.at(by_slot, slot, returns.amount)
+    largest["amount"] = max(largest["amount"], int(np.abs(returns.amount).max()))
+    for name, total in totals.items():
+        if name in _NOT_NETTED or name not in returns.extra:
+            continue
+        values = returns.extra[name]
+        np.add.at(total, code, values)
+        largest[name] = max(largest[name], int(np.abs(values).max()))
+    return np.bincount(code, minlength=len(by_slot) // 2).astype(np.int64)
 
 
 def _check_exact(purchases: NDArray[np.int64], largest: dict[str, int]) -> None:

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIGITS",
+    "FLAGS",
     "INEXACT",
     "LIMIT",
+    "MISSING",
     "NEGATIVE",
     "NOT_FINITE",
     "RULE",
@@ -44,25 +46,29 @@ SCALE: Final = 10**DIGITS
 LIMIT: Final = 10**11
 #: The rule, as shown in errors and the rejects file (after the column's name).
 RULE: Final = f"must have at most {DIGITS} decimal places and be below {LIMIT:,}"
-#: What a value breaks, by `to_units` (0: nothing); a value breaking several counts
-#: under the first: not finite, then negative, then `RULE`.
+#: Flags of a row's value, set by `to_units` (bits of an int8; 0: a fine value).
+#: Not finite (NaN, inf), negative, or breaking `RULE`; `MISSING` is for callers
+#: that know a cell was empty (its value then is 0).
 NOT_FINITE: Final = 1
 NEGATIVE: Final = 2
-INEXACT: Final = 3
+INEXACT: Final = 4
+MISSING: Final = 8
+FLAGS: Final = (NOT_FINITE, NEGATIVE, INEXACT, MISSING)
 #: Rows per step of the conversion (cache-sized; a tuning knob, not a rule).
 _STEP = 1 << 16
 
 
 def to_units(
-    values: NDArray[np.float64], units: NDArray[np.int64], broken: NDArray[np.int8]
+    values: NDArray[np.float64], units: NDArray[np.int64], flags: NDArray[np.int8]
 ) -> NDArray[np.intp]:
-    """Each value as a count of units, the rule each row breaks; returns the rows whose value is 0.
+    """Each value as a count of units and its flags; returns the rows whose value is 0.
 
-    ``units`` receives the counts and ``broken`` (zeros on entry) `NOT_FINITE`,
-    `NEGATIVE` or `INEXACT` for a row that breaks that rule; such a row's units
-    are 0 (it is rejected, or the run stops, before any sum); both are as long as
-    ``values``. A float cannot tell a written 0 from a nonzero value too small for it
-    (``1e-400``), so the zeros are returned for the caller to read their text.
+    ``units`` receives the counts and ``flags`` (zeros on entry) `NOT_FINITE`,
+    `NEGATIVE` and `INEXACT` where they hold; both are as long as ``values``. A row
+    that is not finite or inexact gets 0 units (it is rejected, or the run stops,
+    before any sum); a negative one keeps its (negative) units. A float cannot tell
+    a written 0 from a nonzero value too small for it (``1e-400``), so the zeros are
+    returned for the caller to read their text.
     """
     n = len(values)
     zeros: list[NDArray[np.intp]] = []
@@ -71,19 +77,20 @@ def to_units(
     for a in range(0, n, _STEP):
         b = min(a + _STEP, n)
         x, s, r = values[a:b], scaled[: b - a], back[: b - a]
-        np.multiply(x, SCALE, out=s)
-        np.rint(s, out=s)
-        np.divide(s, SCALE, out=r)
-        flag = r != x
-        with np.errstate(invalid="ignore"):
-            flag |= ~(np.abs(x, out=r) < LIMIT)  # NaN and inf fail here; r holds |x| now
+        # A value past the float range scales to inf: a flagged row, not a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.multiply(x, SCALE, out=s)
+            np.rint(s, out=s)
+            np.divide(s, SCALE, out=r)
+            inexact = r != x
+            inexact |= ~(np.abs(x, out=r) < LIMIT)  # NaN and inf fail here; r holds |x| now
             negative = x < 0
-        if flag.any() or negative.any():
-            code = broken[a:b]
-            code[flag] = INEXACT
-            code[negative] = NEGATIVE
-            code[~np.isfinite(x)] = NOT_FINITE
-            s[code > 0] = 0.0
+        if inexact.any() or negative.any():
+            flag = flags[a:b]
+            flag[inexact] |= INEXACT
+            flag[negative] |= NEGATIVE
+            flag[~np.isfinite(x)] |= NOT_FINITE
+            s[inexact] = 0.0
         units[a:b] = s
         if not r.all():  # a zero among |x|
             zeros.append(np.flatnonzero(r == 0) + a)

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         OnError,
         Overview,
         ReportPolicy,
+        ReturnsNetted,
     )
 
 __all__ = [
@@ -251,6 +252,9 @@ class OverviewPart:
         stage_by_alive: customers per stage (index into ``tuple(Stage)``) and P(alive)
             band (index into ``tuple(AliveBand)``), flattened stage by stage; empty
             without the model's ``p_alive``.
+        returns: the returns netted (``returns="net"``) as (lines, amount in units,
+            lines without a purchase, their amount in units, customers whose revenue
+            is below zero); ``None`` when returns are rejected.
     """
 
     customers: int
@@ -268,6 +272,7 @@ class OverviewPart:
     by_verdict: tuple[int, ...] = ()
     worth_a_call: tuple[tuple[float, str, CustomerResult], ...] = ()
     stage_by_alive: tuple[int, ...] = ()
+    returns: tuple[int, int, int, int, int] | None = None
 
     def to_bytes(self) -> bytes:
         """This part as bytes (for a trusted channel between the engine's own processes)."""
@@ -366,6 +371,7 @@ def analyze_partition(
     date_format: str | None = None,
     on_error: OnError,
     full: bool = True,
+    returns: str = "reject",
 ) -> Part:
     """Analyse one partition of whole customers (all rows of each of its customers).
 
@@ -378,6 +384,8 @@ def analyze_partition(
         date_format: a ``strptime`` format for the date column.
         on_error: strict or lenient.
         full: ``False`` computes only the purchase summary and profit.
+        returns: ``reject`` or ``net``: what a line of negative amount is
+            (`custrel.report.analyze`).
 
     Raises:
         InputDataError: bad input in strict mode (names the row, column, value and rule).
@@ -397,6 +405,7 @@ def analyze_partition(
         as_of=as_of,
         strict=not lenient,
         malformed=malformed,
+        net_returns=returns == "net",
     )
     del table
     return _analyze_checked(data, as_of, policy, full=full)
@@ -438,7 +447,9 @@ def _analyze_checked(
     from custrel.report._speed import start_id_order
     from custrel.report._summary import summarize_arrays
 
-    counts = InputCounts(data.rows_read, len(data.code), data.rejects.num_rows, data.rows_ignored)
+    returned = data.returns
+    accepted = len(data.code) + (returned.lines if returned is not None else 0)
+    counts = InputCounts(data.rows_read, accepted, data.rejects.num_rows, data.rows_ignored)
     if as_of is None:
         if not data.rows.rows:
             from custrel.errors import InputDataError
@@ -448,7 +459,7 @@ def _analyze_checked(
     as_of_day = day_number(as_of)
     n = len(data.ids)
     ordering = start_id_order(data.ids, already_sorted=data.ids_sorted)
-    summary = summarize_arrays(data.code, data.rows, n, as_of_day, policy.period)
+    summary = summarize_arrays(data.code, data.rows, n, as_of_day, policy.period, returned)
     numbers: dict[str, NDArray[np.generic]] = dict(summary.columns)
     has_costs = any(name in data.rows.extra for name in _COSTS)
     if has_costs:
@@ -481,6 +492,15 @@ def _analyze_checked(
         numbers = {k: v[order] for k, v in numbers.items()}
         labels = {k: (m, c[order]) for k, (m, c) in labels.items()}
     overview = _overview_part(numbers, labels, bucket_start, bucket)
+    if returned is not None:
+        netted = (
+            returned.lines,
+            returned.units,
+            returned.unmatched_lines,
+            returned.unmatched_units,
+            int(np.count_nonzero(np.asarray(numbers["revenue"], dtype=np.float64) < 0)),
+        )
+        overview = attrs.evolve(overview, returns=netted)
     return Part(as_of, counts, data.rejects, ids, numbers, labels, overview)
 
 
@@ -676,6 +696,7 @@ def merge_overviews(
         if sum(row)
     )
     return Overview(
+        returns=_netted(items),
         customers=customers,
         revenue=revenue.value(),
         profit=profit.value() if profit is not None else None,
@@ -690,6 +711,18 @@ def merge_overviews(
         model=model,
         stage_by_alive=agreement,
     )
+
+
+def _netted(items: Sequence[OverviewPart]) -> ReturnsNetted | None:
+    """The returns netted over every part (``None``: returns were rejected)."""
+    from custrel.report import ReturnsNetted
+    from custrel.report._units import SCALE
+
+    parts = [p.returns for p in items if p.returns is not None]
+    if not parts:
+        return None
+    lines, units, unmatched, unmatched_units, below = (sum(p[i] for p in parts) for i in range(5))
+    return ReturnsNetted(lines, units / SCALE, unmatched, unmatched_units / SCALE, below)
 
 
 def _sum(items: Iterable[ExactSum]) -> ExactSum:

@@ -153,7 +153,12 @@ CUSTOMER_COLUMNS: Final[tuple[Column, ...]] = (
         "mean revenue of the repeat periods (0 without repeats)",
         "重复购买期平均收入",
     ),
-    _C("revenue", Kind.MONEY, "revenue, net of discount", "收入（折后）"),
+    _C(
+        "revenue",
+        Kind.MONEY,
+        "revenue, net of discount (and of returns with --returns net); null without amounts",
+        "收入（折后；--returns net 时扣除退货）",
+    ),
     _C("profit", Kind.MONEY, "profit (custrel.profit); null without cost columns", "利润"),
     _C("stage", Kind.LABEL, "lifecycle stage on the day judged", "生命周期阶段", _STAGE),
     _C("peak", Kind.LABEL, "furthest lifecycle stage reached", "曾达到的最高阶段", _STAGE),
