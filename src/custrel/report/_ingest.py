@@ -148,16 +148,17 @@ def _numeric(
         raise InputDataError(
             f"{column} must hold numbers or text", column=column, value=f"a column of {kind}"
         )
-    if required and flags.any():
+    if not flags.any():
+        return units, flags
+    if required:
         checks.append((column, (flags & MISSING) > 0, f"{column} must be present"))
-    if flags.any():
-        checks.append((column, (flags & NOT_FINITE) > 0, f"{column} {RejectRule.FINITE}"))
-        if negative_rule is not None:
-            negative = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE
-            if returning is not None:
-                negative &= ~returning
-            checks.append((column, negative, f"{column} {negative_rule}"))
-        checks.append((column, (flags & INEXACT) > 0, f"{column} {RULE}"))
+    checks.append((column, (flags & NOT_FINITE) > 0, f"{column} {RejectRule.FINITE}"))
+    if negative_rule is not None:
+        negative = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE
+        if returning is not None:
+            negative &= ~returning
+        checks.append((column, negative, f"{column} {negative_rule}"))
+    checks.append((column, (flags & INEXACT) > 0, f"{column} {RULE}"))
     return units, flags
 
 
@@ -779,6 +780,20 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
         checks.append((flag.column, mask, flag.rule))
 
+    # The numbers are converted while the ids are coded (in a second thread on large
+    # inputs: much of the id coding is single-threaded); their checks come after the
+    # ids' and the dates', as the rules are listed.
+    def numbers_now() -> tuple[list[NDArray[np.int64]], dict[str, list[NDArray[np.int64]]], Checks]:
+        return _numbers(table, names, n, net_returns=net_returns)
+
+    numbers = None
+    if n >= _THREADED_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        numbers = pool.submit(numbers_now)
+        pool.shutdown(wait=False)
+
     # Customer ids: factorise first, then check the (much smaller) dictionary.
     raw_id = table[names.customer_id]
     if pa.types.is_null(raw_id.type):  # no id at all (pandas' all-None column)
@@ -806,38 +821,16 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     day = _days(table[names.date], names.date, date_format, checks)
     later: NDArray[np.bool_] | None = None
     if as_of is not None:
-        late = pc.greater(day, day_number(as_of))  # a date: its own day
+        # A date counts on its own day. The bound is given in the days' own type: a
+        # Python int would make arrow widen the whole column to compare.
+        late = pc.greater(day, pa.scalar(day_number(as_of), day.type))
         if ignore_after_as_of:
             # Left out, counted apart; a late row breaking another rule is still rejected.
             later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    # A negative amount is a return: a broken rule naming --returns, or (net) a line
-    # whose quantity and money columns may be negative too.
-    amount, flags = _numeric(
-        pa.chunked_array([pa.array(np.zeros(n))])
-        if names.amount == NO_AMOUNT
-        else table[names.amount],
-        names.amount,
-        checks,
-        required=True,
-        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
-    )
-    returning = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE if net_returns else None
-    del flags
-    extra: dict[str, list[NDArray[np.int64]]] = {}
-    for field in OPTIONAL_NUMERIC:
-        column = getattr(names, field)
-        if column in available:
-            rule = _negative_rule(field, net_returns=net_returns)
-            extra[field], _ = _numeric(
-                table[column],
-                column,
-                checks,
-                required=False,
-                negative_rule=rule,
-                returning=returning if rule is RejectRule.RETURN_ONLY else None,
-            )
+    amount, extra, number_checks = numbers.result() if numbers is not None else numbers_now()
+    checks.extend(number_checks)
 
     reason = _first_reasons(checks, n)
     sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
@@ -946,6 +939,40 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         rows_ignored=n_ignored,
         returns=returned,
     )
+
+
+def _numbers(
+    table: pa.Table, names: ColumnMap, n: int, *, net_returns: bool
+) -> tuple[list[NDArray[np.int64]], dict[str, list[NDArray[np.int64]]], Checks]:
+    """The amount and the optional numeric columns present as units, and their checks."""
+    checks: Checks = []
+    # A negative amount is a return: a broken rule naming --returns, or (net) a line
+    # whose quantity and money columns may be negative too.
+    amount, flags = _numeric(
+        pa.chunked_array([pa.array(np.zeros(n))])
+        if names.amount == NO_AMOUNT
+        else table[names.amount],
+        names.amount,
+        checks,
+        required=True,
+        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
+    )
+    returning = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE if net_returns else None
+    del flags
+    extra: dict[str, list[NDArray[np.int64]]] = {}
+    for field in OPTIONAL_NUMERIC:
+        column = getattr(names, field)
+        if column in table.column_names:
+            rule = _negative_rule(field, net_returns=net_returns)
+            extra[field], _ = _numeric(
+                table[column],
+                column,
+                checks,
+                required=False,
+                negative_rule=rule,
+                returning=returning if rule is RejectRule.RETURN_ONLY else None,
+            )
+    return amount, extra, checks
 
 
 #: Optional columns that are never negative, returns or not (a count of days).
@@ -1200,11 +1227,14 @@ def _hidden_digits(
     return np.asarray(rows[many | lost], dtype=np.intp)
 
 
-def _offsets(chunk: Any) -> NDArray[np.int64]:
+def _offsets(chunk: Any) -> NDArray[np.int32] | NDArray[np.int64]:
     """The value offsets of a string chunk (``n + 1`` of them)."""
     width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     whole = np.frombuffer(chunk.buffers()[1], dtype=width)
-    return whole[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
+    offsets: NDArray[np.int32] | NDArray[np.int64] = whole[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    return offsets
 
 
 def _has_exponent(chunk: Any, start: int, end: int) -> bool:

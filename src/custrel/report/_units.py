@@ -82,18 +82,23 @@ def to_units(
             np.multiply(x, SCALE, out=s)
             np.rint(s, out=s)
             np.divide(s, SCALE, out=r)
-            inexact = r != x
-            inexact |= ~(np.abs(x, out=r) < LIMIT)  # NaN and inf fail here; r holds |x| now
-            negative = x < 0
-        if inexact.any() or negative.any():
+            inexact = r != x  # NaN too
+            low, high = (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
+            # Most steps hold only values in [0, LIMIT): two reductions tell (NaN fails both).
+            plain = low > 0.0 and high < LIMIT
+            if not (low >= 0.0 and high < LIMIT):
+                inexact |= ~(np.abs(x) < LIMIT)  # NaN and inf fail here
+            negative = x < 0 if not low >= 0.0 else None
+        if inexact.any() or negative is not None:
             flag = flags[a:b]
             flag[inexact] |= INEXACT
-            flag[negative] |= NEGATIVE
+            if negative is not None:
+                flag[negative] |= NEGATIVE
             flag[~np.isfinite(x)] |= NOT_FINITE
             s[inexact] = 0.0
         units[a:b] = s
-        if not r.all():  # a zero among |x|
-            zeros.append(np.flatnonzero(r == 0) + a)
+        if not plain:  # a zero may be among them
+            zeros.append(np.flatnonzero(x == 0) + a)
     return np.concatenate(zeros) if zeros else np.zeros(0, dtype=np.intp)
 
 
