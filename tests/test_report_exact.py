@@ -278,3 +278,43 @@ def test_exact_sums_in_groups_and_blocks_are_the_correctly_rounded_totals(values
         exact = sum((Fraction(v) for v in values[g::groups]), Fraction(0))
         if abs(exact) < Fraction(1.7e308):
             assert total.value() == float(exact)
+
+
+@pytest.mark.parametrize("kind", sorted(HIDDEN_DIGITS))
+def test_a_netted_return_meets_the_rule_as_written_too(tmp_path, kind):
+    path = tmp_path / "log.csv"
+    cell = "-" + HIDDEN_DIGITS[kind]
+    path.write_text(
+        f"customer_id,date,amount\na,2024-01-05,10\na,2024-01-06,-2.5\na,2024-01-07,{cell}\n"
+    )
+
+    report = analyze(path, as_of=AS_OF, returns="net", on_error="skip")
+
+    (rejected,) = report.rejects()
+    assert (rejected.row, rejected.column, rejected.value) == (3, "amount", cell)
+    assert rejected.rule == f"amount {RULE}"
+    assert [c.revenue for c in report.customers] == [7.5]
+
+
+@pytest.mark.parametrize("column", ["Quantity", "UnitPrice"])
+@pytest.mark.parametrize("kind", sorted(HIDDEN_DIGITS))
+def test_a_unit_price_or_quantity_meets_the_rule_as_written(tmp_path, kind, column):
+    from custrel.report import ColumnMap
+
+    cells = {"Quantity": "6", "UnitPrice": "2.55", column: HIDDEN_DIGITS[kind]}
+    path = tmp_path / "retail.csv"
+    path.write_text(
+        "CustomerID,InvoiceDate,Quantity,UnitPrice\n"
+        "17850,2024-01-05,6,3.39\n"
+        f"17850,2024-01-06,{cells['Quantity']},{cells['UnitPrice']}\n"
+    )
+    columns = ColumnMap(customer_id="CustomerID", date="InvoiceDate", quantity="Quantity")
+
+    with pytest.raises(InputDataError) as raised:
+        analyze(path, as_of=AS_OF, columns=columns, price_column="UnitPrice")
+    assert (raised.value.row, raised.value.column, raised.value.value) == (
+        2,
+        column,
+        HIDDEN_DIGITS[kind],
+    )
+    assert "at most 4 decimal places" in raised.value.rule
