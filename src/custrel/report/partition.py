@@ -115,17 +115,24 @@ class ExactSum:
         from custrel.errors import InvalidValue
 
         x = np.asarray(values, dtype=np.float64)
-        if not np.isfinite(x).all():
-            raise InvalidValue("values", float(x[~np.isfinite(x)][0]), "finite numbers")
         if len(x) == 0:
             return [ExactSum() for _ in range(n_groups)]
+        # A float sum is finite unless a term is not (or the sum overflows: then look).
+        with np.errstate(over="ignore", invalid="ignore"):
+            suspect = not np.isfinite(np.add.reduce(x))
+        if suspect and not np.isfinite(x).all():
+            raise InvalidValue("values", float(x[~np.isfinite(x)][0]), "finite numbers")
         mantissa, exp = np.frexp(x)
-        whole = np.ldexp(mantissa, 53).astype(np.int64)  # exact: 53 significant bits
+        whole = np.ldexp(mantissa, 53, out=mantissa).astype(np.int64)  # exact: 53 bits
         base = int(exp.min()) - 53
         at = exp.astype(np.int64)
         at -= base + 53  # the power of two of each term above the smallest, from 0
         width = int(at.max()) + 1
-        slot = groups.astype(np.int64) * width + at
+        if n_groups > 1:
+            slot = groups.astype(np.int64) * width
+            slot += at
+        else:
+            slot = at
         high = np.zeros(n_groups * width, dtype=np.int64)
         low = np.zeros_like(high)
         # Halves of at most 27 bits, fewer than 2**26 of them per block: every partial
