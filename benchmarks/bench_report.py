@@ -8,6 +8,10 @@ custrel engines imported from another checkout's ``src`` (e.g. a ``git worktree`
 earlier commit), interleaved with the others in the same run, so a change is measured
 against where it started on the same machine at the same time.
 
+The custrel report rows fit no customer-base model (``model=NONE``), like for like with
+the earlier checkout and polars; the row "report + BG/NBD" is the same report with the
+default BG/NBD model, so the model's cost reads as the difference.
+
 Generates (once, under ``benchmarks/data/``, git-ignored) synthetic logs of 1M rows /
 100k customers and 10M rows / 1M customers — gamma-heterogeneous purchase rates,
 lognormal amounts, ISO dates, time-ordered — then runs each engine in its own fresh
@@ -37,7 +41,16 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 AS_OF = "2024-12-31"
 SIZES = {"1m": (1_000_000, 100_000), "10m": (10_000_000, 1_000_000)}
-ENGINES = ("custrel-summary", "custrel-report", "polars-lazy", "pandas", "lifetimes")
+ENGINES = (
+    "custrel-summary",
+    "custrel-report",
+    "custrel-report-bgnbd",
+    "polars-lazy",
+    "pandas",
+    "lifetimes",
+)
+#: How a row is printed, where not by its engine's name.
+LABELS = {"custrel-report-bgnbd": "report + BG/NBD"}
 
 
 def generate(n_rows: int, n_customers: int, path: Path) -> None:
@@ -76,11 +89,23 @@ def generate(n_rows: int, n_customers: int, path: Path) -> None:
 def run_engine(engine: str, csv: str, out: str) -> None:
     """In a fresh process: compute the summary, save it, print time and peak memory."""
     t0 = time.perf_counter()
-    if engine.endswith(("-summary", "-report")):
+    if engine.endswith(("-summary", "-report", "-report-bgnbd")):
         import contextlib
         import datetime as dt
 
-        from custrel.report import analyze, summarize
+        from custrel.report import ReportPolicy, analyze, summarize
+
+        # The plain report rows fit no customer-base model: they are compared like for
+        # like with an earlier checkout and with polars, which compute none. The
+        # "report + BG/NBD" row prints what the model costs on top.
+        try:
+            from custrel.report import ReportModel
+
+            policy = ReportPolicy(
+                model=ReportModel.BG_NBD if engine.endswith("-bgnbd") else ReportModel.NONE
+            )
+        except ImportError:  # a checkout from before the model
+            policy = ReportPolicy()
 
         as_of = dt.date.fromisoformat(AS_OF)
         # As `custrel report` runs: the command switches on the allocator settings for
@@ -94,7 +119,7 @@ def run_engine(engine: str, csv: str, out: str) -> None:
             report = (
                 summarize(csv, as_of=as_of)
                 if engine.endswith("-summary")
-                else analyze(csv, as_of=as_of)
+                else analyze(csv, as_of=as_of, policy=policy)
             )
         elapsed = time.perf_counter() - t0
         table = report.customers.to_arrow().select(
@@ -306,12 +331,13 @@ def main() -> None:
             f"{'÷ (best)':>9} {'peak MiB':>9}  agrees"
         )
         for engine, result in results.items():
+            label = LABELS.get(engine, engine)
             if result is None:
-                print(f"{engine:<16} {'failed':>8}")
+                print(f"{label:<16} {'failed':>8}")
                 continue
             stats, out = result
             print(
-                f"{engine:<16} {stats['seconds']:>8.2f} {stats['seconds'] / base:>18.2f} "
+                f"{label:<16} {stats['seconds']:>8.2f} {stats['seconds'] / base:>18.2f} "
                 f"{stats['best']:>6.2f} {stats['best'] / base_best:>9.2f} "
                 f"{stats['peak_mib']:>9.0f}  {_child('--agree', reference, str(out))}"
             )

@@ -514,24 +514,19 @@ def test_skip_mode_on_a_whitespace_file_keeps_the_good_lines(tmp_path):
 
 
 cells = st.sampled_from(["ann", "bob", "2024-01-05", "2024-02-30", "7", "-1", "x", "", "é"])
-lines = st.lists(st.lists(cells, min_size=2, max_size=4), min_size=1, max_size=25)
+# Each line has a cell that is not empty: a file of blank lines has no data row at all.
+lines = st.lists(st.lists(cells, min_size=2, max_size=4).filter(any), min_size=1, max_size=25)
 
 
 @given(lines, st.sampled_from([";", "\t", "whitespace"]), st.sampled_from(["utf-8", "latin-1"]))
 def test_skip_mode_on_any_dialect_conserves_rows(tmp_path_factory, rows, delimiter, encoding):
     joiner = " " if delimiter == "whitespace" else delimiter
-    body = "\n".join(joiner.join(row) for row in rows if any(row))
+    body = "\n".join(joiner.join(row) for row in rows)
     text = joiner.join(["customer_id", "date", "amount"]) + "\n" + body + "\n"
     path = tmp_path_factory.mktemp("dialect") / "log.csv"
     # Written in UTF-8 and read as either: in latin-1 the é's bytes are two other letters.
     path.write_bytes(text.encode("utf-8"))
-    data_lines = sum(
-        1 for row in rows if any(row) and (delimiter != "whitespace" or any(c for c in row))
-    )
-    if not data_lines:  # blank lines only: no row to conserve, a typed error says so
-        with pytest.raises(InputDataError, match="at least one data row"):
-            summarize(path, delimiter=delimiter, encoding=encoding, on_error="skip")
-        return
+    data_lines = len(rows)
 
     try:
         report = summarize(

@@ -212,24 +212,29 @@ def test_a_probability_falls_in_the_band_whose_bounds_hold_it(p):
     assert edges[band] <= p < edges[band + 1]
 
 
-def test_the_model_is_opt_in_so_a_default_report_fits_none():
+def test_a_default_report_fits_bg_nbd_and_shows_the_model_section():
     report = analyze(sample_path(), as_of=SAMPLE_AS_OF)
     assert report.overview is not None
     assert report.overview.model is not None
 
-    assert ReportPolicy().model is ReportModel.NONE
-    assert report.overview.model.note is ModelNote.NOT_ASKED
-    assert not report.overview.model.params
-    assert report.overview.stage_by_alive == ()
-    assert all(name not in report.customers.numbers for name in MODEL_COLUMNS)
-    assert "Model:" not in render_table(report, width=400)
+    assert ReportPolicy().model is ReportModel.BG_NBD
+    assert report.overview.model.model is ReportModel.BG_NBD
+    assert report.overview.model.note is None
+    assert {k for k, _ in report.overview.model.params} == {"r", "alpha", "a", "b"}
+    assert report.overview.stage_by_alive != ()
+    assert all(np.isfinite(report.customers.numbers[name]).all() for name in MODEL_COLUMNS)
+    assert "Model:" in render_table(report, width=400)
 
 
-def test_the_command_line_fits_no_model_unless_asked(capsys):
+def test_the_command_line_fits_bg_nbd_by_default_and_none_leaves_the_columns_empty(capsys):
     from custrel.cli import EXIT_OK, main
 
     assert main(["report", "--format", "json"]) == EXIT_OK
+    first = capsys.readouterr().out.splitlines()[0]
+    assert '"p_alive": null' not in first
+    assert '"p_alive": ' in first
 
+    assert main(["report", "--model", "none", "--format", "json"]) == EXIT_OK
     first = capsys.readouterr().out.splitlines()[0]
     assert '"p_alive": null' in first
     assert '"expected_purchases": null' in first
@@ -258,6 +263,36 @@ def test_the_spark_and_dask_engines_refuse_a_model_they_do_not_fit():
 
     with pytest.raises(InvalidValue, match="model"):
         Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
-    assert Settings(SAMPLE_AS_OF, ReportPolicy(), ColumnMap(), None, "EUR").policy.model is (
-        ReportModel.NONE
+    assert Settings(
+        SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR"
+    ).policy.model is (ReportModel.NONE)
+
+
+def test_the_spark_and_dask_engines_given_no_policy_fit_no_model_as_before():
+    from custrel._scale import settings_for
+
+    settings, _ = settings_for(SAMPLE_AS_OF, None, None, None, "EUR", "raise")
+    assert settings.policy.model is ReportModel.NONE
+
+
+def test_scipy_is_imported_only_when_a_model_is_fitted():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from custrel.report import ReportPolicy, analyze;"
+        "from custrel.sample import SAMPLE_AS_OF, sample_path;"
+        "analyze(sample_path(), as_of=SAMPLE_AS_OF, policy=ReportPolicy(model='{}'));"
+        "print('scipy' in sys.modules)"
     )
+    runs = {
+        model: subprocess.run(
+            [sys.executable, "-c", code.format(model)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for model in ("none", "bgnbd")
+    }
+
+    assert runs == {"none": "False", "bgnbd": "True"}

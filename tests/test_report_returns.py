@@ -152,6 +152,11 @@ def test_the_overview_frames_have_a_returns_section_when_netting():
     assert "returns" not in plain
 
 
+def test_a_log_of_returns_alone_asks_for_as_of_saying_returns_are_no_purchases():
+    with pytest.raises(InputDataError, match="returns are no purchases"):
+        analyze(_log(("a", "2024-01-05", -1.0)), returns="net")
+
+
 def test_an_unknown_returns_mode_is_refused():
     with pytest.raises(InvalidValue, match="reject or net"):
         analyze(_log(("a", "2024-01-05", 1.0)), returns="keep")
@@ -274,7 +279,7 @@ retail_lines = st.lists(
         st.sampled_from(["17850", "14527", "15311", "13047"]),
         days,
         st.integers(min_value=-12, max_value=24),  # a C invoice's quantity is negative
-        st.integers(min_value=1, max_value=5_000),  # unit price in cents
+        st.integers(min_value=-5_000, max_value=5_000),  # cents; a discount line's may be < 0
     ),
     min_size=1,
     max_size=40,
@@ -295,17 +300,22 @@ def test_online_retail_lines_net_to_quantity_times_price_per_customer(lines):
     )
     args = {**RETAIL_ARGS, "as_of": AS_OF}
 
-    netted = analyze(table, returns="net", **args)
+    netted = analyze(table, returns="net", on_error="skip", **args)
     rejected = analyze(table, on_error="skip", **args)
 
-    buyers = {c for c, _, q, _ in lines if q >= 0}
+    # Netting: a line of negative amount is a return; a negative quantity on a line of
+    # amount zero or more (a negative quantity of a negative price) is still refused.
+    refused = [q < 0 and q * p >= 0 for _, _, q, p in lines]
+    kept = [line for line, no in zip(lines, refused, strict=True) if not no]
+    buyers = {c for c, _, q, p in kept if q * p >= 0}
     expected = defaultdict(int)
-    for c, _, q, p in lines:
+    for c, _, q, p in kept:
         expected[c] += q * p
     assert {r.customer_id for r in netted.customers} == buyers
     for row in netted.customers:
         assert round(row.revenue * 100) == expected[row.customer_id]
-    assert netted.overview.returns.lines == sum(1 for _, _, q, _ in lines if q < 0)
+    assert netted.overview.returns.lines == sum(1 for _, _, q, p in kept if q * p < 0)
+    assert netted.counts.rows_rejected == sum(refused)
     counts = rejected.counts
     assert counts.rows_read == counts.rows_accepted + counts.rows_rejected == len(lines)
-    assert counts.rows_rejected == sum(1 for _, _, q, _ in lines if q < 0)
+    assert counts.rows_rejected == sum(1 for _, _, q, p in lines if q < 0 or q * p < 0)

@@ -110,6 +110,7 @@ def settings_for(
     from custrel.report import (
         NO_AMOUNT,
         ColumnMap,
+        ReportModel,
         ReportPolicy,
         _check_as_of,
         _check_on_error,
@@ -130,7 +131,7 @@ def settings_for(
         raise InvalidValue("currency", currency, "a three-letter ISO 4217 code such as EUR")
     settings = Settings(
         day,
-        policy or ReportPolicy(),
+        policy or ReportPolicy(model=ReportModel.NONE),  # these engines fit no model
         columns or ColumnMap(),
         date_format,
         currency.upper(),

@@ -146,9 +146,8 @@ def _report(args: argparse.Namespace) -> int:
     show = args.progress
     if show is None:
         show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
-    policy = ReportPolicy(
-        period=next(p for p in Period if p.value == args.period), model=args.model
-    )
+    model = args.model or ("bgnbd" if args.engine == "local" else "none")
+    policy = ReportPolicy(period=next(p for p in Period if p.value == args.period), model=model)
     try:
         # The command owns its process, so it switches on the allocator settings the
         # engine runs fastest with; a library call never does. Progress shows only where
@@ -321,10 +320,10 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     report.add_argument(
         "--model",
         choices=["bgnbd", "mbgnbd", "pareto", "none"],
-        default="none",
-        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv; "
-        "opt-in for now (default: none, leaving those columns empty), since a fit can take "
-        "minutes on some small logs; a log it cannot be fitted on gets a note in the report",
+        default=None,
+        help="customer-base model fitted for p_alive, expected_purchases and predicted_clv "
+        "(default: bgnbd; none fits no model and leaves those columns empty; the spark and "
+        "dask engines fit none); a log it cannot be fitted on gets a note in the report",
     )
     report.add_argument(
         "--date-format",

@@ -10,6 +10,7 @@ first purchase too, so P(alive) falls for customers who never came back.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import attrs
@@ -31,6 +32,39 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 _STARTS = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.2, 0.8, 2.5), (2.0, 0.5, 0.3, 5.0))
 
 _BG = TypeVar("_BG", bound="_BetaGeoFamily")
+
+
+def _counts(n: object) -> NDArray[np.float64]:
+    """Purchase counts, checked: whole numbers >= 0."""
+    from custrel.clv._data import as_float
+
+    count = as_float("n", n)
+    if ((count < 0) | (count != np.floor(count))).any():
+        raise InvalidValue("n", n, "whole numbers >= 0")
+    return count
+
+
+def _window(t: float) -> float:
+    if not (float(t) > 0 and math.isfinite(float(t))):
+        raise InvalidValue("t", t, "a time > 0")
+    return float(t)
+
+
+def _log_nbd(r: float, alpha: float, count: NDArray[np.float64], t: object) -> NDArray[np.float64]:
+    """``log P(N(t) = n)`` of the negative binomial: Poisson counts, Gamma(r, α) rates."""
+    from scipy.special import gammaln
+
+    times = np.asarray(t, dtype=np.float64)
+    return np.asarray(
+        gammaln(r + count)
+        - gammaln(r)
+        - gammaln(count + 1)
+        + r * (np.log(alpha) - np.log(alpha + times))
+        + count * (np.log(times) - np.log(alpha + times)),
+        dtype=np.float64,
+    )
+
+
 #: How close to 1 the drop-out shape ``a`` may come before the expectations take the
 #: limit at 1 instead of dividing by ``a − 1``.
 _NEAR_ONE = 1e-5
@@ -155,7 +189,11 @@ def _fit(
             value_and_gradient=both,
             penalty=penalty,
         )
-    except FitFailed:
+    except FitFailed as error:
+        if error.parameter is not None:
+            # A parameter ran off, or the information is singular: the data, not the
+            # start, are at fault, and another start would only walk the same ridge.
+            raise
         best = maximise(
             cls.KIND,
             cls.PARAMS,
@@ -225,26 +263,38 @@ class _BetaGeoFamily(TransactionModel):
             type(self).from_params(**(p | {"a": 1 + 2 * _NEAR_ONE})),
         )
 
+    def _odds_constant(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``log(a/(b+x−1+m))``, the drop-out odds' part that depends on x alone.
+
+        Minus infinity for BG/NBD at x = 0: without a repeat purchase no chance to
+        drop out yet.
+        """
+        _, _, a, b = self._values()
+        m = 1.0 if self._MODIFIED else 0.0
+        shift = np.add(x, b - 1 + m)
+        np.maximum(shift, 1e-300, out=shift)
+        constant = np.log(shift, out=shift)
+        np.subtract(math.log(a), constant, out=constant)
+        if not self._MODIFIED:
+            np.putmask(constant, x == 0, -np.inf)
+        return constant
+
     def _log_odds_dead(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        # log(a/(b+x−1+m)) + (r+x)·log((α+T)/(α+t_x)), in place: a base of millions
-        # makes every temporary array count.
-        r, alpha, a, b = self._values()
-        m = 1.0 if self._MODIFIED else 0.0
+        # (r+x)·log((α+T)/(α+t_x)) + log(a/(b+x−1+m)), in place: a base of millions
+        # makes every temporary array count. The same operations, in the same order,
+        # as `_predict`, so the two agree to the last bit.
+        r, alpha, _, _ = self._values()
         shape = x.shape
         x, t_x, age = np.atleast_1d(x, t_x, age)
         odds = np.add(age, alpha)
-        odds /= t_x + alpha
+        work = np.add(t_x, alpha)
+        odds /= work
         np.log(odds, out=odds)
-        odds *= x + r
-        shift = np.add(x, b - 1 + m)
-        np.maximum(shift, 1e-300, out=shift)
-        np.log(shift, out=shift)
-        odds -= shift
-        odds += np.log(a)
-        if not self._MODIFIED:
-            np.putmask(odds, x == 0, -np.inf)
+        np.add(x, r, out=work)
+        odds *= work
+        odds += self._odds_constant(x)
         return odds.reshape(shape)
 
     def _p_alive(
@@ -287,6 +337,78 @@ class _BetaGeoFamily(TransactionModel):
         if len(times) == 1:
             return (per_pair[:, 0][code].reshape(x.shape) * alive)[..., None]
         return per_pair[code].reshape((*x.shape, len(times))) * alive[..., None]
+
+    def _predict(
+        self,
+        horizon: float,
+        x: NDArray[np.float64],
+        t_x: NDArray[np.float64],
+        age: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        # P(alive) and E[Y(horizon)] share their work: whatever depends on (x, T) alone
+        # (the drop-out odds' constant and the hypergeometric bracket) is computed once
+        # per distinct pair, and per customer only the odds' power of
+        # (α+T)/(α+t_x), an exp and two gathers remain, in place in one buffer.
+        r, alpha, a, b = self._values()
+        if abs(a - 1) < _NEAR_ONE:
+            return super()._predict(horizon, x, t_x, age)
+        m = 1.0 if self._MODIFIED else 0.0
+        shape = x.shape
+        x, t_x, age = (v.ravel() for v in (x, t_x, age))
+        xu, tu, code = on_pairs(x, age)
+        constant = self._odds_constant(xu)
+        z = horizon / (alpha + tu + horizon)
+        c = a + b + xu - 1 + m
+        bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 + m - r, a - 1, c, z)
+        factor = c / (a - 1) * bracket
+        odds = np.add(age, alpha)
+        work = np.add(t_x, alpha)
+        odds /= work
+        np.log(odds, out=odds)
+        np.add(x, r, out=work)
+        odds *= work
+        odds += np.take(constant, code, out=work)
+        with np.errstate(over="ignore"):
+            np.exp(odds, out=odds)
+        odds += 1.0
+        alive = np.reciprocal(odds, out=odds)
+        expected = np.take(factor, code, out=work)
+        expected *= alive
+        return alive.reshape(shape), expected.reshape(shape)
+
+    def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:
+        """P(a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units).
+
+        A customer who is still alive after ``n`` purchases made exactly ``n`` in
+        ``t``; one who dropped out at the chance after its ``n``-th (at the first
+        purchase too, under MBG/NBD) made at least ``n`` before: with
+        ``m`` = 1 for MBG/NBD and 0 for BG/NBD,
+        ``P(n) = B(a, b+n+m)/B(a, b) · NB(n; t) + B(a+1, b+n−1+m)/B(a, b) · P(N(t) >= n)``,
+        the second term absent for BG/NBD at n = 0.
+
+        Raises:
+            InvalidValue: ``n`` is not whole numbers >= 0, or ``t`` is not > 0.
+        """
+        from scipy.special import betainc, betaln
+
+        count = _counts(n)
+        time = _window(t)
+        r, alpha, a, b = self._values()
+        m = 1.0 if self._MODIFIED else 0.0
+        first = np.exp(betaln(a, b + count + m) - betaln(a, b) + _log_nbd(r, alpha, count, time))
+        # P(N(t) >= n), the negative binomial's upper tail, is a regularised beta.
+        tail = np.where(count > 0, betainc(np.maximum(count, 1), r, time / (alpha + time)), 1.0)
+        second_exists = (count + m) > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            second = np.where(
+                second_exists,
+                np.exp(
+                    betaln(a + 1, np.where(second_exists, b + count - 1 + m, 1.0)) - betaln(a, b)
+                )
+                * tail,
+                0.0,
+            )
+        return np.asarray(first + second, dtype=np.float64)
 
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, a, b = self._values()
@@ -362,37 +484,6 @@ class BetaGeo(_BetaGeoFamily):
     """
 
     KIND: ClassVar[ModelKind] = ModelKind.BG_NBD
-
-    def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:
-        """P(a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units)."""
-        from scipy.special import betainc, betaln, gammaln
-
-        from custrel.clv._data import as_float
-
-        count = as_float("n", n)
-        if ((count < 0) | (count != np.floor(count))).any():
-            raise InvalidValue("n", n, "whole numbers >= 0")
-        if not float(t) > 0:
-            raise InvalidValue("t", t, "a time > 0")
-        r, alpha, a, b = self._values()
-        p = alpha / (alpha + t)
-        log_nb = (
-            gammaln(r + count)
-            - gammaln(r)
-            - gammaln(count + 1)
-            + r * np.log(p)
-            + count * np.log1p(-p)
-        )
-        first = np.exp(betaln(a, b + count) - betaln(a, b) + log_nb)
-        # 1 − Σ_{j<n} NB(j) is the negative binomial's upper tail, a regularised beta.
-        tail = np.where(count > 0, 1.0 - betainc(r, np.maximum(count, 1), p), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            second = np.where(
-                count > 0,
-                np.exp(betaln(a + 1, np.maximum(b + count - 1, 1e-300)) - betaln(a, b)) * tail,
-                0.0,
-            )
-        return np.asarray(first + second, dtype=np.float64)
 
 
 @attrs.frozen

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["SufficientStatistic", "as_float", "check_rft", "sufficient_statistic"]
 
 
-def as_float(name: str, values: object) -> NDArray[np.float64]:
+def as_float(
+    name: str, values: object, *, offset: int = 0, finite: bool = True
+) -> NDArray[np.float64]:
     """``values`` (a list, numpy array, pandas or polars column, scalar) as float64.
+
+    ``offset`` is added to the row number in an error (for a block of a larger input);
+    ``finite=False`` leaves the finiteness check to the caller (a check block by block).
 
     Raises:
         InvalidValue: a value is not a finite number.
@@ -35,6 +40,8 @@ def as_float(name: str, values: object) -> NDArray[np.float64]:
         raise InvalidValue(name, values, "numbers (an array-like of floats)") from None
     if array.ndim > 1:
         raise InvalidValue(name, array.shape, "a scalar or a one-dimensional array-like")
+    if not finite:
+        return array
     # A sum is finite when every term is (one pass, no temporary); only otherwise is
     # the offending row looked for.
     with np.errstate(all="ignore"):
@@ -42,7 +49,7 @@ def as_float(name: str, values: object) -> NDArray[np.float64]:
     bad = np.zeros(0, dtype=bool) if np.isfinite(total) else ~np.isfinite(array)
     if bad.any():
         at = int(np.flatnonzero(bad.ravel())[0])
-        raise InvalidValue(f"{name}[{at}]", float(array.ravel()[at]), "a finite number")
+        raise InvalidValue(f"{name}[{at + offset}]", float(array.ravel()[at]), "a finite number")
     return array
 
 
@@ -65,9 +72,9 @@ def check_rft(
     Raises:
         InvalidValue: naming the first offending row, its value and the rule.
     """
-    x = as_float("frequency", frequency)
-    t_x = as_float("recency", recency)
-    age = as_float("T", T)
+    x = as_float("frequency", frequency, offset=offset)
+    t_x = as_float("recency", recency, offset=offset)
+    age = as_float("T", T, offset=offset)
     try:
         x, t_x, age = np.broadcast_arrays(x, t_x, age)
     except ValueError:

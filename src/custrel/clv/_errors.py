@@ -32,6 +32,8 @@ class FitFailed(CustrelError, RuntimeError):
         parameter: the parameter at fault, or ``None`` when the whole fit failed.
         value: that parameter's last value (or the log-likelihood), for the record.
         reason: what went wrong and what to try.
+        evaluations: likelihood evaluations the search made before it stopped
+            (``None`` when not recorded).
     """
 
     def __init__(self, model: str, parameter: str | None, value: float, reason: str) -> None:
@@ -40,5 +42,11 @@ class FitFailed(CustrelError, RuntimeError):
         self.parameter = parameter
         self.value = value
         self.reason = reason
+        self.evaluations: int | None = None
         where = f" (parameter {parameter}={value:.6g})" if parameter else ""
         super().__init__(f"{model}: the fit did not converge{where}: {reason}")
+
+    def with_evaluations(self, evaluations: int) -> FitFailed:
+        """This error, recording how many likelihood evaluations the search made."""
+        self.evaluations = evaluations
+        return self

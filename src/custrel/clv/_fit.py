@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
+    "MAX_EVALUATIONS",
+    "MAX_ITERATIONS",
     "PARAMETER_LABELS",
     "Estimate",
     "FittedModel",
@@ -97,9 +99,18 @@ PARAMETER_LABELS: Final[Mapping[ModelKind, Mapping[str, Bilingual]]] = {
     },
 }
 
-#: A (time-rescaled) parameter beyond e^±18 (about 10^±8) at the optimum has run off
-#: towards 0 or infinity along a ridge: the data do not identify it.
-IDENTIFIED_LOG_LIMIT: Final = 18.0
+#: A (time-rescaled) parameter beyond e^±12 (about 1.6·10^±5) has run off towards 0
+#: or infinity along a ridge: the data do not identify it. The search stops at the
+#: first iterate beyond it, rather than following the ridge for ever.
+IDENTIFIED_LOG_LIMIT: Final = 12.0
+#: The search never evaluates the likelihood beyond e^±14: there it is taken as not
+#: finite, so that no trial step lands where the special functions are slow or wrong.
+SEARCH_LOG_LIMIT: Final = 14.0
+#: Iterations of one search (from one start, or the final polish).
+MAX_ITERATIONS: Final = 400
+#: Likelihood evaluations of a whole fit (every start, the polish, the gradient by
+#: finite differences): a fit that needs more gives up with `FitFailed`.
+MAX_EVALUATIONS: Final = 2_000
 #: A fit is accepted when the largest gradient component of the mean negative
 #: log-likelihood (per customer, in log parameters) is at most this.
 GRADIENT_TOLERANCE: Final = 1e-5
@@ -371,6 +382,31 @@ def _hessian(f: Objective, theta: NDArray[np.float64]) -> NDArray[np.float64]:
     return hess
 
 
+class _RanOff(Exception):
+    """The search reached an iterate with a parameter beyond `IDENTIFIED_LOG_LIMIT`."""
+
+    def __init__(self, theta: NDArray[np.float64]) -> None:
+        super().__init__()
+        self.theta = theta
+
+
+class _OutOfBudget(Exception):
+    """The search used up `MAX_EVALUATIONS` likelihood evaluations."""
+
+
+def _ran_off(model: ModelKind, names: Sequence[str], theta: NDArray[np.float64]) -> FitFailed:
+    import numpy as np
+
+    i = int(np.argmax(np.abs(theta)))
+    return FitFailed(
+        model.value,
+        names[i],
+        float(np.exp(theta[i])),
+        "it ran off towards 0 or infinity, so the data do not identify it; more "
+        "customers or a longer history would, or fit with a small penalty",
+    )
+
+
 def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report in one place
     model: ModelKind,
     names: Sequence[str],
@@ -387,6 +423,12 @@ def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report 
     Several starts are searched roughly (on ``rough``, a subsample of the customers,
     when given); the best is then polished to full precision on all the data.
 
+    The search is bounded, so that a fit on any data ends soon: the likelihood is
+    never evaluated beyond `SEARCH_LOG_LIMIT`, an iterate beyond
+    `IDENTIFIED_LOG_LIMIT` stops the search (the parameter runs off towards 0 or
+    infinity), each search has at most `MAX_ITERATIONS` iterations and the whole fit
+    at most `MAX_EVALUATIONS` likelihood evaluations.
+
     Args:
         model: which model (for messages).
         names: the parameter names, in order.
@@ -400,19 +442,34 @@ def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report 
             search from several starts.
 
     Raises:
-        FitFailed: no start reached an accepted maximum, or a parameter ran off
-            towards 0 or infinity (the data do not identify it).
+        FitFailed: no start reached an accepted maximum, a parameter ran off
+            towards 0 or infinity (the data do not identify it), or the search ran
+            out of evaluations.
     """
     import numpy as np
     from scipy.optimize import minimize
 
     if not penalty >= 0:
         raise InvalidValue("penalty", penalty, "a number >= 0 (0: no penalty)")
+    evaluations = 0
+    budgeted = True
+
+    def count() -> None:
+        nonlocal evaluations
+        if budgeted and evaluations >= MAX_EVALUATIONS:
+            raise _OutOfBudget
+        evaluations += 1
+
+    def outside(theta: NDArray[np.float64]) -> bool:
+        return not bool(np.all(np.abs(theta) <= SEARCH_LOG_LIMIT))
 
     def problem(nll: Objective, weight: float) -> tuple[Objective, ValueAndGradient]:
         scale = 1.0 / weight
 
         def objective(theta: NDArray[np.float64]) -> float:
+            if outside(theta):
+                return 1e300
+            count()
             value = nll(theta) * scale
             if penalty:
                 value += penalty * float(np.exp(2 * theta).sum())
@@ -421,67 +478,96 @@ def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report 
         def both(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             if value_and_gradient is None or nll is not neg_log_likelihood:
                 return objective(theta), _numeric_gradient(objective, theta, central=False)
+            if outside(theta):
+                return 1e300, np.zeros_like(theta)
+            count()
             value, grad = value_and_gradient(theta)
             value, grad = value * scale, grad * scale
             if penalty:
                 value += penalty * float(np.exp(2 * theta).sum())
                 grad = grad + 2 * penalty * np.exp(2 * theta)
-            return (value if math.isfinite(value) else 1e300), grad
+            if not (math.isfinite(value) and np.all(np.isfinite(grad))):
+                return 1e300, np.zeros_like(theta)
+            return value, grad
 
         return objective, both
+
+    def watch(theta: NDArray[np.float64]) -> None:
+        if np.abs(theta).max() >= IDENTIFIED_LOG_LIMIT:
+            raise _RanOff(np.array(theta, dtype=np.float64))
 
     objective, both = problem(neg_log_likelihood, total_weight)
     search = both if rough is None else problem(*rough)[1]
     best: Any = None
-    evaluations = 0
     # BFGS, not L-BFGS-B: with four parameters the limited-memory bookkeeping buys
     # nothing, and its BLAS calls cost more than the likelihood on a busy machine.
-    # Log-parameters need no bounds; a parameter that runs off is caught below.
+    # Log-parameters need no bounds; a parameter that runs off is caught by `watch`.
     # A finite-difference gradient is good to about 1e-8, so asking more of it only
     # makes the line search fail over and over.
-    loose = {"maxiter": 500, "gtol": 1e-6}
-    fine = {"maxiter": 2000, "gtol": 1e-10 if value_and_gradient else 1e-7}
+    loose = {"maxiter": MAX_ITERATIONS, "gtol": 1e-6}
+    fine = {"maxiter": MAX_ITERATIONS, "gtol": 1e-10 if value_and_gradient else 1e-7}
     polish = len(starts) > 1 or rough is not None
-    for start in starts:
-        x0 = np.log(np.asarray(start, dtype=np.float64))
-        result = minimize(search, x0, jac=True, method="BFGS", options=loose if polish else fine)
-        evaluations += int(result.nfev)
-        if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
-            best = result
-    if best is None:
-        raise FitFailed(model.value, None, math.nan, "the likelihood is not finite anywhere")
-    if polish:
-        # The search's curvature estimate carries over: both objectives are per customer.
-        curvature = getattr(best, "hess_inv", None)
-        options: dict[str, object] = dict(fine)
-        if isinstance(curvature, np.ndarray) and _positive_definite(curvature):
-            options["hess_inv0"] = (curvature + curvature.T) / 2
-        best = minimize(both, best.x, jac=True, method="BFGS", options=options)
-        evaluations += int(best.nfev)
+    ran_off: _RanOff | None = None
+    try:
+        for start in starts:
+            x0 = np.log(np.asarray(start, dtype=np.float64))
+            try:
+                result = minimize(
+                    search,
+                    x0,
+                    jac=True,
+                    method="BFGS",
+                    callback=watch,
+                    options=loose if polish else fine,
+                )
+            except _RanOff as error:
+                ran_off = error  # another start may still find an inner maximum
+                continue
+            if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
+                best = result
+        if best is None and ran_off is not None:
+            raise _ran_off(model, names, ran_off.theta).with_evaluations(evaluations)
+        if best is None or best.fun >= 1e300:
+            raise FitFailed(
+                model.value, None, math.nan, "the likelihood is not finite anywhere"
+            ).with_evaluations(evaluations)
+        if polish:
+            # The search's curvature estimate carries over: both objectives are per customer.
+            curvature = getattr(best, "hess_inv", None)
+            options: dict[str, object] = dict(fine)
+            if isinstance(curvature, np.ndarray) and _positive_definite(curvature):
+                options["hess_inv0"] = (curvature + curvature.T) / 2
+            try:
+                best = minimize(
+                    both, best.x, jac=True, method="BFGS", callback=watch, options=options
+                )
+            except _RanOff as error:
+                raise _ran_off(model, names, error.theta).with_evaluations(evaluations) from None
+    except _OutOfBudget:
+        raise FitFailed(
+            model.value,
+            None,
+            math.nan,
+            f"the search used its {MAX_EVALUATIONS:,} likelihood evaluations without "
+            "reaching a maximum; the data may not identify the model",
+        ).with_evaluations(evaluations) from None
+    budgeted = False
     theta = np.asarray(best.x, dtype=np.float64)
+    if np.abs(theta).max() >= IDENTIFIED_LOG_LIMIT:
+        raise _ran_off(model, names, theta).with_evaluations(evaluations)
     if value_and_gradient is None:
         gradient = _numeric_gradient(objective, theta, central=True)
     else:
         gradient = both(theta)[1]
     grad_norm = float(np.abs(gradient).max())
     accepted = bool(best.success) or grad_norm <= GRADIENT_TOLERANCE
-    edge = np.flatnonzero(np.abs(theta) >= IDENTIFIED_LOG_LIMIT)
-    if edge.size:
-        i = int(edge[0])
-        raise FitFailed(
-            model.value,
-            names[i],
-            float(np.exp(theta[i])),
-            "it ran off towards 0 or infinity, so the data do not identify it; more "
-            "customers or a longer history would, or fit with a small penalty",
-        )
-    if not accepted or not math.isfinite(float(best.fun)):
+    if not accepted or not math.isfinite(float(best.fun)) or best.fun >= 1e300:
         raise FitFailed(
             model.value,
             None,
             float(best.fun),
             f"{best.message} (largest gradient component {grad_norm:.3g})",
-        )
+        ).with_evaluations(evaluations)
     if value_and_gradient is None:
         hess = _hessian(objective, theta) * total_weight
     else:
@@ -500,7 +586,7 @@ def maximise(  # noqa: PLR0912, PLR0915 - the search, its checks and the report 
             "the likelihood is flat along some direction at the maximum (the observed "
             "information is singular), so the data do not identify the parameters; more "
             "customers or a longer history would, or fit with a small penalty",
-        ) from None
+        ).with_evaluations(evaluations) from None
     report = OptimiserReport(
         method="BFGS",
         converged=accepted,

@@ -20,7 +20,7 @@ import numpy as np
 
 from custrel.clv._data import factorize, factorize_pair
 from custrel.clv._fit import ModelKind, estimates, maximise
-from custrel.clv._special import hyp2f1
+from custrel.clv._special import FIT_SERIES_TERMS, SERIES_TERMS, hyp2f1
 from custrel.clv._transaction import Prepared, TransactionModel, prepare
 from custrel.errors import InvalidValue
 
@@ -36,27 +36,41 @@ _ROUGH_CUSTOMERS: Final = 20_000
 
 
 def _log_2f1_1bc(
-    b: NDArray[np.float64], c: NDArray[np.float64], z: NDArray[np.float64]
+    b: NDArray[np.float64], c: NDArray[np.float64], z: NDArray[np.float64], max_terms: int
 ) -> NDArray[np.float64]:
-    return np.log(hyp2f1(1.0, b, c, z))
+    return np.log(hyp2f1(1.0, b, c, z, max_terms=max_terms))
 
 
 def log_tail_integral(
-    r: float, alpha: float, s: float, beta: float, x: NDArray[np.float64], t: NDArray[np.float64]
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: NDArray[np.float64],
+    t: NDArray[np.float64],
+    max_terms: int = SERIES_TERMS,
 ) -> NDArray[np.float64]:
-    """``log G(t) = log ∫_t^∞ (α+y)^−(r+x) (β+y)^−(s+1) dy``, stable for any x."""
+    """``log G(t) = log ∫_t^∞ (α+y)^−(r+x) (β+y)^−(s+1) dy``, stable for any x.
+
+    ``nan`` where the hypergeometric series needs more than ``max_terms`` terms.
+    """
     k = r + s + x
     if alpha >= beta:
         z = (alpha - beta) / (alpha + t)
         # 2F1(k, s+1; k+1; z) = (1−z)^−s · 2F1(1, r+x; k+1; z)
-        return -k * np.log(alpha + t) - np.log(k) - s * np.log1p(-z) + _log_2f1_1bc(r + x, k + 1, z)
+        return (
+            -k * np.log(alpha + t)
+            - np.log(k)
+            - s * np.log1p(-z)
+            + _log_2f1_1bc(r + x, k + 1, z, max_terms)
+        )
     z = (beta - alpha) / (beta + t)
     # 2F1(k, r+x; k+1; z) = (1−z)^(1−r−x) · 2F1(1, s+1; k+1; z)
     return (
         -k * np.log(beta + t)
         - np.log(k)
         + (1 - r - x) * np.log1p(-z)
-        + _log_2f1_1bc(np.full_like(z, s + 1), k + 1, z)
+        + _log_2f1_1bc(np.full_like(z, s + 1), k + 1, z, max_terms)
     )
 
 
@@ -84,14 +98,15 @@ def _log_parts(
     t_x: NDArray[np.float64],
     age: NDArray[np.float64],
     pairs: _Pairs | None = None,
+    max_terms: int = SERIES_TERMS,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Logs of the alive-at-T and the died-in-(t_x, T] terms of the likelihood.
 
     Both without the factor they share.
     """
     xa, ta, code_a, xb, tb, code_b = pairs or _pairs(x, t_x, age)
-    g_tx = log_tail_integral(r, alpha, s, beta, xa, ta)[code_a].reshape(x.shape)
-    g_age = log_tail_integral(r, alpha, s, beta, xb, tb)[code_b].reshape(x.shape)
+    g_tx = log_tail_integral(r, alpha, s, beta, xa, ta, max_terms)[code_a].reshape(x.shape)
+    g_age = log_tail_integral(r, alpha, s, beta, xb, tb, max_terms)[code_b].reshape(x.shape)
     with np.errstate(divide="ignore"):
         died = np.log(s) + g_tx + np.log(-np.expm1(np.minimum(g_age - g_tx, 0.0)))
     alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
@@ -104,14 +119,16 @@ def _row_log_likelihood(
     t_x: NDArray[np.float64],
     age: NDArray[np.float64],
     pairs: _Pairs | None = None,
+    max_terms: int = SERIES_TERMS,
 ) -> NDArray[np.float64]:
     from scipy.special import gammaln
 
     r, alpha, s, beta = (float(v) for v in np.exp(theta))
-    alive, died = _log_parts(r, alpha, s, beta, x, t_x, age, pairs)
+    alive, died = _log_parts(r, alpha, s, beta, x, t_x, age, pairs, max_terms)
     x_u, ix = factorize(x)  # lnΓ(r + x) once per distinct x
     common = (gammaln(r + x_u) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[ix]
-    return np.asarray(common + np.logaddexp(alive, died), dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # nan: a series walled off while fitting
+        return np.asarray(common + np.logaddexp(alive, died), dtype=np.float64)
 
 
 def _subsample(d: Prepared) -> tuple[Callable[[NDArray[np.float64]], float], float] | None:
@@ -136,7 +153,7 @@ def _subsample(d: Prepared) -> tuple[Callable[[NDArray[np.float64]], float], flo
     pairs = _pairs(x, t_x, age)
 
     def nll(theta: NDArray[np.float64]) -> float:
-        return -float((w * _row_log_likelihood(theta, x, t_x, age, pairs)).sum())
+        return -float((w * _row_log_likelihood(theta, x, t_x, age, pairs, FIT_SERIES_TERMS)).sum())
 
     return nll, float(w.sum())
 
@@ -182,7 +199,8 @@ class ParetoNBD(TransactionModel):
         pairs = _pairs(d.x, d.t_x, d.age)
 
         def nll(theta: NDArray[np.float64]) -> float:
-            return -float((d.weight * _row_log_likelihood(theta, d.x, d.t_x, d.age, pairs)).sum())
+            ll = _row_log_likelihood(theta, d.x, d.t_x, d.age, pairs, FIT_SERIES_TERMS)
+            return -float((d.weight * ll).sum())
 
         best = maximise(
             cls.KIND,
@@ -232,6 +250,35 @@ class ParetoNBD(TransactionModel):
             alive = self._p_alive(x, t_x, age)
         return (rate * bracket * alive.reshape(-1, 1)).reshape((*x.shape, len(times)))
 
+    def purchase_probability(self, n: object, t: float) -> NDArray[np.float64]:
+        """P(a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units).
+
+        Purchase rates and death rates are independent, so with ``NB(n; τ)`` the
+        negative binomial count by ``τ`` and ``S(τ) = (β/(β+τ))^s`` the survival,
+        ``P(n) = NB(n; t) · S(t) + ∫_0^t NB(n; τ) · (s/β) (β/(β+τ))^(s+1) dτ``:
+        alive throughout, or dead at ``τ`` after ``n`` purchases. The integral of a
+        smooth function over a finite window is taken by composite Gauss-Legendre
+        quadrature (fixed nodes, vectorised over ``n``), in log space.
+
+        Raises:
+            InvalidValue: ``n`` is not whole numbers >= 0, or ``t`` is not > 0.
+        """
+        from scipy.special import logsumexp
+
+        from custrel.clv._bgnbd import _counts, _log_nbd, _window
+
+        count = _counts(n)
+        time = _window(t)
+        r, alpha, s, beta = self._values()
+        nodes, weights = _quadrature(time)
+        flat = count.ravel()[:, None]
+        alive = _log_nbd(r, alpha, flat[:, 0], time) + s * (np.log(beta) - np.log(beta + time))
+        log_death = np.log(s / beta) + (s + 1) * (np.log(beta) - np.log(beta + nodes))
+        died = logsumexp(
+            _log_nbd(r, alpha, flat, nodes[None, :]) + log_death + np.log(weights), axis=1
+        )
+        return np.asarray(np.exp(np.logaddexp(alive, died)).reshape(count.shape), dtype=np.float64)
+
     def _expected_new(self, times: NDArray[np.float64]) -> NDArray[np.float64]:
         r, alpha, s, beta = self._values()
         return np.asarray(
@@ -264,6 +311,25 @@ class ParetoNBD(TransactionModel):
         x = rng.poisson(rate * lived)
         recency = np.where(x > 0, lived * rng.beta(np.maximum(x, 1), 1.0), 0.0)
         return x.astype(np.float64), recency, age
+
+
+#: The quadrature's panels grow geometrically from ``t · _FIRST_EDGE`` to ``t``, so each
+#: panel ``[a, q·a]`` is small beside its distance from the integrand's singularities (at
+#: ``τ = 0, −α, −β``) whatever the scales α and β are: Gauss-Legendre then converges
+#: like ``ρ^(−2·_NODES)`` with ``ρ ≈ 8`` on every panel, far below double precision.
+_PANELS: Final = 72
+_NODES: Final = 12
+_FIRST_EDGE: Final = 1e-15
+
+
+def _quadrature(t: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Composite Gauss-Legendre nodes and weights on ``[0, t]``, geometric panels."""
+    base, base_weights = np.polynomial.legendre.leggauss(_NODES)
+    edges = np.concatenate(([0.0], t * np.geomspace(_FIRST_EDGE, 1.0, _PANELS)))
+    left, width = edges[:-1], np.diff(edges)
+    nodes = (left[:, None] + width[:, None] * (base[None, :] + 1) / 2).ravel()
+    weights = (width[:, None] * base_weights[None, :] / 2).ravel()
+    return nodes, weights
 
 
 def _power_bracket(k: float, spans: NDArray[np.float64]) -> NDArray[np.float64]:

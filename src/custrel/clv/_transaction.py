@@ -8,7 +8,9 @@ purchases on a grid of future times, are the same questions, answered here once.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
@@ -144,15 +146,10 @@ class TransactionModel(FittedModel):
 
         The same as `p_alive` and `expected_purchases`, but P(alive) is computed once.
         """
-        times = _horizons(t)
-
-        def both(
-            x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64], _: object
-        ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-            alive = self._p_alive(x, t_x, age)
-            return alive, self._expected_grid(times, x, t_x, age, alive)[..., 0]
-
-        alive, expected = _in_blocks(both, frequency, recency, T)
+        horizon = float(_horizons(t)[0])
+        alive, expected = _in_blocks(
+            lambda x, t_x, age, _: self._predict(horizon, x, t_x, age), frequency, recency, T
+        )
         return alive, expected
 
     def log_likelihood_of(
@@ -166,6 +163,20 @@ class TransactionModel(FittedModel):
         return self._row_log_likelihood(x, t_x, age)
 
     # --- what each model supplies ----------------------------------------------------
+
+    def _predict(
+        self,
+        horizon: float,
+        x: NDArray[np.float64],
+        t_x: NDArray[np.float64],
+        age: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """P(alive) and the expected purchases by ``horizon``, for checked rows.
+
+        A model may share the work of the two (the BG/NBD family does).
+        """
+        alive = self._p_alive(x, t_x, age)
+        return alive, self._expected_grid(np.array([horizon]), x, t_x, age, alive)[..., 0]
 
     def _p_alive(
         self, x: NDArray[np.float64], t_x: NDArray[np.float64], age: NDArray[np.float64]
@@ -197,7 +208,10 @@ class TransactionModel(FittedModel):
 
 #: Customers per block of a prediction: a block's temporaries stay in cache and are
 #: reused, instead of fresh arrays the size of the base (a tuning knob).
-_BLOCK = 1 << 18
+_BLOCK = 1 << 17
+#: Threads a large prediction's blocks run on (at most two: the machines this runs on
+#: are small, and memory bandwidth is shared anyway).
+_THREADS = max(1, min(2, os.cpu_count() or 1))
 
 Block = Callable[..., tuple["NDArray[np.float64]", ...]]
 
@@ -211,7 +225,13 @@ def _in_blocks(
     array of one length with them, or ``None``). A Python loop over blocks, never
     over customers.
     """
-    raw = [as_float("frequency", frequency), as_float("recency", recency), as_float("T", T)]
+    # Converted here, checked block by block (`check_rft`, its rows offset by the block's
+    # start): one pass over each input, not two.
+    raw = [
+        as_float("frequency", frequency, finite=False),
+        as_float("recency", recency, finite=False),
+        as_float("T", T, finite=False),
+    ]
     if extra is not None:
         raw.append(np.asarray(extra, dtype=np.float64))
     try:
@@ -229,16 +249,26 @@ def _in_blocks(
             o.reshape(shape) for o in compute(x, t_x, age, flat[3] if extra is not None else None)
         )
     outputs: list[NDArray[np.float64]] = []
-    for start in range(0, n, _BLOCK):
+
+    def run(start: int) -> None:
         stop = min(n, start + _BLOCK)
         x, t_x, age = check_rft(
             flat[0][start:stop], flat[1][start:stop], flat[2][start:stop], offset=start
         )
         results = compute(x, t_x, age, flat[3][start:stop] if extra is not None else None)
         if not outputs:
-            outputs = [np.empty(n, dtype=np.float64) for _ in results]
+            outputs.extend(np.empty(n, dtype=np.float64) for _ in results)
         for out, result in zip(outputs, results, strict=True):
             out[start:stop] = result
+
+    starts = range(0, n, _BLOCK)
+    run(starts[0])  # the first block sizes the outputs
+    # numpy's and scipy's array functions release the interpreter, so the other
+    # blocks run on threads; results are taken in block order, so an error names the
+    # first bad row, as in one pass.
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for done in [pool.submit(run, s) for s in starts[1:]]:
+            done.result()
     return tuple(o.reshape(shape) for o in outputs)
 
 

@@ -166,23 +166,18 @@ def calibration_holdout(  # noqa: PLR0915 - one pass from the log to both tables
     import numpy as np
 
     from custrel.clv._score import transaction_model_class
-    from custrel.report import ColumnMap
-    from custrel.report._ingest import read_source, validate
+    from custrel.report import read_log
 
     cls = transaction_model_class(model)
     if int(period_days) != period_days or period_days < 1:
         raise InvalidValue("period_days", period_days, "a whole number of days >= 1")
-    names = columns or ColumnMap()
     cal_end = _day(calibration_end, "calibration_end")
     hold_end = None if holdout_end is None else _day(holdout_end, "holdout_end")
     if hold_end is not None and hold_end <= cal_end:
         raise InvalidValue("holdout_end", holdout_end, f"a day after {calibration_end}")
-    table, malformed = read_source(source, names.names(), date_format, lenient=False)
     # Purchases after the holdout are not errors here, only outside the comparison.
-    data = validate(
-        table, names, date_format=date_format, as_of=None, strict=True, malformed=malformed
-    )
-    day = np.concatenate(data.rows.day).astype(np.int64) if data.rows.day else np.zeros(0, np.int64)
+    log = read_log(source, columns=columns, date_format=date_format)
+    day = log.day
     if not len(day):
         raise InputDataError("the log must have at least one purchase")
     if hold_end is None:
@@ -194,7 +189,7 @@ def calibration_holdout(  # noqa: PLR0915 - one pass from the log to both tables
     # Distinct customer-days, sorted by customer then day.
     low = int(day.min())
     span = int(day.max()) - low + 1
-    keys = np.unique(data.code.astype(np.int64) * span + (day - low))
+    keys = np.unique(log.customer.astype(np.int64) * span + (day - low))
     customer, day = keys // span, keys % span + low
     starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
     first = day[starts]

@@ -65,6 +65,7 @@ __all__ = [
     "NO_AMOUNT",
     "AliveBand",
     "BucketRow",
+    "CheckedLog",
     "ColumnMap",
     "CustomerResult",
     "CustomerTable",
@@ -83,6 +84,7 @@ __all__ = [
     "Transaction",
     "allocator_settings",
     "analyze",
+    "read_log",
     "summarize",
 ]
 
@@ -242,11 +244,10 @@ class ReportPolicy:
             (`custrel.lifecycle.is_at_risk`).
         worth_a_call: how many at-risk customers the overview lists.
         bucket_period: the period of the leaky-bucket table.
-        model: the customer-base model fitted on the log (`custrel.clv`): opt-in for
-            now, ``ReportModel.NONE`` by default (the model columns stay null), since
-            a fit can take minutes on some small logs and doubles the report's time on
-            a million rows until the fit is bounded; ``ReportModel.BG_NBD`` and the
-            others fit it.
+        model: the customer-base model fitted on the log (`custrel.clv`): BG/NBD by
+            default (``ReportModel.BG_NBD``); ``ReportModel.NONE`` fits none and
+            leaves the model columns null. A log too small, without repeat buyers, or
+            whose fit does not converge gets a note in the overview, not a failure.
         model_horizon_days: the horizon of ``expected_purchases`` and
             ``predicted_clv``, in days.
         model_discount_rate: yearly discount rate of ``predicted_clv``.
@@ -260,7 +261,7 @@ class ReportPolicy:
         default=Period.QUARTER, validator=attrs.validators.instance_of(Period)
     )
     model: ReportModel = attrs.field(
-        default=ReportModel.NONE,
+        default=ReportModel.BG_NBD,
         converter=_report_model,
     )
     model_horizon_days: int = attrs.field(default=DEFAULT_MODEL_HORIZON_DAYS)
@@ -954,6 +955,113 @@ def _assume_margin(
     if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
         raise InvalidValue("gross_margin", rate, "a rate from 0 to 1, e.g. 0.3")
     return with_margin(source, columns, rate, date_format)
+
+
+@attrs.frozen(eq=False)
+class CheckedLog:
+    """A transaction log's accepted rows, checked by the report's rules (`read_log`).
+
+    One entry per accepted row, in file order. What the models and the validation
+    read; the report itself goes on to summarise them.
+
+    Attributes:
+        ids: the distinct customer ids (a pyarrow string array), indexed by ``customer``.
+        customer: per row, the index of its customer's id in ``ids`` (int32).
+        day: per row, the purchase day as days since 1970-01-01 (int64).
+        amount: per row, the amount (float64, at most four decimals as read).
+        rows_read: data rows read, rejected ones included.
+        rejects_table: the rejected rows (row, column, value, rule), sorted by row;
+            empty unless ``on_error="skip"``.
+    """
+
+    ids: object
+    customer: NDArray[np.int32]
+    day: NDArray[np.int64]
+    amount: NDArray[np.float64]
+    rows_read: int
+    rejects_table: object
+
+    def __len__(self) -> int:
+        """Accepted rows."""
+        return len(self.day)
+
+    def dates(self) -> NDArray[np.datetime64]:
+        """Each row's purchase day as a numpy ``datetime64[D]``."""
+        return self.day.astype("datetime64[D]")
+
+    def rejects(self) -> tuple[Rejected, ...]:
+        """Every rejected row with its reason, in row order."""
+        return tuple(
+            Rejected(r["row"], r["column"], r["value"], r["rule"])
+            for r in self.rejects_table.to_pylist()  # type: ignore[attr-defined]
+        )
+
+
+def read_log(
+    source: Source,
+    *,
+    columns: ColumnMap | None = None,
+    date_format: str | None = None,
+    as_of: dt.date | None = None,
+    on_error: OnError | str = OnError.RAISE,
+) -> CheckedLog:
+    """Read a transaction log and check every row as `analyze` does, without summarising.
+
+    The public way for other tools (the models' calibration and holdout, a user's own
+    analysis) to read a log exactly as the report reads it.
+
+    Args:
+        source: what `analyze` reads (a CSV, gzip CSV or Parquet path, a pandas or
+            polars DataFrame, a pyarrow Table, or `Transaction` records).
+        columns: which input column holds what (default: the canonical names).
+        date_format: a ``strptime`` format for the date column (default: ISO dates).
+        as_of: when given, a purchase after it breaks a rule, as in `analyze`
+            (default: no such rule).
+        on_error: ``"raise"`` (the first broken rule stops the read) or ``"skip"``
+            (rejected rows go to ``rejects_table``).
+
+    Returns:
+        The accepted rows (customer, day, amount) and the rejects.
+
+    Raises:
+        MissingColumns: required columns are absent.
+        InputDataError: the input has no rows, or (raise) the first broken rule.
+        InvalidValue: ``as_of`` or ``on_error`` is not valid.
+
+    Example:
+        >>> from custrel.sample import sample_path
+        >>> log = read_log(sample_path())
+        >>> len(log) > 0 and log.rows_read >= len(log)
+        True
+    """
+    import numpy as np
+
+    from custrel.report._ingest import read_source, validate
+    from custrel.report._units import from_units
+
+    mode = _check_on_error(on_error)
+    day_judged = _check_as_of(as_of)
+    names = columns or ColumnMap()
+    lenient = mode is OnError.SKIP
+    table, malformed = read_source(source, names.names(), date_format, lenient=lenient)
+    data = validate(
+        table,
+        names,
+        date_format=date_format,
+        as_of=day_judged,
+        strict=not lenient,
+        malformed=malformed,
+    )
+    day = np.concatenate(data.rows.day).astype(np.int64) if data.rows.day else np.zeros(0, np.int64)
+    units = np.concatenate(data.rows.amount) if data.rows.amount else np.zeros(0, np.int64)
+    return CheckedLog(
+        ids=data.ids,
+        customer=np.asarray(data.code, dtype=np.int32),
+        day=day,
+        amount=from_units(units),
+        rows_read=data.rows_read,
+        rejects_table=data.rejects,
+    )
 
 
 def summarize(

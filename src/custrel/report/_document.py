@@ -369,7 +369,7 @@ def _model(ov: Overview, lang: Lang) -> list[Block]:
 
     model = ov.model
     if model is None or model.note is ModelNote.NOT_ASKED:
-        # The model is opt-in: a report that did not ask for one says nothing of it.
+        # A report that asked for no model (`--model none`) says nothing of it.
         return []
     kind = model.model
     if not model.params:
@@ -654,7 +654,9 @@ def _reasons(customers: tuple[CustomerResult, ...], lang: Lang) -> list[Block]:
         en = "; ".join(_signed(m, "en") if m else r for m, r in zip(found, c.reasons, strict=True))
         zh = "；".join(_signed(m, "zh") if m else r for m, r in zip(found, c.reasons, strict=True))
         rows.append((c.customer_id, _say(lang, en, zh, stacked=True)))
-        shown.extend(m for m in found if m is not None and m not in shown)
+        for mark in found:
+            if mark is not None and mark not in shown:
+                shown.append(mark)
     if not rows:
         return []
     from custrel.scoring import Mark

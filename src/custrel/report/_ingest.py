@@ -957,7 +957,8 @@ def _numbers(
         required=True,
         negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
     )
-    returning = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE if net_returns else None
+    # (a cell that is not finite or inexact is no return: it is rejected as such)
+    returning = (flags & (NEGATIVE | NOT_FINITE | INEXACT)) == NEGATIVE if net_returns else None
     del flags
     extra: dict[str, list[NDArray[np.int64]]] = {}
     for field in OPTIONAL_NUMERIC:

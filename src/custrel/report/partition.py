@@ -461,6 +461,11 @@ def _analyze_checked(
         if not data.rows.rows:
             from custrel.errors import InputDataError
 
+            if returned is not None and returned.lines:
+                raise InputDataError(
+                    "at least one purchase (a line of amount zero or more) must pass the "
+                    "checks to infer as_of (returns are no purchases); give as_of"
+                )
             raise InputDataError("at least one row must pass the checks to infer as_of; give as_of")
         as_of = date_of(data.rows.day_range()[1])
     as_of_day = day_number(as_of)
