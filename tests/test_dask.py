@@ -36,7 +36,7 @@ def client():  # every test runs on the cluster
     # Threads in this process: no worker processes to start on a small machine.
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as connected,
     ):
