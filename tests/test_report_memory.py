@@ -178,4 +178,7 @@ def test_freed_memory_is_handed_back_only_within_the_settings(monkeypatch):
 
     with allocator_settings():
         analyze(LOG, as_of=AS_OF)
+    for thread in threading.enumerate():
+        if thread.name == "custrel-trim":
+            thread.join()
     assert trims == [0]

@@ -22,9 +22,9 @@ would, only sooner or in less memory. Figures behind each choice are in
   reader's threads leave their freed buffers (the text of the number columns among
   them) with glibc's per-thread heaps, which the engine's later large arrays do not
   reuse, so the peak grows by that much. Within `allocator_settings` only, the
-  engine hands them back to the system (``malloc_trim``) once the table is dropped.
-  Buys about the size of the table's text at the peak; costs a few tens of
-  milliseconds of kernel time on large logs. Changes no setting.
+  engine hands them back to the system (``malloc_trim``, in a second thread) once
+  the table is dropped. Buys about the size of the table's text at the peak; costs
+  a few tens of milliseconds of kernel time on large logs. Changes no setting.
 
 Other tricks live with the code they speed up, each said where it happens: the
 lookup-table id coding and two-thread hashing at ingest, summing the CSV reader's
@@ -136,4 +136,6 @@ def release_freed_memory() -> None:
     # The process's own symbols: the C library it runs on (no search for one).
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
-        trim(0)
+        # Kernel work that needs no result: a second thread does it while the engine
+        # goes on (ctypes lets go of the GIL; glibc's heaps are thread-safe).
+        threading.Thread(target=trim, args=(0,), name="custrel-trim", daemon=True).start()
