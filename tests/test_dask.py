@@ -11,16 +11,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 from custrel.errors import InputDataError
-from custrel.report import ColumnMap, Report, ReportModel, ReportPolicy
-from custrel.report import analyze as _analyze
+from custrel.report import ColumnMap, ReportModel, ReportPolicy, analyze
 from custrel.sample import SAMPLE_AS_OF, sample_path
-
-
-def analyze(source: object, **options: object) -> Report:
-    """The one-machine report with no customer-base model, as these engines compute."""
-    options.setdefault("policy", ReportPolicy(model=ReportModel.NONE))
-    return _analyze(source, **options)  # type: ignore[arg-type]
-
 
 dd = pytest.importorskip("dask.dataframe")  # the CI installs the extra: nothing is skipped there
 
@@ -33,7 +25,8 @@ pytestmark = pytest.mark.usefixtures("client")
 def client():  # every test runs on the cluster
     from distributed import Client, LocalCluster
 
-    # Threads in this process: no worker processes to start on a small machine.
+    # Threads in this process: no worker processes to start on a small machine; the
+    # dashboard on any free port (a shared machine may run another cluster).
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
@@ -142,6 +135,29 @@ def test_ids_and_dates_of_every_type_give_the_one_machine_report(ids, days):
     _same_as_one_machine(result, analyze(table, as_of=_AS_OF))
 
 
+def test_the_reports_own_model_gives_the_one_machine_report_bit_for_bit():
+
+    table = pacsv.read_csv(sample_path())
+    policy = ReportPolicy(model=ReportModel.BG_NBD)
+    expected = analyze(table, as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    result = custrel.dask.analyze(_ddf(table), as_of=SAMPLE_AS_OF, policy=policy, currency="EUR")
+
+    assert expected.overview is not None
+    assert expected.overview.model is not None
+    assert expected.overview.model.params  # the model was fitted, not just noted
+    _same_as_one_machine(result, expected)
+
+
+def test_cut_offs_found_in_bands_give_the_one_machine_report():
+    table = pacsv.read_csv(sample_path())
+    expected = analyze(table, as_of=SAMPLE_AS_OF, currency="EUR")
+
+    result = custrel.dask.analyze(_ddf(table), as_of=SAMPLE_AS_OF, currency="EUR", cutoffs="band")
+
+    _same_as_one_machine(result, expected)
+
+
 def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster():
     from custrel.clv import BetaGeo
 
@@ -156,16 +172,13 @@ def test_a_model_is_fitted_from_the_counts_aggregated_on_the_cluster():
 def test_the_command_on_dask_writes_what_the_local_command_writes(tmp_path):
     from custrel.cli import main
 
-    assert (
-        main(["report", "--model", "none", "--format", "csv", "--out", str(tmp_path / "local.csv")])
-        == 0
-    )
+    assert main(["report", "--format", "csv", "--out", str(tmp_path / "local.csv")]) == 0
     assert main(["report", "--engine", "dask", "--out", str(tmp_path / "dask.txt")]) == 0
     assert (
         main(["report", "--format", "csv", "--out", str(tmp_path / "dask.csv"), "--engine", "dask"])
         == 0
     )
-    assert main(["report", "--model", "none", "--out", str(tmp_path / "local.txt")]) == 0
+    assert main(["report", "--out", str(tmp_path / "local.txt")]) == 0
 
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
     assert (tmp_path / "dask.txt").read_text() == (tmp_path / "local.txt").read_text()

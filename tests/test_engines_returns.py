@@ -47,6 +47,7 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 
 def _expected():
+    # The default policy on every engine: the report's model (BG/NBD) included.
     return analyze(_log(), as_of=AS_OF, returns="net")
 
 

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custrel.clv import BetaGeo
@@ -137,6 +137,26 @@ def test_a_log_too_small_gets_a_note_not_a_failure():
     assert all(c.p_alive is None for c in report.customers)
 
 
+def test_a_log_whose_fit_runs_off_gets_a_note_not_a_failure():
+    # Everyone buys every ten days up to the day judged: nobody has dropped out, so
+    # the drop-out probability runs off towards 0 and the default model cannot fit.
+    start = dt.date(2024, 1, 1)
+    log = [
+        Transaction(f"c{i:03d}", start + dt.timedelta(days=i + 10 * k), 20.0)
+        for i in range(40)
+        for k in range(30)
+        if i + 10 * k <= 330
+    ]
+
+    report = analyze(log, as_of=dt.date(2024, 11, 30))
+
+    assert report.overview is not None
+    assert report.overview.model is not None
+    assert report.overview.model.note is ModelNote.FIT_FAILED
+    assert all(c.p_alive is None for c in report.customers)
+    assert ModelNote.FIT_FAILED.en in render_table(report, width=400)
+
+
 def test_the_stage_by_band_table_counts_every_customer_of_the_sample_once():
     report = sample_report()
     assert report.overview is not None
@@ -257,22 +277,23 @@ def test_the_command_line_picks_the_model_and_none_leaves_the_columns_empty(caps
     assert '"predicted_clv": null' in first
 
 
-def test_the_spark_and_dask_engines_refuse_a_model_they_do_not_fit():
+def test_the_spark_and_dask_engines_take_the_policys_model():
+    # Their results with the model on equal one machine's: tests/test_spark.py, test_dask.py.
     from custrel._scale import Settings
     from custrel.report import ColumnMap
 
-    with pytest.raises(InvalidValue, match="model"):
-        Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
-    assert Settings(
-        SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR"
-    ).policy.model is (ReportModel.NONE)
+    asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="bgnbd"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+    not_asked = Settings(SAMPLE_AS_OF, ReportPolicy(model="none"), ColumnMap(), None, "EUR")  # type: ignore[arg-type]
+
+    assert asked.model_asked
+    assert not not_asked.model_asked
 
 
-def test_the_spark_and_dask_engines_given_no_policy_fit_no_model_as_before():
+def test_the_spark_and_dask_engines_given_no_policy_fit_the_one_machine_default_model():
     from custrel._scale import settings_for
 
     settings, _ = settings_for(SAMPLE_AS_OF, None, None, None, "EUR", "raise")
-    assert settings.policy.model is ReportModel.NONE
+    assert settings.policy.model is ReportPolicy().model
 
 
 def test_scipy_is_imported_only_when_a_model_is_fitted():
@@ -296,3 +317,34 @@ def test_scipy_is_imported_only_when_a_model_is_fitted():
     }
 
     assert runs == {"none": "False", "bgnbd": "True"}
+
+
+@st.composite
+def _small_logs(draw: st.DrawFn) -> list[Transaction]:
+    """Logs of up to sixty customers with a few purchases each, over a year."""
+    start = dt.date(2024, 1, 1)
+    customers = draw(st.integers(1, 60))
+    log = []
+    for c in range(customers):
+        for day in draw(st.lists(st.integers(0, 365), min_size=1, max_size=8)):
+            amount = draw(st.sampled_from([0.0, 5.0, 19.99, 120.0]))
+            log.append(Transaction(f"c{c}", start + dt.timedelta(days=day), amount))
+    return log
+
+
+@settings(max_examples=30, deadline=None)
+@given(_small_logs(), st.sampled_from(list(ReportModel)))
+def test_a_report_on_any_small_log_fits_its_model_or_says_why_not(log, model):
+    report = analyze(log, as_of=dt.date(2024, 12, 31), policy=ReportPolicy(model=model))
+
+    assert report.overview is not None
+    summary = report.overview.model
+    assert summary is not None
+    numbers = report.customers.numbers
+    if summary.params:
+        assert summary.note in (None, ModelNote.NO_SPEND_MODEL)
+        assert ((numbers["p_alive"] >= 0) & (numbers["p_alive"] <= 1)).all()
+        assert np.isfinite(numbers["expected_purchases"]).all()
+    else:
+        assert summary.note is not None
+        assert "p_alive" not in numbers

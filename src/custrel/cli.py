@@ -146,7 +146,7 @@ def _report(args: argparse.Namespace) -> int:
     show = args.progress
     if show is None:
         show = source.is_file() and source.stat().st_size > _PROGRESS_BYTES
-    model = args.model or ("bgnbd" if args.engine == "local" else "none")
+    model = args.model or "bgnbd"
     policy = ReportPolicy(period=next(p for p in Period if p.value == args.period), model=model)
     try:
         # The command owns its process, so it switches on the allocator settings the
@@ -322,8 +322,8 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         choices=["bgnbd", "mbgnbd", "pareto", "none"],
         default=None,
         help="customer-base model fitted for p_alive, expected_purchases and predicted_clv "
-        "(default: bgnbd; none fits no model and leaves those columns empty; the spark and "
-        "dask engines fit none); a log it cannot be fitted on gets a note in the report",
+        "(default: bgnbd, on every engine; none fits no model and leaves those columns "
+        "empty); a log it cannot be fitted on gets a note in the report",
     )
     report.add_argument(
         "--date-format",

@@ -3,11 +3,13 @@
 Needs the ``dask`` extra (``pip install 'custrel[dask]'``: ``dask[dataframe]`` and
 ``distributed``). The log is shuffled on the customer id, so each partition holds
 whole customers; ``map_partitions`` runs the engine-neutral core
-(`custrel.report.partition`) on each partition in two passes, exactly as
-`custrel.spark` does: value counts to the client for the whole base's exact
-cut-offs, then each partition finished into its customers, rejects and overview
-part. The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over the
-persisted second pass, with Arrow-backed pandas columns of the types of
+(`custrel.report.partition`) on each partition in two passes: value counts (and
+the model's statistic) to the client for the whole base's exact cut-offs and
+model, then each partition finished into its customers, rejects and overview part,
+kept in the cluster's memory (Dask keeps pandas frames as they are, so one wide
+pass is cheaper here than finishing again per table, as `custrel.spark` does).
+The result's ``customers`` and ``rejects`` are lazy Dask DataFrames over that
+persisted pass, with Arrow-backed pandas columns of the types of
 `custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings).
 
 Example (``ddf`` a Dask DataFrame of the log):
@@ -95,8 +97,14 @@ def _stats(frame: pd.DataFrame, settings: _scale.Settings) -> pd.DataFrame:
     return _frame(_scale.partition_stats(_table(frame), settings))
 
 
-def _finish(frame: pd.DataFrame, settings: _scale.Settings, cutoffs: Any) -> pd.DataFrame:  # noqa: ANN401
-    return _frame(_scale.partition_output(_table(frame), settings, cutoffs))
+def _finish(
+    frame: pd.DataFrame, settings: _scale.Settings, finishing: _scale.Finishing
+) -> pd.DataFrame:
+    return _frame(_scale.partition_output(_table(frame), settings, finishing))
+
+
+def _band_counts(frame: pd.DataFrame, settings: _scale.Settings, bands: Any) -> pd.DataFrame:  # noqa: ANN401
+    return _frame(_scale.partition_band_counts(_table(frame), settings, bands))
 
 
 def analyze(
@@ -112,6 +120,7 @@ def analyze(
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
     returns: str = "reject",
+    cutoffs: str = "auto",
 ) -> DaskReport:
     """Run the full report on a Dask DataFrame; the same rows as `custrel.analyze`.
 
@@ -131,7 +140,11 @@ def analyze(
             is, as in `custrel.analyze` (whole customers per partition, so netting
             gives the one-machine result).
         fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
-            client from the (frequency, recency, T) counts aggregated on the cluster.
+            client from the (frequency, recency, T) counts aggregated on the cluster
+            (customers seen before the day judged; the report's own model is
+            ``policy.model``).
+        cutoffs: how the exact tier cut-offs are found: ``collect``, ``band`` or
+            ``auto``, as in `custrel.spark.analyze`.
 
     Raises:
         InputDataError: in strict mode, the first bad row (by identity), named.
@@ -150,42 +163,36 @@ def analyze(
     meta = ddf._meta.assign(**{_scale.ROW: pd.Series(dtype="int64")})
     source = ddf.map_partitions(_with_rows, row_id, meta=meta)[keep]
     shuffled = source.shuffle(on=columns.customer_id, npartitions=partitions or ddf.npartitions)
+    settings = attrs.evolve(settings, statistic=fit is not None, cutoffs=cutoffs)
     payload = _scale.payload_column()
     stats_meta = _frame(_scale.stats_schema().empty_table())
     stats = shuffled.map_partitions(
         functools.partial(_stats, settings=settings), meta=stats_meta
     ).compute()
-    merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()])
+    merged = _scale.merge_stats([bytes(p) for p in stats[payload].tolist()], settings)
     if mode is OnError.RAISE and merged.first_reject is not None:
         _scale.raise_first_reject(merged.first_reject)
+    if merged.bands is not None:
+        counted = shuffled.map_partitions(
+            functools.partial(_band_counts, settings=settings, bands=merged.bands),
+            meta=stats_meta,
+        ).compute()
+        merged = _scale.with_band_counts(merged, [bytes(p) for p in counted[payload].tolist()])
     out_meta = _frame(_scale.output_schema().empty_table())
     output = shuffled.map_partitions(
-        functools.partial(_finish, settings=settings, cutoffs=merged.cutoffs), meta=out_meta
+        functools.partial(_finish, settings=settings, finishing=merged.finishing), meta=out_meta
     ).persist()
     kind = output[_scale.KIND]
     parts = output[kind == _scale.OVERVIEW][payload].compute()
-    overview = _scale.merge_output_overviews([bytes(p) for p in parts.tolist()], settings)
+    overview = _scale.merge_output_overviews(
+        [bytes(p) for p in parts.tolist()], settings, merged.finishing
+    )
     names = [f.name for f in _scale.customer_schema()]
     customers = output[kind == _scale.CUSTOMER][names]
     renames = _scale.reject_renames()
     rejects = output[kind == _scale.REJECT][list(renames)].rename(columns=renames)
     counts = InputCounts(merged.rows_read, merged.rows_accepted, merged.rows_rejected)
     model = None
-    if fit is not None:
-        model = _fit(customers, fit)
+    if fit is not None and merged.statistic is not None:
+        model = _scale.fit_statistic(fit, merged.statistic)
     return DaskReport(settings.as_of, counts, customers, overview, rejects, model)
-
-
-def _fit(customers: Any, model: Any) -> object:  # noqa: ANN401 - dask frame, clv model class
-    """Fit ``model`` on the client from the (frequency, recency, T) counts of the cluster."""
-    import numpy as np
-
-    counts = customers.groupby(["frequency", "recency", "T"]).size().compute()
-    if not len(counts):
-        from custrel.errors import InputDataError
-
-        raise InputDataError("a model needs at least one customer")
-    keys = np.array(counts.index.to_list(), dtype=np.float64)
-    weights = counts.to_numpy(dtype=np.float64)
-    fitted: object = model.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
-    return fitted

@@ -1,19 +1,21 @@
 """The report on Spark: the same rows as `custrel.analyze`, where the data already is.
 
 Needs the ``spark`` extra (``pip install 'custrel[spark]'``: PySpark 4 and pandas).
-The log is repartitioned by customer id, so each partition holds whole customers;
-``mapInArrow`` runs the engine-neutral core (`custrel.report.partition`) on each
-partition — many customers per call — in two passes:
+The log is repartitioned by customer id, so each partition holds whole customers,
+and persisted; ``mapInArrow`` runs the engine-neutral core
+(`custrel.report.partition`) on each partition — many customers per call:
 
-1. each partition's value counts, row counts and first reject go to the driver,
-   which works out the whole base's exact tier cut-offs and revenue percentiles
+1. each partition's value counts, row counts, first reject and (when a model is
+   asked for) the model's sufficient statistic go to the driver, which works out
+   the whole base's exact tier cut-offs and revenue percentiles, fits the model
    (and, in strict mode, stops at the bad row of the smallest identity);
-2. each partition is finished against those cut-offs into its customers, its
-   rejects and its overview part; the driver merges the overview parts.
+2. each partition is finished against those cut-offs and that model, and its
+   overview part goes to the driver, which merges them into the overview;
+3. the customers and the rejects are the partitions finished once more, when the
+   caller reads them (a lazy Spark DataFrame over the persisted log).
 
-The customer table is a Spark DataFrame with the columns of
-`custrel.report.schema.CUSTOMER_COLUMNS` (labels as strings), persisted;
-call ``unpersist()`` on the result when done with it.
+The customer table has the columns of `custrel.report.schema.CUSTOMER_COLUMNS`
+(labels as strings). Call ``unpersist()`` on the result when done with it.
 
 Example (``df`` a Spark DataFrame of the log):
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from custrel.report import ColumnMap, InputCounts, OnError, Overview, ReportPolicy
+    from custrel.report.partition import TierBands
 
 __all__ = ["SparkReport", "analyze", "spark_schema"]
 
@@ -55,7 +58,7 @@ class SparkReport:
     Attributes:
         as_of: the day judged.
         counts: rows read / accepted / rejected.
-        customers: one row per customer (a Spark DataFrame, persisted).
+        customers: one row per customer (a lazy Spark DataFrame).
         overview: the whole base at a glance.
         rejects: the rejected rows (row identity, column, value, rule), a Spark DataFrame.
         model: the fitted model when one was asked for, else ``None``.
@@ -70,7 +73,7 @@ class SparkReport:
     _output: Any = None
 
     def unpersist(self) -> None:
-        """Free the cluster memory the result holds."""
+        """Free the cluster memory the result holds (the persisted log its tables read)."""
         if self._output is not None:
             self._output.unpersist()
 
@@ -94,19 +97,17 @@ def spark_schema() -> Any:  # noqa: ANN401 - a pyspark StructType
     return T.StructType([T.StructField(c.name, kinds[c.kind], True) for c in CUSTOMER_COLUMNS])
 
 
-def _output_schema() -> Any:  # noqa: ANN401 - a pyspark StructType
+def _reject_schema() -> Any:  # noqa: ANN401 - a pyspark StructType
     from pyspark.sql import types as T  # noqa: N812 - the usual name
 
-    fields = list(spark_schema().fields)
-    fields += [
-        T.StructField("__reject_row", T.LongType(), True),
-        T.StructField("__reject_column", T.StringType(), True),
-        T.StructField("__reject_value", T.StringType(), True),
-        T.StructField("__reject_rule", T.StringType(), True),
-        T.StructField(_scale.payload_column(), T.BinaryType(), True),
-        T.StructField(_scale.KIND, T.ByteType(), True),
-    ]
-    return T.StructType(fields)
+    return T.StructType(
+        [
+            T.StructField("row", T.LongType(), True),
+            T.StructField("column", T.StringType(), True),
+            T.StructField("value", T.StringType(), True),
+            T.StructField("rule", T.StringType(), True),
+        ]
+    )
 
 
 def _table(batches: Iterator[pa.RecordBatch]) -> pa.Table | None:
@@ -116,22 +117,53 @@ def _table(batches: Iterator[pa.RecordBatch]) -> pa.Table | None:
     return pa.Table.from_batches(items) if items else None
 
 
-def _stats(
+def _carry(
     batches: Iterator[pa.RecordBatch], settings: _scale.Settings
 ) -> Iterator[pa.RecordBatch]:
     table = _table(batches)
     if table is not None:
-        yield from _scale.partition_stats(table, settings).to_batches()
+        yield from _scale.partition_carry(table, settings).to_batches()
 
 
-def _finish(
-    batches: Iterator[pa.RecordBatch],
-    settings: _scale.Settings,
-    cutoffs: Any,  # noqa: ANN401
+def _overview(
+    batches: Iterator[pa.RecordBatch], settings: _scale.Settings, finishing: _scale.Finishing
 ) -> Iterator[pa.RecordBatch]:
     table = _table(batches)
     if table is not None:
-        yield from _scale.partition_output(table, settings, cutoffs).to_batches()
+        yield from _scale.carried_overview(table, settings, finishing).to_batches()
+
+
+def _customers(
+    batches: Iterator[pa.RecordBatch], settings: _scale.Settings, finishing: _scale.Finishing
+) -> Iterator[pa.RecordBatch]:
+    table = _table(batches)
+    if table is not None:
+        yield from _scale.carried_customers(table, settings, finishing).to_batches()
+
+
+def _band_counts(batches: Iterator[pa.RecordBatch], bands: TierBands) -> Iterator[pa.RecordBatch]:
+    table = _table(batches)
+    if table is not None:
+        yield from _scale.carried_band_counts(table, bands).to_batches()
+
+
+def _rejects(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    table = _table(batches)
+    if table is not None:
+        yield from _scale.carried_rejects(table).to_batches()
+
+
+def _partitions(df: DataFrame) -> int:
+    """The customer shuffle's default partitions: the input's, at least one per core.
+
+    Each pass over a partition costs a Python task's fixed overhead, so partitions of
+    about the input's split size (``spark.sql.files.maxPartitionBytes``) keep that
+    overhead small next to the work; the session's ``spark.sql.shuffle.partitions``
+    is meant for shuffles the adaptive executor may still coalesce, which a kept
+    (persisted) pass never is.
+    """
+    context = df.sparkSession.sparkContext
+    return max(df.rdd.getNumPartitions(), context.defaultParallelism)
 
 
 def analyze(
@@ -147,6 +179,7 @@ def analyze(
     partitions: int | None = None,
     fit: Any = None,  # noqa: ANN401 - a custrel.clv model class
     returns: str = "reject",
+    cutoffs: str = "auto",
 ) -> SparkReport:
     """Run the full report on a Spark DataFrame; the same rows as `custrel.analyze`.
 
@@ -162,13 +195,21 @@ def analyze(
         currency: ISO 4217 code of the amounts.
         row_id: a column identifying each row, reported with a rejected row (default:
             ``monotonically_increasing_id()`` of the DataFrame as given).
-        partitions: partitions of the customer shuffle (default: the session's
-            ``spark.sql.shuffle.partitions``).
+        partitions: partitions of the customer shuffle (default: as many as the
+            input has, and at least the cluster's default parallelism).
         returns: ``reject`` (default) or ``net``: what a line of negative amount
             is, as in `custrel.analyze` (whole customers per partition, so netting
             gives the one-machine result).
         fit: a model class of `custrel.clv` (e.g. ``BetaGeo``): fitted on the
-            driver from the (frequency, recency, T) counts aggregated on the cluster.
+            driver from the (frequency, recency, T) counts aggregated on the cluster
+            (customers seen before the day judged; the report's own model is
+            ``policy.model``).
+        cutoffs: how the exact tier cut-offs are found: ``collect`` (each
+            partition's value counts to the driver), ``band`` (a sketch of each
+            partition, then one more light pass counting the values inside a narrow
+            band around each cut-off: driver memory bounded whatever the base) or
+            ``auto`` (``band`` when a partition has more than
+            ``custrel._scale.BAND_ABOVE`` distinct values). Both give the same tiers.
 
     Raises:
         InputDataError: in strict mode, the first bad row (by identity), named.
@@ -193,50 +234,40 @@ def analyze(
     ]
     identity = F.col(row_id).cast("long") if row_id else F.monotonically_increasing_id()
     source = df.select(*selected, identity.alias(_scale.ROW))
-    shuffled = (
-        source.repartition(partitions, columns.customer_id)
-        if partitions
-        else source.repartition(columns.customer_id)
-    )
+    shuffled = source.repartition(partitions or _partitions(df), columns.customer_id)
     from pyspark import StorageLevel
 
-    # Both passes read the shuffled log: kept after the first, not read and shuffled twice.
-    shuffled = shuffled.persist(StorageLevel.MEMORY_AND_DISK)
-    payload = _scale.payload_column()
-    stats = shuffled.mapInArrow(
-        functools.partial(_stats, settings=settings), f"{payload} binary"
-    ).collect()
-    merged = _scale.merge_stats([bytes(r[0]) for r in stats])
-    if mode is OnError.RAISE and merged.first_reject is not None:
-        shuffled.unpersist()
-        _scale.raise_first_reject(merged.first_reject)
-    output = shuffled.mapInArrow(
-        functools.partial(_finish, settings=settings, cutoffs=merged.cutoffs), _output_schema()
+    # Pass 1 analyses each partition once and keeps the analysis (a few rows of bytes
+    # per partition): the later passes finish it without moving the log into Python
+    # again, which costs more than any of the report's own work.
+    settings = attrs.evolve(settings, statistic=fit is not None, cutoffs=cutoffs)
+    payload, kind = _scale.payload_column(), F.col(_scale.KIND)
+    carried = shuffled.mapInArrow(
+        functools.partial(_carry, settings=settings), f"{_scale.KIND} tinyint, {payload} binary"
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    kind = F.col(_scale.KIND)
-    parts = output.where(kind == _scale.OVERVIEW).select(payload).collect()
-    overview = _scale.merge_output_overviews([bytes(r[0]) for r in parts], settings)
-    shuffled.unpersist()
-    customers = output.where(kind == _scale.CUSTOMER).select(*spark_schema().fieldNames())
-    rejects = output.where(kind == _scale.REJECT).select(
-        *[F.col(k).alias(v) for k, v in _scale.reject_renames().items()]
+    stats = carried.where(kind == _scale.STATS).select(payload).collect()
+    merged = _scale.merge_stats([bytes(r[0]) for r in stats], settings)
+    if mode is OnError.RAISE and merged.first_reject is not None:
+        carried.unpersist()
+        _scale.raise_first_reject(merged.first_reject)
+    analysed = carried.where(kind == _scale.PART)
+    if merged.bands is not None:
+        counted = analysed.mapInArrow(
+            functools.partial(_band_counts, bands=merged.bands), f"{payload} binary"
+        ).collect()
+        merged = _scale.with_band_counts(merged, [bytes(r[0]) for r in counted])
+    finishing = merged.finishing
+    parts = analysed.mapInArrow(
+        functools.partial(_overview, settings=settings, finishing=finishing), f"{payload} binary"
+    ).collect()
+    overview = _scale.merge_output_overviews([bytes(r[0]) for r in parts], settings, finishing)
+    # The customers and rejects are finished from the kept analysis when read.
+    customers = analysed.mapInArrow(
+        functools.partial(_customers, settings=settings, finishing=finishing), spark_schema()
     )
+    rejects = analysed.mapInArrow(_rejects, _reject_schema())
     counts = InputCounts(merged.rows_read, merged.rows_accepted, merged.rows_rejected)
     model = None
-    if fit is not None:
-        model = _fit(customers, fit)
-    return SparkReport(settings.as_of, counts, customers, overview, rejects, model, output)
-
-
-def _fit(customers: DataFrame, model: Any) -> object:  # noqa: ANN401 - a custrel.clv model class
-    """Fit ``model`` on the driver from the (frequency, recency, T) counts of the cluster."""
-    import numpy as np
-
-    rows = customers.groupBy("frequency", "recency", "T").count().collect()
-    if not rows:
-        from custrel.errors import InputDataError
-
-        raise InputDataError("a model needs at least one customer")
-    table = np.array([tuple(r) for r in rows], dtype=np.float64)
-    fitted: object = model.fit(table[:, 0], table[:, 1], table[:, 2], weights=table[:, 3])
-    return fitted
+    if fit is not None and merged.statistic is not None:
+        model = _scale.fit_statistic(fit, merged.statistic)
+    return SparkReport(settings.as_of, counts, customers, overview, rejects, model, carried)

@@ -216,10 +216,13 @@ def spend_sample(
 
     A systematic sample of the buyers sorted by (mean spend, frequency) keeps the
     spread of spend the model is fitted to, and does not depend on the log's order.
+    The buyers come back in that order even when all are kept: the fit's sums then
+    add up in one order however the base was read or split into partitions, so its
+    estimates are the same to the last bit.
     """
-    if len(value) <= SPEND_FIT_CUSTOMERS:
-        return frequency, value
     order = np.lexsort((frequency, value))
+    if len(value) <= SPEND_FIT_CUSTOMERS:
+        return frequency[order], value[order]
     picks = order[np.linspace(0, len(order) - 1, SPEND_FIT_CUSTOMERS).round().astype(np.int64)]
     return frequency[picks], value[picks]
 

@@ -25,7 +25,14 @@ partition: there is one code path.
 The whole-base cut-offs come from `ValueCounts` — each distinct value with
 its number of customers — merged across partitions. That is exact and needs memory
 in the number of *distinct* values, not of customers (money values repeat: at
-scale, see ``docs/scale.md``).
+scale, see ``docs/scale.md``). Where even those do not fit, the same cut-offs come
+from bands: each partition's `RankSketch`, merged by `tier_bands` into a narrow
+band around each cut-off, then each partition's `BandCounts` inside the bands,
+read off by `tier_cutoffs_in_bands`.
+
+An `OverviewPart` travels between the engine's own processes as bytes
+(`OverviewPart.to_bytes`) and, to anywhere else, as exact JSON
+(`OverviewPart.to_json`, also through `custrel.serialization`).
 """
 
 from __future__ import annotations
@@ -57,17 +64,22 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BandCounts",
     "Cutoffs",
     "ExactSum",
     "Finished",
     "OverviewPart",
     "Part",
+    "RankSketch",
+    "TierBands",
     "ValueCounts",
     "analyze_partition",
     "finish_partition",
     "merge_overviews",
     "merge_value_counts",
+    "tier_bands",
     "tier_cutoffs",
+    "tier_cutoffs_in_bands",
 ]
 
 #: The optional columns that are costs of a customer (any of them makes profit known).
@@ -281,6 +293,25 @@ class OverviewPart:
     stage_by_alive: tuple[int, ...] = ()
     returns: tuple[int, int, int, int, int] | None = None
 
+    def to_json(self) -> str:
+        """This part as JSON text, exact: sums as hexadecimal integers, floats as written.
+
+        The form `custrel.serialization.to_json` writes for a part; read it back with
+        `from_json`. Unlike `to_bytes`, safe to read from an untrusted store.
+        """
+        return _part_to_json(self)
+
+    @staticmethod
+    def from_json(text: str | bytes) -> OverviewPart:
+        """A part from `to_json`, checked field by field.
+
+        Raises:
+            InvalidValue: the text is not a part's JSON (the field and value named).
+        """
+        from custrel.serialization import from_json
+
+        return from_json(text, OverviewPart)
+
     def to_bytes(self) -> bytes:
         """This part as bytes (for a trusted channel between the engine's own processes)."""
         return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
@@ -315,12 +346,16 @@ class Part:
     labels: dict[str, tuple[tuple[Labelled, ...], NDArray[np.int8]]]
     overview: OverviewPart
 
-    def tier_values(self) -> ValueCounts:
-        """Value counts of the pyramid's value (profit with cost columns, else revenue)."""
+    def tier_column(self) -> NDArray[np.float64]:
+        """The pyramid's value per customer (profit with cost columns, else revenue)."""
         import numpy as np
 
         value = self.numbers.get("profit", self.numbers["revenue"])
-        return ValueCounts.of(np.asarray(value, dtype=np.float64))
+        return np.asarray(value, dtype=np.float64)
+
+    def tier_values(self) -> ValueCounts:
+        """Value counts of the pyramid's value (`tier_column`)."""
+        return ValueCounts.of(self.tier_column())
 
     def revenue_values(self) -> ValueCounts | None:
         """Value counts of the gross revenue the verdict ranks by (``None`` without costs)."""
@@ -549,6 +584,170 @@ def tier_cutoffs(
     revenues = [r for r in revenue_values if r is not None]
     return Cutoffs(
         n,
+        (thresholds[0], thresholds[1], thresholds[2]),
+        merge_value_counts(revenues) if revenues else None,
+    )
+
+
+#: Knots a partition's `RankSketch` keeps by default: a band then holds about
+#: 2 / KNOTS of each partition's customers.
+KNOTS = 1_024
+
+
+@attrs.frozen(eq=False)
+class RankSketch:
+    """Some of a partition's values in ascending order, each with its exact position.
+
+    Kept at evenly spaced positions (always the first and the last), so the merged
+    sketches bound how many of the whole base's values lie below any value
+    (`tier_bands`), without holding every value.
+
+    Attributes:
+        customers: how many values the partition has.
+        positions: the kept values' ascending positions (0-based, int64).
+        values: the kept values (float64), in that order.
+    """
+
+    customers: int
+    positions: NDArray[np.int64]
+    values: NDArray[np.float64]
+
+    @staticmethod
+    def of(column: NDArray[np.float64], knots: int = KNOTS) -> RankSketch:
+        """The sketch of one partition's values, with at most ``knots`` kept values."""
+        import numpy as np
+
+        ordered = np.sort(np.asarray(column, dtype=np.float64))
+        n = len(ordered)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return RankSketch(0, empty, np.zeros(0, dtype=np.float64))
+        positions = np.unique(np.linspace(0, n - 1, max(2, knots)).round().astype(np.int64))
+        return RankSketch(n, positions, ordered[positions])
+
+    @staticmethod
+    def of_counts(counts: ValueCounts) -> RankSketch:
+        """The exact sketch of value counts: each distinct value at its first and last position."""
+        import numpy as np
+
+        ends = np.cumsum(counts.counts)
+        positions = np.stack([ends - counts.counts, ends - 1], axis=1).reshape(-1)
+        values = np.repeat(counts.values, 2)
+        return RankSketch(counts.total, positions.astype(np.int64), values.astype(np.float64))
+
+
+@attrs.frozen(eq=False)
+class TierBands:
+    """Where each tier cut-off of the whole base lies: a closed band of values.
+
+    Attributes:
+        customers: customers in the whole base.
+        targets: per tier KEY, MAJOR, ORDINARY, the cut-off's ascending position in
+            the whole base (``None`` when the tier's quota covers everyone).
+        bands: per tier, the (lowest, highest) value the cut-off can have.
+    """
+
+    customers: int
+    targets: tuple[int | None, int | None, int | None]
+    bands: tuple[tuple[float, float], ...]
+
+
+def tier_bands(sketches: Iterable[RankSketch]) -> TierBands:
+    """Bands around the whole base's tier cut-offs, from every partition's sketch.
+
+    For a value ``x``, a partition has at least ``p + 1`` values ``<= x`` when it
+    kept a value ``<= x`` at position ``p``, and at most ``p`` values ``< x`` when it
+    kept a value ``>= x`` at position ``p``. Summed over partitions, these bound the
+    rank of ``x`` in the whole base; the band is the narrowest pair of kept values
+    that surely encloses the value at the cut-off's position.
+    """
+    import numpy as np
+
+    from custrel.pyramid import SEED_CUTOFFS
+
+    items = [s for s in sketches if s.customers]
+    n = sum(s.customers for s in items)
+    targets = [None if q >= n else n - 1 - q for q in SEED_CUTOFFS.quotas(n)]
+    if not items:
+        return TierBands(n, (None, None, None), ())
+    candidates = np.unique(np.concatenate([s.values for s in items]))
+    at_least = np.zeros(len(candidates), dtype=np.int64)  # values <= candidate, at least
+    at_most = np.zeros(len(candidates), dtype=np.int64)  # values < candidate, at most
+    for s in items:
+        below = np.searchsorted(s.values, candidates, side="right")
+        at_least += np.where(below > 0, s.positions[np.maximum(below - 1, 0)] + 1, 0)
+        above = np.searchsorted(s.values, candidates, side="left")
+        at_most += np.where(
+            above < len(s.values), s.positions[np.minimum(above, len(s.values) - 1)], s.customers
+        )
+    bands = []
+    for t in targets:
+        if t is None:
+            bands.append((0.0, 0.0))
+            continue
+        lowest = candidates[np.flatnonzero(at_most <= t)[-1]]
+        highest = candidates[np.flatnonzero(at_least >= t + 1)[0]]
+        bands.append((float(lowest), float(highest)))
+    return TierBands(n, (targets[0], targets[1], targets[2]), tuple(bands))
+
+
+@attrs.frozen(eq=False)
+class BandCounts:
+    """One partition's exact counts around the tier bands (`tier_bands`).
+
+    Attributes:
+        below: per band, how many of the partition's values are below its lowest value.
+        inside: per band, the value counts of the partition's values inside it.
+    """
+
+    below: tuple[int, ...]
+    inside: tuple[ValueCounts, ...]
+
+    @staticmethod
+    def of(column: NDArray[np.float64], bands: TierBands) -> BandCounts:
+        """The counts of one partition's values against the bands."""
+        import numpy as np
+
+        values = np.asarray(column, dtype=np.float64)
+        below = tuple(int((values < lo).sum()) for lo, _ in bands.bands)
+        inside = tuple(
+            ValueCounts.of(values[(values >= lo) & (values <= hi)]) for lo, hi in bands.bands
+        )
+        return BandCounts(below, inside)
+
+
+def tier_cutoffs_in_bands(
+    bands: TierBands,
+    counts: Iterable[BandCounts],
+    revenue_values: Iterable[ValueCounts | None] = (),
+) -> Cutoffs:
+    """The whole base's exact cut-offs from the counts around the bands.
+
+    The same `Cutoffs` as `tier_cutoffs` on every value: the value at position
+    ``t`` is the ``(t - below)``-th of the values inside its band, since the band
+    encloses it.
+
+    Args:
+        bands: the bands, from `tier_bands`.
+        counts: each partition's `BandCounts` against them.
+        revenue_values: each partition's `Part.revenue_values`.
+    """
+    import numpy as np
+
+    items = list(counts)
+    thresholds: list[float | None] = []
+    for i, target in enumerate(bands.targets):
+        if target is None:
+            thresholds.append(None)
+            continue
+        below = sum(c.below[i] for c in items)
+        inside = merge_value_counts(c.inside[i] for c in items)
+        cumulative = np.cumsum(inside.counts)
+        at = int(np.searchsorted(cumulative, target - below, side="right"))
+        thresholds.append(float(inside.values[at]))
+    revenues = [r for r in revenue_values if r is not None]
+    return Cutoffs(
+        bands.customers,
         (thresholds[0], thresholds[1], thresholds[2]),
         merge_value_counts(revenues) if revenues else None,
     )
@@ -935,3 +1134,223 @@ def _stages_and_bucket(
     stage = np.concatenate([b.stage for b, _ in blocks])
     peak = np.concatenate([b.peak for b, _ in blocks])
     return stage, peak, bounds[0], counts
+
+
+# The JSON form of an overview part. Sums are exact integers of any length, written as
+# hexadecimal text (JSON readers cap integer length); floats are written by Python's
+# shortest round-trip repr, so every value comes back bit for bit.
+
+_SUMS = ("revenue", "profit", "lost_revenue", "lost_profit")
+_SUM_TUPLES = ("tier_revenue", "tier_profit")
+_COUNT_TUPLES = ("by_stage", "by_tier", "by_verdict", "stage_by_alive")
+
+
+def _sum_json(value: ExactSum | None) -> dict[str, object] | None:
+    if value is None:
+        return None
+    return {"numerator": format(value.numerator, "x"), "exponent": value.exponent}
+
+
+def _sum_of(name: str, data: object) -> ExactSum:
+    from custrel.errors import InvalidValue
+
+    if not isinstance(data, dict) or set(data) != {"numerator", "exponent"}:
+        raise InvalidValue(name, data, "an object with numerator (hexadecimal text) and exponent")
+    numerator, exponent = data["numerator"], data["exponent"]
+    if (
+        not isinstance(numerator, str)
+        or not numerator.lstrip("-")
+        or not all(c in "0123456789abcdef" for c in numerator.lstrip("-"))
+    ):
+        raise InvalidValue(f"{name}.numerator", numerator, "a hexadecimal integer as text")
+    if type(exponent) is not int or abs(exponent) > _MAX_EXPONENT:
+        raise InvalidValue(f"{name}.exponent", exponent, "an integer power of two of a double")
+    return ExactSum(int(numerator, 16), exponent)
+
+
+#: No double's unit lies beyond this power of two (a subnormal's unit in `ExactSum` is 2**-1126).
+_MAX_EXPONENT = 1200
+
+
+def _counts_of(name: str, data: object) -> tuple[int, ...]:
+    from custrel.errors import InvalidValue
+
+    if not isinstance(data, list) or any(type(c) is not int or c < 0 for c in data):
+        raise InvalidValue(name, data, "a list of counts (whole numbers >= 0)")
+    return tuple(data)
+
+
+def _row_json(row: CustomerResult) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for field in attrs.fields(type(row)):
+        value = getattr(row, field.name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, Labelled):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[field.name] = value
+    return out
+
+
+_BAD = object()  # a JSON value not of its column's kind
+
+
+def _cell(kind: Any, value: object, members: tuple[Labelled, ...]) -> object:  # noqa: ANN401
+    """One field of a row from JSON, or ``_BAD`` when it is not of the column's kind."""
+    from custrel.report.schema import Kind
+
+    if kind is Kind.LABEL:
+        return next((m for m in members if m.value == value), _BAD)
+    if kind is Kind.DATE and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return _BAD
+    if kind is Kind.TEXTS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if kind in (Kind.MONEY, Kind.NUMBER) and type(value) in (int, float):
+        return float(value)  # type: ignore[arg-type]  # an int or a float, checked
+    exact = {Kind.TEXT: str, Kind.FLAG: bool, Kind.COUNT: int}.get(kind)
+    return value if exact is not None and type(value) is exact else _BAD
+
+
+def _row_of(data: object) -> CustomerResult:
+    """A customer's row from its JSON object, each field checked against its column's kind."""
+    from custrel.errors import InvalidValue
+    from custrel.report import CustomerResult
+    from custrel.report.schema import CUSTOMER_COLUMNS
+
+    fields = attrs.fields(CustomerResult)
+    names = [f.name for f in fields]
+    if not isinstance(data, dict) or set(data) != set(names):
+        raise InvalidValue("worth_a_call.row", data, f"an object with the keys {', '.join(names)}")
+    kinds = {c.name: c for c in CUSTOMER_COLUMNS}
+    values: dict[str, object] = {}
+    for field in fields:
+        value = data[field.name]
+        if value is None and "None" in str(field.type):
+            values[field.name] = None
+            continue
+        column = kinds[field.name]
+        members = tuple(column.label_enum or ())
+        values[field.name] = _cell(column.kind, value, members)
+        if values[field.name] is _BAD:
+            allowed = ", ".join(str(m.value) for m in members) or f"a {column.kind.value} value"
+            raise InvalidValue(f"worth_a_call.row.{field.name}", value, allowed)
+    return CustomerResult(**values)  # type: ignore[arg-type]
+
+
+def _part_to_json(part: OverviewPart) -> str:
+    import json
+
+    data: dict[str, object] = {
+        "customers": part.customers,
+        "bucket_start": None if part.bucket_start is None else part.bucket_start.isoformat(),
+        "bucket": [list(row) for row in part.bucket],
+        "lost": part.lost,
+    }
+    for name in _SUMS:
+        data[name] = _sum_json(getattr(part, name))
+    for name in _SUM_TUPLES:
+        data[name] = [_sum_json(s) for s in getattr(part, name)]
+    for name in _COUNT_TUPLES:
+        data[name] = list(getattr(part, name))
+    data["worth_a_call"] = [
+        {"value": value, "customer_id": customer, "row": _row_json(row)}
+        for value, customer, row in part.worth_a_call
+    ]
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+_PART_KEYS = frozenset(
+    {"customers", "bucket_start", "bucket", "lost", "worth_a_call"}
+    | set(_SUMS)
+    | set(_SUM_TUPLES)
+    | set(_COUNT_TUPLES)
+)
+
+
+def _bucket_of(start: object, rows: object) -> tuple[dt.date | None, tuple[tuple[int, ...], ...]]:
+    from custrel.errors import InvalidValue
+
+    day = None if start is None else _cell(_date_kind(), start, ())
+    if day is _BAD:
+        raise InvalidValue("bucket_start", start, "an ISO 8601 date or null")
+    if not isinstance(rows, list):
+        raise InvalidValue("bucket", rows, "a list of lists of counts")
+    return day, tuple(_counts_of("bucket", row) for row in rows)  # type: ignore[return-value]
+
+
+def _date_kind() -> Any:  # noqa: ANN401 - the schema's Kind.DATE
+    from custrel.report.schema import Kind
+
+    return Kind.DATE
+
+
+def _candidates_of(items: object) -> tuple[tuple[float, str, CustomerResult], ...]:
+    from custrel.errors import InvalidValue
+
+    if not isinstance(items, list):
+        raise InvalidValue("worth_a_call", items, "a list of candidates")
+    out = []
+    for item in items:
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"value", "customer_id", "row"}
+            or type(item["value"]) not in (int, float)
+            or not isinstance(item["customer_id"], str)
+        ):
+            raise InvalidValue("worth_a_call", item, "objects of a value, customer_id and row")
+        out.append((float(item["value"]), item["customer_id"], _row_of(item["row"])))
+    return tuple(out)
+
+
+def _part_from_json(text: str) -> OverviewPart:
+    """An overview part from its JSON text (`OverviewPart.to_json`), checked field by field."""
+    import json
+
+    from custrel.errors import InvalidValue
+
+    data = json.loads(text)
+    if not isinstance(data, dict) or set(data) != _PART_KEYS:
+        keys = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise InvalidValue("overview_part", keys, f"the keys {', '.join(sorted(_PART_KEYS))}")
+    for name in ("customers", "lost"):
+        if type(data[name]) is not int or data[name] < 0:
+            raise InvalidValue(name, data[name], "a whole number >= 0")
+    bucket_start, bucket = _bucket_of(data["bucket_start"], data["bucket"])
+    optional = ("profit", "lost_profit")
+    sums = {n: None if n in optional and data[n] is None else _sum_of(n, data[n]) for n in _SUMS}
+    tuples: dict[str, tuple[ExactSum, ...]] = {}
+    for name in _SUM_TUPLES:
+        if not isinstance(data[name], list):
+            raise InvalidValue(name, data[name], "a list of sums")
+        tuples[name] = tuple(_sum_of(name, item) for item in data[name])
+    return OverviewPart(
+        customers=data["customers"],
+        revenue=_sum_of("revenue", data["revenue"]),
+        profit=sums["profit"],
+        by_stage=_counts_of("by_stage", data["by_stage"]),
+        bucket_start=bucket_start,
+        bucket=bucket,
+        lost=data["lost"],
+        lost_revenue=_sum_of("lost_revenue", data["lost_revenue"]),
+        lost_profit=sums["lost_profit"],
+        by_tier=_counts_of("by_tier", data["by_tier"]),
+        tier_revenue=tuples["tier_revenue"],
+        tier_profit=tuples["tier_profit"],
+        by_verdict=_counts_of("by_verdict", data["by_verdict"]),
+        worth_a_call=_candidates_of(data["worth_a_call"]),
+        stage_by_alive=_counts_of("stage_by_alive", data["stage_by_alive"]),
+    )
+
+
+def _register_json() -> None:
+    from custrel.serialization import register_format
+
+    register_format(OverviewPart, dump=_part_to_json, load=_part_from_json)
+
+
+_register_json()
