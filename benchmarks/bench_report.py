@@ -198,6 +198,13 @@ def run_engine(engine: str, csv: str, out: str) -> None:
     print(json.dumps({"seconds": elapsed, "peak_mib": peak}))
 
 
+def _load() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes, as ``uptime`` shows them."""
+    import os
+
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _child(*args: str) -> str:
     """Run this script with ``args`` in a fresh process; its last line of output."""
     proc = subprocess.run(  # noqa: S603 - our own script
@@ -272,6 +279,7 @@ def main() -> None:
         mib = csv.stat().st_size / 2**20
         runs_note = f", median of {args.repeat} runs" if args.repeat > 1 else ""
         print(f"\n{n_rows:,} rows, {n_customers:,} customers ({mib:.0f} MiB CSV{runs_note})")
+        print(f"load average before: {_load()}")
         engines = ENGINES + (("baseline-summary", "baseline-report") if args.baseline else ())
         runs: dict[str, list[dict[str, float]]] = {e: [] for e in engines if e not in skip}
         failed: set[str] = set()
@@ -314,6 +322,7 @@ def main() -> None:
                 {"seconds": seconds, "best": best, "peak_mib": peak},
                 DATA / f"result_{size}_{engine}.parquet",
             )
+        print(f"load average after: {_load()} (other work on the machine slows every engine)")
         base = results["custrel-summary"][0]["seconds"]  # type: ignore[index]
         base_best = results["custrel-summary"][0]["best"]  # type: ignore[index]
         reference = str(results["custrel-summary"][1])  # type: ignore[index]

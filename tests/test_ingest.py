@@ -354,6 +354,16 @@ def test_missing_ids_are_one_rule_on_every_path(cells):
             assert rows == expected, source
 
 
+_PADDING = st.sampled_from(["", " ", "\t", "\u3000", "\u00a0", "\u2003", "\x1f", "x", "é"])
+_MARKERS = st.sampled_from(["", "null", "NULL", "None", "n/a", "#N/A", "<na>", "nan", "ids", "李"])
+
+
+@given(st.lists(st.tuples(_PADDING, _MARKERS, _PADDING).map("".join) | st.text(max_size=7)))
+def test_the_columnar_missing_id_rule_is_the_scalar_one_for_padded_and_long_ids(cells):
+    ids = pa.array(cells, pa.string())
+    assert _ingest._missing_ids(ids).tolist() == [_ingest.missing_id(c) for c in cells]
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -160,3 +160,25 @@ def test_concurrent_blocks_restore_only_when_the_last_one_leaves():
     assert not errors
     assert during == (False, "system")
     assert settings_now() == before
+
+
+def test_freed_memory_is_handed_back_only_within_the_settings(monkeypatch):
+    import ctypes
+
+    trims: list[int] = []
+
+    class FakeC:
+        def malloc_trim(self, pad: int) -> int:
+            trims.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: FakeC())
+    analyze(LOG, as_of=AS_OF)
+    assert trims == []
+
+    with allocator_settings():
+        analyze(LOG, as_of=AS_OF)
+    for thread in threading.enumerate():
+        if thread.name == "custrel-trim":
+            thread.join()
+    assert trims == [0]

@@ -314,6 +314,30 @@ class CustomerResult:
     predicted_clv: float | None = None
 
 
+class _Nulls:
+    """Columns of ``n`` typed nulls sharing one zeroed buffer (for absent facts).
+
+    ``pyarrow.nulls`` writes a fresh zeroed buffer per column; a table of many absent
+    facts would hold one each. Nulls are never read, so one buffer, 8 bytes a row,
+    serves every fixed-width column as validity bitmap and values alike.
+    """
+
+    def __init__(self, n: int) -> None:
+        """Nulls of ``n`` rows (the buffer is made at the first use)."""
+        self._n = n
+        self._zeros: object = None
+
+    def of(self, kind: object) -> object:
+        """``n`` nulls of the fixed-width arrow type ``kind``."""
+        import numpy as np
+        import pyarrow as pa
+
+        if self._zeros is None:
+            self._zeros = pa.py_buffer(np.zeros(8 * self._n + 64, dtype=np.uint8))
+        zeros = self._zeros
+        return pa.Array.from_buffers(kind, self._n, [zeros, zeros], null_count=self._n)
+
+
 @attrs.frozen(eq=False)
 class CustomerTable:
     """Every customer's results as columns, sorted by customer id; iterate for typed rows.
@@ -431,13 +455,13 @@ class CustomerTable:
 
         from custrel.report.schema import CUSTOMER_COLUMNS
 
-        n = len(self)
-        arrays = [self._arrow_column(column, n) for column in CUSTOMER_COLUMNS]
+        nulls = _Nulls(len(self))
+        arrays = [self._arrow_column(column, nulls) for column in CUSTOMER_COLUMNS]
         return pa.Table.from_arrays(
             arrays, schema=pa.schema([pa.field(c.name, c.arrow_type()) for c in CUSTOMER_COLUMNS])
         )
 
-    def _arrow_column(self, column: Column, n: int) -> object:  # noqa: PLR0911 - one per kind
+    def _arrow_column(self, column: Column, nulls: _Nulls) -> object:  # noqa: PLR0911 - one per kind
         import numpy as np
         import pyarrow as pa
 
@@ -450,14 +474,14 @@ class CustomerTable:
             members, codes = self.labels.get(key, (tuple(column.label_enum or ()), None))
             values = pa.array([m.value for m in members], pa.string())
             if codes is None:
-                return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), values)
+                return pa.DictionaryArray.from_arrays(nulls.of(pa.int32()), values)
             mask = codes < 0
             indices = np.where(mask, 0, codes).astype(np.int32)
             return pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
         if kind is Kind.TEXTS:
             if key not in self.texts:
                 return pa.DictionaryArray.from_arrays(
-                    pa.nulls(n, pa.int32()), pa.array([], pa.string())
+                    nulls.of(pa.int32()), pa.array([], pa.string())
                 )
             text_codes, distinct = self.texts[key]
             # Different reason tuples can join to the same text (top reasons are cut to a
@@ -470,7 +494,7 @@ class CustomerTable:
                 pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
             )
         if key not in self.numbers:
-            return pa.nulls(n, column.arrow_type())
+            return nulls.of(column.arrow_type())
         values = self.numbers[key]
         if kind is Kind.DATE:
             return pa.array(dates_of(values))

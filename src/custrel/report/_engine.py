@@ -28,6 +28,7 @@ from custrel.report import (
     Source,
 )
 from custrel.report._ingest import read_source, validate
+from custrel.report._speed import release_freed_memory
 from custrel.report.partition import (
     Cutoffs,
     Part,
@@ -86,6 +87,7 @@ def run(
         net_returns=returns == "net",
     )
     del table
+    release_freed_memory()  # (only when the caller asked for the allocator settings)
     tell("summarise", 2, total)
     part = _analyze_checked(data, as_of, policy, full=full)
     del data

@@ -42,7 +42,7 @@ from custrel.report._rules import (
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
-from custrel.report._units import RULE, SCALE, to_units
+from custrel.report._units import INEXACT, MISSING, NEGATIVE, NOT_FINITE, RULE, SCALE, to_units
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -121,59 +121,148 @@ def _numeric(
     required: bool,
     negative_rule: str | None = RejectRule.NON_NEGATIVE,
     returning: NDArray[np.bool_] | None = None,
-) -> Any:
-    """Float64 values of ``array`` (chunked, no nulls); broken rules are appended to ``checks``.
+) -> tuple[list[NDArray[np.int64]], NDArray[np.int8]]:
+    """Each cell as exact units (`custrel.report._units`), one array per chunk of ``array``.
 
-    Booleans, decimals and large integers are first put in the shape the number rules
-    read (see `_amount_cells`); then text is parsed, missing optional cells count
-    as 0, and every value must be finite and not negative: a negative value breaks
-    ``negative_rule`` (``None``: negatives are allowed), except on the rows of the
-    mask ``returning`` (the return lines, where it may be negative).
+    Returns the units and each row's flags (`custrel.report._units.FLAGS`).
+    Broken rules are appended to ``checks``, in the order they count: the shapes of
+    `_amount_cells` (booleans, decimals, large integers), the number rule for text,
+    a missing required cell, then not finite, negative and `RULE`. A negative value
+    breaks ``negative_rule`` (``None``: negatives are allowed), except on the rows
+    ``returning`` (the return lines, where it may be negative). A missing optional
+    cell counts as 0. Text that arrow parses as a whole (every cell a number as
+    written, or empty) is converted chunk by chunk; other text is checked cell by
+    cell first (`_number_text`).
     """
-    array = _amount_cells(array, column, checks)
+    array = pa.chunked_array(_amount_cells(array, column, checks))
     kind = array.type
-    missing = array.is_null() if array.null_count else None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        # A null cell is a missing one: every mask here is true or false, never null.
-        blank = pc.fill_null(pc.match_substring_regex(array, r"^\s*$"), True)
-        missing = blank
-        number = pc.fill_null(pc.match_substring_regex(array, _NUMBER), False)
-        non_finite = pc.fill_null(
-            pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False
-        )
-        boolean = pc.fill_null(
-            pc.match_substring_regex(array, r"^\s*(true|false)\s*$", ignore_case=True), False
-        )
-        checks.append((column, boolean, f"{column} {RejectRule.BOOLEAN}"))
-        bad = pc.invert(pc.or_(pc.or_(number, non_finite), missing))
-        checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
-        usable = pc.or_(number, non_finite)
-        array = pc.if_else(usable, pc.utf8_trim_whitespace(array), "0")
-    elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        try:
+            units, flags = _converted(array, column, text=array)
+        except _NotPlain:
+            text, missing = _number_text(array, column, checks)
+            units, flags = _converted(text, column, text=text, missing=missing)
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        units, flags = _converted(array, column, text=None)
+    else:
         raise InputDataError(
             f"{column} must hold numbers or text", column=column, value=f"a column of {kind}"
         )
-    if missing is not None:
-        if required:
-            checks.append((column, missing, f"{column} must be present"))
-        # Decision: an empty optional cell means "not recorded" and counts as 0.
-        array = (
-            pc.if_else(missing, pa.scalar(0.0, array.type), array)
-            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind))
-            else pc.if_else(missing, "0", array)
-        )
-    try:
-        values = pa.chunked_array(pc.cast(array, pa.float64()))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise InputDataError(RejectRule.NUMBER, column=column, value=str(array.type)) from None
-    finite = pc.is_finite(values)
-    checks.append((column, pc.invert(finite), f"{column} {RejectRule.FINITE}"))
+    if not flags.any():
+        return units, flags
+    if required:
+        checks.append((column, (flags & MISSING) > 0, f"{column} must be present"))
+    checks.append((column, (flags & NOT_FINITE) > 0, f"{column} {RejectRule.FINITE}"))
     if negative_rule is not None:
-        negative = pc.and_(finite, pc.less(values, 0.0))
+        negative = (flags & (NEGATIVE | NOT_FINITE)) == NEGATIVE
         if returning is not None:
-            negative = _bool(negative) & ~returning
+            negative &= ~returning
         checks.append((column, negative, f"{column} {negative_rule}"))
-    return values
+    checks.append((column, (flags & INEXACT) > 0, f"{column} {RULE}"))
+    return units, flags
+
+
+class _NotPlain(Exception):
+    """A text chunk holds a cell arrow's number parse refuses: check the cells one by one."""
+
+
+def _converted(
+    source: Any, column: str, *, text: Any | None, missing: Any | None = None
+) -> tuple[list[NDArray[np.int64]], NDArray[np.int8]]:
+    """``source`` (numbers, or text of numbers) as units and flags, chunk by chunk.
+
+    Each chunk is parsed, converted and its float64 values dropped before the next
+    (two threads on large inputs), so no float copy of the whole column is held.
+    ``text`` is the cells the values come from, read for digits a float64 drops
+    (`_hidden_digits`); ``missing`` the missing cells when already known (else the
+    empty text cells and nulls). See `_numeric`.
+
+    Raises:
+        _NotPlain: a text cell is not a number as written (only when ``missing`` is None).
+    """
+    chunks = source.chunks
+    starts = np.cumsum([0, *(len(c) for c in chunks)])
+    flags = np.zeros(int(starts[-1]), dtype=np.int8)
+    # One array for the whole column, written chunk by chunk: no allocation per chunk
+    # (small ones stay with the process's heap after they are freed).
+    whole = np.empty(len(flags), dtype=np.int64)
+
+    def convert(i: int) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp] | None]:
+        values, blank = _floats(chunks[i], column, plain=missing is None)
+        units = whole[starts[i] : starts[i + 1]]
+        zeros = to_units(values, units, flags[starts[i] : starts[i + 1]])
+        return units, zeros + starts[i], None if blank is None else blank + starts[i]
+
+    if len(flags) >= _THREADED_ROWS and len(chunks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(convert, range(len(chunks))))
+    else:
+        done = [convert(i) for i in range(len(chunks))]
+    units = [u for u, _, _ in done]
+    if missing is not None:
+        flags[_bool(missing)] |= MISSING
+    for _, _, blank in done:
+        if blank is not None:
+            flags[blank] |= MISSING
+    if text is not None:
+        zeros = np.concatenate([z for _, z, _ in done])
+        hidden = _hidden_digits(pa.chunked_array(text), units, zeros)
+        if len(hidden):
+            flags[hidden] |= INEXACT
+            _set(units, hidden, 0)  # an inexact row's units are 0, as `to_units` leaves them
+    return units, flags
+
+
+def _floats(chunk: Any, column: str, *, plain: bool) -> tuple[Any, NDArray[np.intp] | None]:
+    """A chunk's values as float64 (missing ones as 0), and its missing rows (None: none).
+
+    Arrow's number parse takes exactly what the number rule allows (ASCII digits, an
+    optional sign, point and exponent; ``nan`` and ``inf`` go on to the finite
+    rule), without padding. With ``plain``, an empty text cell is a missing one.
+
+    Raises:
+        _NotPlain: with ``plain``, a text cell the parse refuses.
+        InputDataError: numbers arrow cannot turn into float64.
+    """
+    text = pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
+    try:
+        values = pc.cast(chunk, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if not (plain and text):
+            raise InputDataError(RejectRule.NUMBER, column=column, value=str(chunk.type)) from None
+        empty = pc.equal(chunk, "")
+        if not pc.any(empty).as_py():
+            raise _NotPlain from None
+        try:
+            values = pc.cast(pc.if_else(empty, pa.scalar(None, chunk.type), chunk), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise _NotPlain from None
+    blank = None
+    if values.null_count:
+        blank = np.flatnonzero(~_bool(values.is_valid()))
+        values = pc.fill_null(values, 0.0)
+    return values.to_numpy(zero_copy_only=False), blank
+
+
+def _number_text(array: Any, column: str, checks: Checks) -> tuple[Any, Any]:
+    """Text cells checked one by one: the numbers trimmed ("0" elsewhere), and the blanks.
+
+    A null or blank cell is missing; booleans and other text break the number rule.
+    """
+    # A null cell is a missing one: every mask here is true or false, never null.
+    blank = pc.fill_null(pc.match_substring_regex(array, r"^\s*$"), True)
+    number = pc.fill_null(pc.match_substring_regex(array, _NUMBER), False)
+    non_finite = pc.fill_null(pc.match_substring_regex(array, _NON_FINITE, ignore_case=True), False)
+    boolean = pc.fill_null(
+        pc.match_substring_regex(array, r"^\s*(true|false)\s*$", ignore_case=True), False
+    )
+    checks.append((column, boolean, f"{column} {RejectRule.BOOLEAN}"))
+    bad = pc.invert(pc.or_(pc.or_(number, non_finite), blank))
+    checks.append((column, bad, f"{column} {RejectRule.NUMBER}"))
+    usable = pc.or_(number, non_finite)
+    return pc.if_else(usable, pc.utf8_trim_whitespace(array), "0"), blank
 
 
 # The amount cells' own rules live apart from the number rules above, so that the
@@ -691,6 +780,20 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         given[len(checks)] = dict(zip(flag.rows, flag.texts, strict=True))
         checks.append((flag.column, mask, flag.rule))
 
+    # The numbers are converted while the ids are coded (in a second thread on large
+    # inputs: much of the id coding is single-threaded); their checks come after the
+    # ids' and the dates', as the rules are listed.
+    def numbers_now() -> tuple[list[NDArray[np.int64]], dict[str, list[NDArray[np.int64]]], Checks]:
+        return _numbers(table, names, n, net_returns=net_returns)
+
+    numbers = None
+    if n >= _THREADED_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        numbers = pool.submit(numbers_now)
+        pool.shutdown(wait=False)
+
     # Customer ids: factorise first, then check the (much smaller) dictionary.
     raw_id = table[names.customer_id]
     if pa.types.is_null(raw_id.type):  # no id at all (pandas' all-None column)
@@ -709,7 +812,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         nan_id = pc.is_nan(pc.fill_null(raw_id, 0.0))
         checks.append((names.customer_id, nan_id, RejectRule.ID_MISSING))
     dictionary, code, null_id, ids_sorted = _factorize(_text(raw_id))
-    bad_entry = _bool(_missing_ids(dictionary))
+    bad_entry = _missing_ids(dictionary)
     if null_id is not None:
         checks.append((names.customer_id, null_id, RejectRule.ID_MISSING))
     if bad_entry.any():
@@ -718,43 +821,16 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     day = _days(table[names.date], names.date, date_format, checks)
     later: NDArray[np.bool_] | None = None
     if as_of is not None:
-        late = pc.greater(day, day_number(as_of))  # a date: its own day
+        # A date counts on its own day. The bound is given in the days' own type: a
+        # Python int would make arrow widen the whole column to compare.
+        late = pc.greater(day, pa.scalar(day_number(as_of), day.type))
         if ignore_after_as_of:
             # Left out, counted apart; a late row breaking another rule is still rejected.
             later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
-    # A negative amount is a return: a broken rule naming --returns, or (net) a line
-    # whose quantity and money columns may be negative too.
-    amount_values = _numeric(
-        pa.chunked_array([pa.array(np.zeros(n))])
-        if names.amount == NO_AMOUNT
-        else table[names.amount],
-        names.amount,
-        checks,
-        required=True,
-        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
-    )
-    amount = _units(amount_values, names.amount, checks)
-    del amount_values
-    # (the units keep the sign; a broken cell's are 0, so it is no return)
-    returning = (
-        (np.concatenate(amount) if len(amount) != 1 else amount[0]) < 0 if net_returns else None
-    )
-    extra: dict[str, list[NDArray[np.int64]]] = {}
-    for field in OPTIONAL_NUMERIC:
-        column = getattr(names, field)
-        if column in available:
-            rule = _negative_rule(field, net_returns=net_returns)
-            values = _numeric(
-                table[column],
-                column,
-                checks,
-                required=False,
-                negative_rule=rule,
-                returning=returning if rule is RejectRule.RETURN_ONLY else None,
-            )
-            extra[field] = _units(values, column, checks)
+    amount, extra, number_checks = numbers.result() if numbers is not None else numbers_now()
+    checks.extend(number_checks)
 
     reason = _first_reasons(checks, n)
     sums = {names.amount: amount} | {getattr(names, k): v for k, v in extra.items()}
@@ -865,6 +941,41 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     )
 
 
+def _numbers(
+    table: pa.Table, names: ColumnMap, n: int, *, net_returns: bool
+) -> tuple[list[NDArray[np.int64]], dict[str, list[NDArray[np.int64]]], Checks]:
+    """The amount and the optional numeric columns present as units, and their checks."""
+    checks: Checks = []
+    # A negative amount is a return: a broken rule naming --returns, or (net) a line
+    # whose quantity and money columns may be negative too.
+    amount, flags = _numeric(
+        pa.chunked_array([pa.array(np.zeros(n))])
+        if names.amount == NO_AMOUNT
+        else table[names.amount],
+        names.amount,
+        checks,
+        required=True,
+        negative_rule=None if net_returns else RejectRule.NON_NEGATIVE_SALE,
+    )
+    # (a cell that is not finite or inexact is no return: it is rejected as such)
+    returning = (flags & (NEGATIVE | NOT_FINITE | INEXACT)) == NEGATIVE if net_returns else None
+    del flags
+    extra: dict[str, list[NDArray[np.int64]]] = {}
+    for field in OPTIONAL_NUMERIC:
+        column = getattr(names, field)
+        if column in table.column_names:
+            rule = _negative_rule(field, net_returns=net_returns)
+            extra[field], _ = _numeric(
+                table[column],
+                column,
+                checks,
+                required=False,
+                negative_rule=rule,
+                returning=returning if rule is RejectRule.RETURN_ONLY else None,
+            )
+    return amount, extra, checks
+
+
 #: Optional columns that are never negative, returns or not (a count of days).
 _NEVER_NEGATIVE: Final = frozenset({"days_late"})
 
@@ -947,18 +1058,55 @@ def _split_returns(
     )
 
 
-def _missing_ids(ids: Any) -> Any:
+def _missing_ids(ids: Any) -> NDArray[np.bool_]:
     """Which ids mean "no id": blank, or a null marker of `MISSING_IDS` in any case.
 
     The columnar form of `missing_id`
     (``test_missing_ids_are_one_rule_on_every_path`` holds the two together).
+    Only ids that could be one are trimmed and compared (`_maybe_missing`).
     """
-    # Blank as Python's str.strip sees it: arrow trims the same (Unicode) whitespace.
-    marker = pc.utf8_lower(pc.utf8_trim_whitespace(ids))
-    return pc.or_(
-        pc.equal(marker, ""),
-        pc.is_in(marker, value_set=pa.array(sorted(MISSING_IDS), pa.string())),
-    )
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    missing = np.zeros(len(ids), dtype=bool)
+    maybe = _maybe_missing(ids)
+    if len(maybe):
+        # Blank as Python's str.strip sees it: arrow trims the same (Unicode) whitespace.
+        marker = pc.utf8_lower(pc.utf8_trim_whitespace(ids.take(pa.array(maybe))))
+        found = pc.or_(
+            pc.equal(marker, ""),
+            pc.is_in(marker, value_set=pa.array(sorted(MISSING_IDS), pa.string())),
+        )
+        missing[maybe] = _bool(found)
+    return missing
+
+
+#: The longest null marker, in bytes.
+_LONGEST_MARKER: Final = max(len(m.encode()) for m in MISSING_IDS)
+
+
+def _maybe_missing(ids: Any) -> NDArray[np.intp]:
+    """The ids that may mean "no id": short ones, and those that may have blank padding.
+
+    A marker has at most `_LONGEST_MARKER` bytes, so a longer id is one only once
+    trimmed, and then its first or last byte is whitespace: an ASCII control or space
+    (at most 32), or a byte of a character outside ASCII (a Unicode space). No
+    character outside ASCII lower-cases to a marker's letters, so the others are ids.
+    """
+    offsets = _offsets(ids)
+    lengths = np.diff(offsets)
+    short = lengths <= _LONGEST_MARKER
+    if short.all():
+        return np.arange(len(ids), dtype=np.intp)
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
+    first = data[offsets[:-1][~short]]
+    last = data[offsets[1:][~short] - 1]
+    padded = (first <= _SPACE) | (first >= _NON_ASCII) | (last <= _SPACE) | (last >= _NON_ASCII)
+    short[~short] = padded
+    return np.flatnonzero(short)
+
+
+#: Bytes at an id's edge that may be (part of) whitespace.
+_SPACE: Final = 0x20
+_NON_ASCII: Final = 0x80
 
 
 def _first_reasons(checks: Checks, n: int) -> NDArray[np.int16] | None:
@@ -1032,13 +1180,89 @@ def _cells(
         return [None if v is None else shown(v) for v in taken.to_pylist()]
 
 
-def _units(values: Any, column: str, checks: Checks) -> list[NDArray[np.int64]]:
-    """The values as exact units (`custrel.report._units`); inexact rows go to ``checks``."""
-    # A value past the float range scales to inf: a broken row, not a warning.
-    with np.errstate(over="ignore", invalid="ignore"):
-        units, inexact = to_units(_views(values))
-    checks.append((column, inexact, f"{column} {RULE}"))
-    return units
+#: A cell of at most this many characters has at most this many significant digits.
+_SHORT: Final = EXACT_DIGITS
+
+
+def _hidden_digits(
+    text: Any, units: list[NDArray[np.int64]], zeros: NDArray[np.intp]
+) -> NDArray[np.intp]:
+    """Rows whose cell holds digits its float64 dropped, so the units are not its value.
+
+    `to_units` judges the float64 a cell was parsed to. That is exact for a cell of
+    at most `EXACT_DIGITS` significant digits: distinct such decimals parse to
+    distinct float64s, so a float that passes is the cell's own value. Two kinds of
+    cell escape it, and only their rows are read again:
+
+    - more significant digits (``1.00000000000000000001`` parses to 1.0), possible
+      only in a cell longer than `EXACT_DIGITS` characters;
+    - a nonzero value too small for a float64, parsed as 0 (``1e-400``), possible
+      only in such a long cell or in one with an exponent.
+
+    Those cells' digits are counted as written (leading and trailing zeros of the
+    mantissa are no significant digits).
+    """
+    suspects: list[NDArray[np.intp]] = []
+    at = 0
+    for chunk in text.chunks:
+        n = len(chunk)
+        if not n:
+            continue
+        offsets = _offsets(chunk)
+        lengths = np.diff(offsets)
+        if lengths.max() > _SHORT:
+            suspects.append(np.flatnonzero(lengths > _SHORT) + at)
+        lo, hi = np.searchsorted(zeros, (at, at + n))
+        if hi > lo and _has_exponent(chunk, int(offsets[0]), int(offsets[-1])):
+            suspects.append(zeros[lo:hi])
+        at += n
+    if not suspects:
+        return np.zeros(0, dtype=np.intp)
+    rows = np.unique(np.concatenate(suspects))
+    cells = text.take(pa.array(rows))
+    mantissa = pc.replace_substring_regex(cells, r"[eE].*$", "")
+    digits = pc.replace_substring_regex(mantissa, r"[^0-9]", "")
+    significant = pc.utf8_length(pc.utf8_rtrim(pc.utf8_ltrim(digits, "0"), "0"))
+    many = _bool(pc.greater(significant, EXACT_DIGITS))
+    lost = _bool(pc.greater(significant, 0)) & (_gather(units, rows) == 0)
+    return np.asarray(rows[many | lost], dtype=np.intp)
+
+
+def _offsets(chunk: Any) -> NDArray[np.int32] | NDArray[np.int64]:
+    """The value offsets of a string chunk (``n + 1`` of them)."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    whole = np.frombuffer(chunk.buffers()[1], dtype=width)
+    offsets: NDArray[np.int32] | NDArray[np.int64] = whole[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    return offsets
+
+
+def _has_exponent(chunk: Any, start: int, end: int) -> bool:
+    """Whether a string chunk's bytes ``start:end`` hold an ``e`` or ``E`` (one pass in C)."""
+    data = chunk.buffers()[2]
+    if data is None or end <= start:
+        return False
+    raw = data.slice(start, end - start).to_pybytes()
+    return b"e" in raw or b"E" in raw
+
+
+def _places(chunks: list[NDArray[np.int64]], rows: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """(chunk, row within it) of each flat row of consecutive chunks."""
+    starts = np.cumsum([0, *(len(c) for c in chunks)])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    return [(c, r - int(starts[c])) for c, r in zip(which.tolist(), rows.tolist(), strict=True)]
+
+
+def _gather(chunks: list[NDArray[np.int64]], rows: NDArray[np.intp]) -> NDArray[np.int64]:
+    """The values at flat ``rows`` of consecutive chunks."""
+    return np.array([chunks[c][r] for c, r in _places(chunks, rows)], dtype=np.int64)
+
+
+def _set(chunks: list[NDArray[np.int64]], rows: NDArray[np.intp], value: int) -> None:
+    """Set the values at flat ``rows`` of consecutive chunks."""
+    for c, r in _places(chunks, rows):
+        chunks[c][r] = value
 
 
 def _views(column: Any) -> list[NDArray[Any]]:

@@ -12,6 +12,7 @@ that is not text) stops the run here in either mode: the product needs both cell
 # ruff: noqa: ANN401
 from __future__ import annotations
 
+import decimal
 import math
 import re
 import warnings
@@ -48,18 +49,19 @@ def warn_unit_price(columns: ColumnMap) -> None:
         )
 
 
+#: The factors' rule, as errors show it.
+_RULE: Final = (
+    "must have at most 4 decimal places and be below 100,000,000,000 "
+    "(amount = quantity × price, with --price-col)"
+)
+
+
 def _units(value: float, row: int, column: str) -> int:
     if not math.isfinite(value):
         raise InputDataError("must be finite (not NaN or infinite)", row=row, column=column)
     units = round(value * _SCALE)
     if units / _SCALE != value or not abs(value) < _LIMIT_UNITS / _SCALE:
-        raise InputDataError(
-            "must have at most 4 decimal places and be below 100,000,000,000 "
-            "(amount = quantity × price, with --price-col)",
-            row=row,
-            column=column,
-            value=repr(value),
-        )
+        raise InputDataError(_RULE, row=row, column=column, value=repr(value))
     return units
 
 
@@ -83,8 +85,25 @@ def _numbers(column: Any, name: str) -> list[float | None]:
                 column=name,
                 value=cell,
             ) from None
+        if isinstance(cell, str) and math.isfinite(number) and not _kept(cell, number):
+            raise InputDataError(_RULE, row=row, column=name, value=cell)
         out.append(number)
     return out
+
+
+def _kept(cell: str, number: float) -> bool:
+    """Whether the float parsed from ``cell`` is the value written and meets the rule.
+
+    ``repr`` gives the shortest decimal that parses back to the float: a cell of at
+    most 15 significant digits, as every value of the rule has, is that decimal; a
+    cell with more digits, or too small for a float, is another.
+    """
+    units = round(number * _SCALE)
+    return (
+        decimal.Decimal(cell.strip()) == decimal.Decimal(repr(number))
+        and units / _SCALE == number
+        and abs(number) < _LIMIT_UNITS / _SCALE
+    )
 
 
 def priced(

@@ -316,25 +316,26 @@ def _read_csv(
     if not all(n in present for n in names[:3] if n != NO_AMOUNT):
         # Read nothing more: the checks name the missing column and the ones present.
         return pa.table({n: pa.array([], pa.string()) for n in header}), None
-    date_name, numeric = names[1], set(names[2:])
+    date_name = names[1]
     names = [n for n in names if n in present]
 
     def convert(date_type: Any) -> Any:
+        # Numbers stay text: the checks need the cell as written to see digits a
+        # float64 would drop (``1.00000000000000000001`` parses to 1.0).
         types: dict[str, Any] = {name: pa.string() for name in names}
-        if date_type is not None:
-            types.update({name: pa.float64() for name in names if name in numeric})
-            types[date_name] = date_type
+        types[date_name] = date_type
         return pcsv.ConvertOptions(
             column_types=types,
             include_columns=list(names),
             timestamp_parsers=[date_format] if date_format else None,
-            null_values=[""],  # "nan" must reach the finite-number rule, not become null
+            null_values=[""],  # an empty date is a missing one (text cells stay as written)
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
 
-    # Fast path: typed, multithreaded; any parse problem falls back to strings. Plain
-    # ISO dates (as in the first block) parse straight to date32, else as timestamps.
+    # Fast path: multithreaded, dates typed (numbers stay text, see above); a date
+    # that does not parse, or a malformed line, falls back to strings. Plain ISO
+    # dates (as in the first block) parse straight to date32, else as timestamps.
     # Arrow's own date and timestamp parsers refuse impossible days and times, and
     # zone offsets (a zoned log takes the text path, which keeps the local day).
     # Blocks of a few MB: the engine works on the chunks as they come (not too small),

@@ -23,7 +23,19 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["DIGITS", "LIMIT", "RULE", "SCALE", "from_units", "to_units"]
+__all__ = [
+    "DIGITS",
+    "FLAGS",
+    "INEXACT",
+    "LIMIT",
+    "MISSING",
+    "NEGATIVE",
+    "NOT_FINITE",
+    "RULE",
+    "SCALE",
+    "from_units",
+    "to_units",
+]
 
 #: Decimal places an amount may carry.
 DIGITS: Final = 4
@@ -34,40 +46,60 @@ SCALE: Final = 10**DIGITS
 LIMIT: Final = 10**11
 #: The rule, as shown in errors and the rejects file (after the column's name).
 RULE: Final = f"must have at most {DIGITS} decimal places and be below {LIMIT:,}"
+#: Flags of a row's value, set by `to_units` (bits of an int8; 0: a fine value).
+#: Not finite (NaN, inf), negative, or breaking `RULE`; `MISSING` is for callers
+#: that know a cell was empty (its value then is 0).
+NOT_FINITE: Final = 1
+NEGATIVE: Final = 2
+INEXACT: Final = 4
+MISSING: Final = 8
+FLAGS: Final = (NOT_FINITE, NEGATIVE, INEXACT, MISSING)
 #: Rows per step of the conversion (cache-sized; a tuning knob, not a rule).
 _STEP = 1 << 16
 
 
 def to_units(
-    chunks: list[NDArray[np.float64]],
-) -> tuple[list[NDArray[np.int64]], NDArray[np.bool_]]:
-    """Each value as a count of units, chunk by chunk, and the rows that break `RULE`.
+    values: NDArray[np.float64], units: NDArray[np.int64], flags: NDArray[np.int8]
+) -> NDArray[np.intp]:
+    """Each value as a count of units and its flags; returns the rows whose value is 0.
 
-    A broken row's units are 0 (it is rejected, or the run stops, before any sum).
+    ``units`` receives the counts and ``flags`` (zeros on entry) `NOT_FINITE`,
+    `NEGATIVE` and `INEXACT` where they hold; both are as long as ``values``. A row
+    that is not finite or inexact gets 0 units (it is rejected, or the run stops,
+    before any sum); a negative one keeps its (negative) units. A float cannot tell
+    a written 0 from a nonzero value too small for it (``1e-400``), so the zeros are
+    returned for the caller to read their text.
     """
-    total = sum(len(c) for c in chunks)
-    bad = np.zeros(total, dtype=bool)
-    out: list[NDArray[np.int64]] = []
-    scaled = np.empty(min(_STEP, max(total, 1)), dtype=np.float64)
+    n = len(values)
+    zeros: list[NDArray[np.intp]] = []
+    scaled = np.empty(min(_STEP, max(n, 1)), dtype=np.float64)
     back = np.empty_like(scaled)
-    at = 0
-    for chunk in chunks:
-        units = np.empty(len(chunk), dtype=np.int64)
-        for a in range(0, len(chunk), _STEP):
-            b = min(a + _STEP, len(chunk))
-            x = chunk[a:b]
-            s, r, flag = scaled[: b - a], back[: b - a], bad[at + a : at + b]
+    for a in range(0, n, _STEP):
+        b = min(a + _STEP, n)
+        x, s, r = values[a:b], scaled[: b - a], back[: b - a]
+        # A value past the float range scales to inf: a flagged row, not a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
             np.multiply(x, SCALE, out=s)
             np.rint(s, out=s)
             np.divide(s, SCALE, out=r)
-            np.not_equal(r, x, out=flag)
-            with np.errstate(invalid="ignore"):
-                flag |= ~(np.abs(x, out=r) < LIMIT)
-            s[flag] = 0.0
-            units[a:b] = s
-        out.append(units)
-        at += len(chunk)
-    return out, bad
+            inexact = r != x  # NaN too
+            low, high = (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
+            # Most steps hold only values in [0, LIMIT): two reductions tell (NaN fails both).
+            plain = low > 0.0 and high < LIMIT
+            if not (low >= 0.0 and high < LIMIT):
+                inexact |= ~(np.abs(x) < LIMIT)  # NaN and inf fail here
+            negative = x < 0 if not low >= 0.0 else None
+        if inexact.any() or negative is not None:
+            flag = flags[a:b]
+            flag[inexact] |= INEXACT
+            if negative is not None:
+                flag[negative] |= NEGATIVE
+            flag[~np.isfinite(x)] |= NOT_FINITE
+            s[inexact] = 0.0
+        units[a:b] = s
+        if not plain:  # a zero may be among them
+            zeros.append(np.flatnonzero(x == 0) + a)
+    return np.concatenate(zeros) if zeros else np.zeros(0, dtype=np.intp)
 
 
 def from_units(units: NDArray[np.int64]) -> NDArray[np.float64]:

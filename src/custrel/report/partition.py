@@ -85,6 +85,8 @@ __all__ = [
 #: The optional columns that are costs of a customer (any of them makes profit known).
 _COSTS = ("cost", "service_cost", "discount", "bad_debt")
 _HALF = 26  # bits in the low half of a 53-bit mantissa
+#: Below this many terms, sums of 27-bit halves stay below 2**53 (exact in float64).
+_EXACT_COUNT = 1 << 26
 
 
 @attrs.frozen
@@ -125,29 +127,42 @@ class ExactSum:
         from custrel.errors import InvalidValue
 
         x = np.asarray(values, dtype=np.float64)
-        if not np.isfinite(x).all():
-            raise InvalidValue("values", float(x[~np.isfinite(x)][0]), "finite numbers")
         if len(x) == 0:
             return [ExactSum() for _ in range(n_groups)]
+        # A float sum is finite unless a term is not (or the sum overflows: then look).
+        with np.errstate(over="ignore", invalid="ignore"):
+            suspect = not np.isfinite(np.add.reduce(x))
+        if suspect and not np.isfinite(x).all():
+            raise InvalidValue("values", float(x[~np.isfinite(x)][0]), "finite numbers")
         mantissa, exp = np.frexp(x)
-        whole = np.ldexp(mantissa, 53).astype(np.int64)  # exact: 53 significant bits
-        exp = exp.astype(np.int64) - 53
-        distinct, at = np.unique(exp, return_inverse=True)
-        slot = groups.astype(np.int64) * len(distinct) + at
-        high = np.zeros(n_groups * len(distinct), dtype=np.int64)
+        whole = np.ldexp(mantissa, 53, out=mantissa).astype(np.int64)  # exact: 53 bits
+        base = int(exp.min()) - 53
+        at = exp.astype(np.int64)
+        at -= base + 53  # the power of two of each term above the smallest, from 0
+        width = int(at.max()) + 1
+        if n_groups > 1:
+            slot = groups.astype(np.int64) * width
+            slot += at
+        else:
+            slot = at
+        high = np.zeros(n_groups * width, dtype=np.int64)
         low = np.zeros_like(high)
-        # Halves of at most 27 bits: 2**36 terms per slot still sum in int64.
-        np.add.at(high, slot, whole >> _HALF)
-        np.add.at(low, slot, whole & ((1 << _HALF) - 1))
-        base = int(distinct[0])
-        shifts = [int(e) - base for e in distinct.tolist()]
+        # Halves of at most 27 bits, fewer than 2**26 of them per block: every partial
+        # sum is an integer below 2**53, so float64 adds them exactly; the blocks' sums
+        # add up in int64 (2**36 terms still fit).
+        for a in range(0, len(x), _EXACT_COUNT):
+            part, places = whole[a : a + _EXACT_COUNT], slot[a : a + _EXACT_COUNT]
+            for into, half in ((high, part >> _HALF), (low, part & ((1 << _HALF) - 1))):
+                sums = np.bincount(places, weights=half.astype(np.float64), minlength=len(into))
+                np.add(into, sums.astype(np.int64), out=into)
         out = []
-        high_rows = high.reshape(n_groups, len(distinct)).tolist()
-        low_rows = low.reshape(n_groups, len(distinct)).tolist()
+        high_rows = high.reshape(n_groups, width).tolist()
+        low_rows = low.reshape(n_groups, width).tolist()
         for hs, ls in zip(high_rows, low_rows, strict=True):
             total = 0
-            for h, lo, shift in zip(hs, ls, shifts, strict=True):
-                total += (h << (shift + _HALF)) + (lo << shift)
+            for shift, (h, lo) in enumerate(zip(hs, ls, strict=True)):
+                if h or lo:
+                    total += (h << (shift + _HALF)) + (lo << shift)
             out.append(ExactSum(total, base))
         return out
 
@@ -163,10 +178,26 @@ class ExactSum:
         )
 
     def value(self) -> float:
-        """The double nearest the exact sum (integer division rounds correctly)."""
-        if self.exponent >= 0:
-            return float(self.numerator << self.exponent)
-        return self.numerator / (1 << -self.exponent)
+        """The double nearest the exact sum (integer division rounds correctly).
+
+        Raises:
+            InvalidValue: the sum is beyond what a double holds (about 1.8e308): a
+                total is never shown as infinite.
+        """
+        try:
+            if self.exponent >= 0:
+                return float(self.numerator << self.exponent)
+            return self.numerator / (1 << -self.exponent)
+        except OverflowError:
+            from custrel.errors import InvalidValue
+
+            bits = self.numerator.bit_length() + self.exponent
+            sign = "-" if self.numerator < 0 else ""
+            raise InvalidValue(
+                "sum",
+                f"{sign}about 2**{bits - 1}",
+                "a total within the range of a double (below about 1.8e308)",
+            ) from None
 
 
 @attrs.frozen(eq=False)
