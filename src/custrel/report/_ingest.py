@@ -513,7 +513,7 @@ def _packed(ids: Any) -> tuple[Any, int] | None:
         data = np.frombuffer(buffers[2], dtype=np.uint8, count=m * width, offset=start)
         padded = np.zeros((m, _PACKED_WIDTH), dtype=np.uint8)
         padded[:, :width] = data.reshape(m, width)
-        parts.append(pa.array(padded.view(np.uint64).reshape(m)))
+        parts.append(pa.Array.from_buffers(pa.uint64(), m, [None, pa.py_buffer(padded)]))
     return pa.chunked_array(parts, type=pa.uint64()), width
 
 
