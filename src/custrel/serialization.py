@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar, get_args
@@ -35,6 +34,7 @@ import cattrs
 from cattrs.strategies import configure_tagged_union
 from cattrs.v import format_exception
 
+from custrel._formats import format_of, register_format
 from custrel._validators import require_aware
 from custrel.causes import ChurnCause
 from custrel.countermeasures import Countermeasure
@@ -260,33 +260,6 @@ converter: cattrs.Converter = _make_converter()
 #: cost quadratic time to read.
 MAX_INT_DIGITS: Final = 100
 
-_Dump = Callable[[Any], str]
-_Load = Callable[[str], Any]
-_FORMATS: dict[type, tuple[_Dump, _Load]] = {}
-
-
-def register_format(type_: type[T], *, dump: Callable[[T], str], load: Callable[[str], T]) -> None:
-    """Let `to_json` and `from_json` delegate ``type_`` to its own JSON format.
-
-    For a value whose module keeps its own format (a complaint replays its workflow
-    on reading). `from_json` checks the text (UTF-8, integer length, nesting,
-    NaN) before calling ``load``, and turns any error ``load`` raises that is not a
-    `custrel.errors.CustrelError` into an ``InvalidValue``.
-
-    Args:
-        type_: the value type.
-        dump: writes one value as JSON text.
-        load: reads JSON text back into one value, refusing what its rules refuse.
-
-    Example:
-        In ``custrel.complaints``, after ``to_json`` and ``from_json``::
-
-            register_format(Complaint, dump=to_json, load=from_json)
-    """
-    if not isinstance(type_, type):
-        raise InvalidValue("type_", type_, "a class")
-    _FORMATS[type_] = (dump, load)
-
 
 def to_json(value: object, *, indent: int | None = None) -> str:
     """Serialise a custrel value to JSON text.
@@ -301,7 +274,7 @@ def to_json(value: object, *, indent: int | None = None) -> str:
         >>> from_json(to_json(lc), Lifecycle) == lc
         True
     """
-    delegate = _FORMATS.get(type(value))
+    delegate = format_of(type(value))
     if delegate is not None:
         text = delegate[0](value)
         return (
@@ -397,7 +370,7 @@ def from_json(text: str | bytes, type_: type[T]) -> T:
     """
     decoded = _decode(text)
     data = _parse(decoded)
-    delegate = _FORMATS.get(type_)
+    delegate = format_of(type_)
     if delegate is not None:
         try:
             loaded: T = delegate[1](decoded)

@@ -1348,7 +1348,8 @@ def _part_from_json(text: str) -> OverviewPart:
 
 
 def _register_json() -> None:
-    from custrel.serialization import register_format
+    # The registry alone: `custrel.serialization` (and cattrs) load when JSON is used.
+    from custrel._formats import register_format
 
     register_format(OverviewPart, dump=_part_to_json, load=_part_from_json)
 
