@@ -20,6 +20,7 @@ from custrel.errors import (
 )
 from custrel.lifecycle import (
     ACTUAL_CUSTOMERS,
+    TRANSITIONS,
     Defected,
     EventKind,
     Lifecycle,
@@ -227,6 +228,53 @@ def test_a_defection_of_someone_who_never_bought_is_refused():
         leaky_bucket_columns([0], [5], [defected], Period.DAY, date(1970, 1, 1), date(1970, 2, 1))
 
     assert caught.value.value == "DEFECTED"
+
+
+def _membership_of(stage):
+    return "in" if stage in ACTUAL_CUSTOMERS else "lost" if stage is Stage.LOST else "out"
+
+
+def _first_illegal_event(customers, kinds):
+    """The plain rule: walk each customer's events through the lifecycle table."""
+    membership = None  # the customer's before its first event: none
+    for row, (customer, code) in enumerate(zip(customers, kinds, strict=True)):
+        if row == 0 or customers[row - 1] != customer:
+            membership = None
+        targets = [
+            target
+            for source, trigger, target in TRANSITIONS.items()
+            if trigger is KINDS[code]
+            and (
+                source is None
+                if membership is None
+                else source is not None and _membership_of(source) == membership
+            )
+        ]
+        if not targets:
+            return row
+        membership = _membership_of(targets[0])
+    return None
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, len(KINDS) - 1)), min_size=0, max_size=30)
+)
+def test_the_event_checks_refuse_exactly_the_first_event_the_lifecycle_table_refuses(events):
+    events.sort(key=lambda e: e[0])  # sorted by customer; days keep the row order
+    customers = [c for c, _ in events]
+    kinds = [k for _, k in events]
+    illegal = _first_illegal_event(customers, kinds)
+    days = list(range(1, len(events) + 1))
+
+    if illegal is None:
+        leaky_bucket_columns(customers, days, kinds, Period.DAY, date(1970, 1, 1), date(1970, 2, 1))
+    else:
+        with pytest.raises(InputDataError) as caught:
+            leaky_bucket_columns(
+                customers, days, kinds, Period.DAY, date(1970, 1, 1), date(1970, 2, 1)
+            )
+        assert caught.value.row == illegal + 1
+        assert caught.value.value == KINDS[kinds[illegal]].name
 
 
 def test_a_flow_that_leaks_is_refused():

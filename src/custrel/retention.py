@@ -25,6 +25,7 @@ through `custrel.money.to_decimal`, which refuses floats.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
@@ -406,6 +407,48 @@ _ALLOWED_BEFORE: Final[Mapping[EventKind, frozenset[int]]] = {
 }
 
 
+# The lookup tables of the event checks, by kind code: the membership after each kind,
+# and whether each (kind, membership before) is legal, at ``kind * _SLOTS + membership``;
+# slot `_FIRST` is a customer's first event, legal when the kind opens a lifecycle.
+_SLOTS, _FIRST = 4, 3
+
+
+@functools.cache
+def _after_table() -> NDArray[np.int8]:
+    import numpy as np
+
+    return np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)
+
+
+@functools.cache
+def _flow_table() -> NDArray[np.int8]:
+    """The bucket flow of each slot: 1 gained, 2 won back, 3 lost, 0 none."""
+    import numpy as np
+
+    flows = np.zeros(len(_KINDS) * _SLOTS, dtype=np.int8)
+    for code, event_kind in enumerate(_KINDS):
+        for membership in range(_SLOTS):
+            if event_kind is EventKind.DEFECTED:
+                flows[code * _SLOTS + membership] = 3
+            elif event_kind is EventKind.PURCHASED and membership != _IN:
+                flows[code * _SLOTS + membership] = 1  # (a first purchase, or after a lapse)
+            elif event_kind in {EventKind.WON_BACK_TO_REPEAT, EventKind.WON_BACK_TO_LOYAL}:
+                flows[code * _SLOTS + membership] = 2
+    return flows
+
+
+@functools.cache
+def _legal_table() -> NDArray[np.bool_]:
+    import numpy as np
+
+    allowed = np.zeros(len(_KINDS) * _SLOTS, dtype=bool)
+    for code, event_kind in enumerate(_KINDS):
+        for membership in _ALLOWED_BEFORE[event_kind]:
+            allowed[code * _SLOTS + membership] = True
+        allowed[code * _SLOTS + _FIRST] = TRANSITIONS.can(None, event_kind)
+    return allowed
+
+
 def _int_column(name: str, values: object) -> NDArray[np.integer[Any]]:
     """A 1-D integer column, without a copy unless it needs widening (64-bit: int64)."""
     import numpy as np
@@ -423,11 +466,16 @@ def _event_columns(
 ) -> tuple[
     NDArray[np.integer[Any]],
     NDArray[np.integer[Any]],
-    NDArray[np.integer[Any]],
+    NDArray[np.int16],
     NDArray[np.int8],
     NDArray[np.int8],
 ]:
-    """Check the event columns; return them with each event's membership before and after."""
+    """Check the event columns.
+
+    Returns the customer and day columns, each event's slot in the lookup tables
+    (its kind and the membership before it, `_legal_table`), and its membership
+    before and after it.
+    """
     import numpy as np
 
     customer = _int_column("events_customer", events_customer)
@@ -452,32 +500,23 @@ def _event_columns(
     # when the columns are sorted, as the batch derivation makes them).
     out_of_order = customer[1:] < customer[:-1]
     out_of_order |= same & (day[1:] < day[:-1])
-    unsorted = np.flatnonzero(out_of_order)
-    if unsorted.size:
-        row = int(unsorted[0]) + 1
+    if bool(out_of_order.any()):
+        row = int(np.flatnonzero(out_of_order)[0]) + 1
         raise InputDataError(
             "rows sorted by customer, then day",
             row=row + 1,
             column="events_day",
             value=(int(customer[row]), int(day[row])),
         )
-    before, after = _membership(customer, kind)
-    first_of_customer = np.ones(len(kind), dtype=bool)
-    first_of_customer[1:] = ~same
-    # Legal after the previous event: a lookup by (kind, membership before) packed in
-    # one small index; a customer's first event must be one that opens a lifecycle.
-    allowed = np.zeros(len(_KINDS) * 4, dtype=bool)
-    for code, event_kind in enumerate(_KINDS):
-        for membership in _ALLOWED_BEFORE[event_kind]:
-            allowed[code * 4 + membership] = True
-    opens = np.array([TRANSITIONS.can(None, k) for k in _KINDS], dtype=bool)
-    slot = kind.astype(np.int16) * 4
-    slot += before
-    legal = allowed[slot]
-    legal[first_of_customer] = opens[kind[first_of_customer]]
-    illegal = np.flatnonzero(~legal)
-    if illegal.size:
-        row = int(illegal[0])
+    before, after = _membership(kind, same)
+    # Legal after the previous event: one lookup by (kind, membership before), where a
+    # customer's first event has no membership before (`_FIRST`) and must open a lifecycle.
+    slot = kind.astype(np.int16) * _SLOTS
+    slot[:1] += _FIRST
+    slot[1:] += np.where(same, before[1:], np.int8(_FIRST))
+    legal = _legal_table()[slot]
+    if not bool(legal.all()):
+        row = int(np.flatnonzero(~legal)[0])
         raise InputDataError(
             "an event the lifecycle allows after the customer's previous one "
             "(complete histories, sorted)",
@@ -485,7 +524,7 @@ def _event_columns(
             column="events_kind",
             value=_KINDS[int(kind[row])].name,
         )
-    return customer, day, kind, before, after
+    return customer, day, slot, before, after
 
 
 def leaky_bucket_columns(
@@ -517,20 +556,20 @@ def leaky_bucket_columns(
 
 
 def _membership(
-    customer: NDArray[np.integer[Any]], kind: NDArray[np.integer[Any]]
+    kind: NDArray[np.integer[Any]], same: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
     """Each event's membership (in, lost, out) before and after it.
 
     After an event, by its kind; before it, the previous event's "after" within the
-    customer (out for a customer's first event). Rows sorted by customer.
+    customer (out for a customer's first event). ``same``: whether each event after
+    the first has the same customer as the one before it (rows sorted by customer).
     """
     import numpy as np
 
-    after = np.array([_MEMBERSHIP_AFTER[k] for k in _KINDS], dtype=np.int8)[kind]
+    after = _after_table()[kind]
     before = np.empty(len(after), dtype=np.int8)
     before[:1] = _OUT
-    np.copyto(before[1:], after[:-1])
-    before[1:][customer[1:] != customer[:-1]] = _OUT
+    before[1:] = np.where(same, after[:-1], np.int8(_OUT))
     return before, after
 
 
@@ -581,7 +620,7 @@ def leaky_bucket_of_counts(
 def _bucket_counts(
     customer: NDArray[np.integer[Any]],
     day: NDArray[np.integer[Any]],
-    kind: NDArray[np.integer[Any]],
+    slot: NDArray[np.int16],
     before: NDArray[np.int8],
     after: NDArray[np.int8],
     period: Period,
@@ -589,21 +628,17 @@ def _bucket_counts(
 ) -> NDArray[np.int64]:
     """Per period, the customers gained, won back, lost, and lost of those actual at its start.
 
-    Returns a (5, periods) array: rows gained, won back, lost, churned, and in row 4
-    column 0 the net change before the first period (the opening count). Every entry
-    is a sum over customers, so counts of disjoint customer sets add up.
+    Takes checked columns (`_event_columns`). Returns a (5, periods) array: rows
+    gained, won back, lost, churned, and in row 4 column 0 the net change before the
+    first period (the opening count). Every entry is a sum over customers, so counts
+    of disjoint customer sets add up.
     """
     import numpy as np
 
     n = len(bounds) - 1
     counts = np.zeros((5, max(n, 1)), dtype=np.int64)
     # One flow per event at most: 1 gained, 2 won back, 3 lost (0: none).
-    flow = np.where(kind == _KINDS.index(EventKind.DEFECTED), 3, 0).astype(np.int8)
-    flow[(kind == _KINDS.index(EventKind.PURCHASED)) & (before != _IN)] = 1
-    flow[
-        (kind == _KINDS.index(EventKind.WON_BACK_TO_REPEAT))
-        | (kind == _KINDS.index(EventKind.WON_BACK_TO_LOYAL))
-    ] = 2
+    flow = _flow_table()[slot]
     offset = period.index_days(day) - period.index(bounds[0])
     earlier = offset < 0
     window = ~earlier & (offset < n)
@@ -613,17 +648,25 @@ def _bucket_counts(
     if not bool(window.all()):
         customer, before, after = customer[window], before[window], after[window]
         offset, flow = offset[window], flow[window]
+    if not len(offset):
+        return counts
     # Gained, won back and lost per period in one count of (period, flow) pairs.
     pairs = np.bincount(offset * 4 + flow, minlength=4 * n).reshape(n, 4)
     counts[:3, :n] = pairs[:, 1:].T
     # Opening customers not actual at the close: per (customer, period) run of events,
     # actual before the run's first event and not after its last one.
-    run_first = np.ones(len(offset), dtype=bool)
-    run_first[1:] = (customer[1:] != customer[:-1]) | (offset[1:] != offset[:-1])
-    run_last = np.ones(len(offset), dtype=bool)
-    run_last[:-1] = run_first[1:]
-    left = (before[run_first] == _IN) & (after[run_last] != _IN)
-    counts[3, :n] = np.bincount(offset[run_first][left], minlength=n)
+    change = customer[1:] != customer[:-1]
+    change |= offset[1:] != offset[:-1]
+    inner = np.flatnonzero(change)  # each run's last event but the last run's
+    firsts = np.empty(len(inner) + 1, dtype=np.intp)
+    firsts[0] = 0
+    np.add(inner, 1, out=firsts[1:])
+    lasts = np.empty_like(firsts)
+    lasts[:-1] = inner
+    lasts[-1] = len(offset) - 1
+    left = before[firsts] == _IN
+    left &= after[lasts] != _IN
+    counts[3, :n] = np.bincount(offset[firsts[left]], minlength=n)
     return counts
 
 
