@@ -42,6 +42,7 @@ from custrel.report._rules import (
     missing_id,
 )
 from custrel.report._sources import ReadNotes, read_source, shown
+from custrel.report._speed import arrow_array, numpy_view
 from custrel.report._units import INEXACT, MISSING, NEGATIVE, NOT_FINITE, RULE, SCALE, to_units
 
 if TYPE_CHECKING:
@@ -107,7 +108,14 @@ def _text(array: Any) -> Any:
 
 def _bool(array: Any) -> NDArray[np.bool_]:
     filled = pc.fill_null(array, False) if array.null_count else array
-    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+    if isinstance(filled, pa.ChunkedArray):
+        if filled.num_chunks == 1:
+            return np.asarray(numpy_view(filled.chunk(0)), dtype=bool)
+        return np.concatenate(
+            [np.asarray(numpy_view(c), dtype=bool) for c in filled.chunks]
+            or [np.zeros(0, dtype=bool)]
+        )
+    return np.asarray(numpy_view(filled), dtype=bool)
 
 
 Checks = list[tuple[str, Any, str]]
@@ -243,7 +251,7 @@ def _floats(chunk: Any, column: str, *, plain: bool) -> tuple[Any, NDArray[np.in
     if values.null_count:
         blank = np.flatnonzero(~_bool(values.is_valid()))
         values = pc.fill_null(values, 0.0)
-    return values.to_numpy(zero_copy_only=False), blank
+    return numpy_view(values), blank
 
 
 def _number_text(array: Any, column: str, checks: Checks) -> tuple[Any, Any]:
@@ -468,7 +476,7 @@ def _fill(out: NDArray[np.int32], chunks: Any) -> None:
     """Copy int32 arrow chunks into ``out`` one after another, without a concatenation."""
     at = 0
     for chunk in chunks:
-        out[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        out[at : at + len(chunk)] = numpy_view(chunk)
         at += len(chunk)
 
 
@@ -519,7 +527,7 @@ def _packed(ids: Any) -> tuple[Any, int] | None:
 
 def _unpack(keys: Any, width: int) -> Any:
     """The string ids of packed uint64 ``keys`` (see `_packed`)."""
-    values = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.uint64)
+    values = np.asarray(numpy_view(keys), dtype=np.uint64)
     data = np.ascontiguousarray(
         values.view(np.uint8).reshape(len(values), _PACKED_WIDTH)[:, :width]
     )
@@ -615,9 +623,7 @@ def _dense_codes(keys: Any, width: int) -> tuple[Any, NDArray[np.int32]] | None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    arrays = [
-        np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.uint64) for c in keys.chunks if len(c)
-    ]
+    arrays = [np.asarray(numpy_view(c), dtype=np.uint64) for c in keys.chunks if len(c)]
     n = sum(len(a) for a in arrays)
     layout = _DenseKeys(*_byte_range(arrays))
     if layout.size > min(max(_DENSE_KEYS_PER_ROW * n, _DENSE_MIN_KEYS), _DENSE_MAX_KEYS):
@@ -648,7 +654,7 @@ def _dense_codes(keys: Any, width: int) -> tuple[Any, NDArray[np.int32]] | None:
         distinct = np.flatnonzero(present)
         number[distinct] = np.arange(len(distinct), dtype=np.int32)
         list(pool.map(look_up, halves))
-    return _unpack(pa.array(layout.packed(distinct)), width), key
+    return _unpack(arrow_array(layout.packed(distinct)), width), key
 
 
 def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | None, bool]:
@@ -717,15 +723,14 @@ def _factorize(ids: Any) -> tuple[Any, NDArray[np.int32], NDArray[np.bool_] | No
     return dictionary, code, null, False
 
 
+_REJECTS = pa.schema(
+    [("row", pa.int64()), ("column", pa.string()), ("value", pa.string()), ("rule", pa.string())]
+)
+
+
 def _empty_rejects() -> pa.Table:
-    return pa.table(
-        {
-            "row": pa.array([], pa.int64()),
-            "column": pa.array([], pa.string()),
-            "value": pa.array([], pa.string()),
-            "rule": pa.array([], pa.string()),
-        }
-    )
+    # (built from empty arrays: ``Schema.empty_table`` goes through pyarrow's pandas bridge)
+    return pa.Table.from_arrays([pa.nulls(0, f.type) for f in _REJECTS], schema=_REJECTS)
 
 
 def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
@@ -823,7 +828,8 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
     if as_of is not None:
         # A date counts on its own day. The bound is given in the days' own type: a
         # Python int would make arrow widen the whole column to compare.
-        late = pc.greater(day, pa.scalar(day_number(as_of), day.type))
+        bound = arrow_array(np.array([day_number(as_of)], dtype=np.int32)).cast(day.type)[0]
+        late = pc.greater(day, bound)
         if ignore_after_as_of:
             # Left out, counted apart; a late row breaking another rule is still rejected.
             later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
@@ -1267,7 +1273,7 @@ def _set(chunks: list[NDArray[np.int64]], rows: NDArray[np.intp], value: int) ->
 
 def _views(column: Any) -> list[NDArray[Any]]:
     """Numpy views on the chunks of a chunked numeric column without nulls."""
-    return [chunk.to_numpy(zero_copy_only=True) for chunk in column.chunks]
+    return [numpy_view(chunk) for chunk in column.chunks]
 
 
 def _row_numbers(at: NDArray[np.intp], n: int, malformed: ReadNotes | None) -> NDArray[np.int64]:

@@ -26,6 +26,14 @@ would, only sooner or in less memory. Figures behind each choice are in
   the table is dropped. Buys about the size of the table's text at the peak; costs
   a few tens of milliseconds of kernel time on large logs. Changes no setting.
 
+- **Arrays between arrow and numpy by their buffers** (`numpy_view`,
+  `arrow_array`): pyarrow's own conversions (``to_numpy``, ``pa.array`` of an
+  ndarray, ``pa.scalar``) pass through its pandas bridge, which imports pandas on
+  first use when it is installed: about 0.2 s of a run, as long as the whole
+  report of a small log. Fixed-width columns without nulls need no bridge: a
+  view of their data buffer, or an arrow array over the ndarray's memory.
+  Anything else goes through pyarrow as before.
+
 Other tricks live with the code they speed up, each said where it happens: the
 lookup-table id coding and two-thread hashing at ingest, summing the CSV reader's
 chunks in place (``_rows.Pieces``), the int32 sort key, and the derivation and
@@ -48,7 +56,76 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["IdOrder", "allocator_settings", "release_freed_memory", "start_id_order"]
+__all__ = [
+    "IdOrder",
+    "allocator_settings",
+    "arrow_array",
+    "numpy_view",
+    "release_freed_memory",
+    "start_id_order",
+]
+
+#: Arrow's fixed-width types and the numpy dtype of their data buffer.
+_FIXED: dict[pa.DataType, type[np.generic]] = {
+    pa.int8(): np.int8,
+    pa.int16(): np.int16,
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    pa.uint8(): np.uint8,
+    pa.uint16(): np.uint16,
+    pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64,
+    pa.float32(): np.float32,
+    pa.float64(): np.float64,
+    pa.date32(): np.int32,
+}
+_ARROW_OF = {np.dtype(v): k for k, v in _FIXED.items() if k != pa.date32()}
+
+
+def numpy_view(array: pa.Array) -> NDArray[np.generic]:
+    """The values of an arrow array as numpy (read-only view when it can be one).
+
+    A fixed-width array without nulls is viewed in place (a ``date32`` as its int32
+    day numbers); a boolean one is unpacked from its bits; any other goes through
+    ``to_numpy``.
+    """
+    kind = array.type
+    if not array.null_count:
+        dtype = _FIXED.get(kind)
+        if dtype is not None:
+            buffer = array.buffers()[1]
+            if buffer is None:
+                return np.zeros(0, dtype=dtype)
+            view: NDArray[np.generic] = np.frombuffer(
+                buffer,
+                dtype=dtype,
+                count=len(array),
+                offset=array.offset * np.dtype(dtype).itemsize,
+            )
+            return view
+        if kind == pa.bool_():
+            bits = array.buffers()[1]
+            if bits is None:
+                return np.zeros(0, dtype=bool)
+            start = array.offset
+            raw = np.frombuffer(bits, dtype=np.uint8, count=(start + len(array) + 7) // 8)
+            unpacked: NDArray[np.generic] = np.unpackbits(raw, bitorder="little")[
+                start : start + len(array)
+            ].view(bool)
+            return unpacked
+    return cast("NDArray[np.generic]", array.to_numpy(zero_copy_only=False))
+
+
+def arrow_array(values: NDArray[np.generic]) -> pa.Array:
+    """An arrow array over a one-dimensional numeric ndarray's memory (no copy when contiguous).
+
+    Other arrays (booleans, objects, strings) go through ``pa.array``.
+    """
+    kind = _ARROW_OF.get(values.dtype)
+    if kind is None or values.ndim != 1:
+        return pa.array(values)
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
 
 
 class IdOrder:
@@ -71,8 +148,8 @@ def start_id_order(ids: pa.Array, *, already_sorted: bool) -> IdOrder | None:
 
 
 def _id_order(ids: pa.Array) -> tuple[NDArray[np.int64], pa.Array]:
-    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
-    return order, ids.take(pa.array(order))
+    order = np.asarray(numpy_view(pc.sort_indices(ids)), dtype=np.int64)
+    return order, ids.take(arrow_array(order))
 
 
 def _hugepage_switch() -> Callable[[bool], bool] | None:
