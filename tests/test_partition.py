@@ -28,6 +28,8 @@ from custrel.report.partition import (
     ExactSum,
     OverviewPart,
     ValueCounts,
+    _count,
+    _top,
     analyze_partition,
     finish_partition,
     merge_overviews,
@@ -249,3 +251,25 @@ def test_a_model_fitted_once_on_the_whole_base_scores_each_partition_as_on_one_m
     assert overview.stage_by_alive == whole.overview.stage_by_alive
     assert overview.worth_a_call == whole.overview.worth_a_call
     assert overview.model == whole.overview.model
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([0.0, 1.0, 2.5, -1.0, float("nan")]), st.floats(-1e6, 1e6)),
+        max_size=60,
+    ),
+    st.integers(0, 70),
+)
+def test_the_top_k_are_those_a_full_stable_sort_puts_first(values, k):
+    array = np.array(values, dtype=np.float64)
+
+    top = _top(array, k)
+
+    assert top.tolist() == np.argsort(-array, kind="stable")[:k].tolist()
+
+
+@given(st.lists(st.integers(-1, 5), max_size=50))
+def test_label_counts_leave_out_unknown_codes(codes):
+    assert _count(np.array(codes, dtype=np.int8), 6) == tuple(
+        sum(1 for c in codes if c == i) for i in range(6)
+    )

@@ -962,7 +962,8 @@ def _present(
 def _count(codes: NDArray[np.int8], size: int) -> tuple[int, ...]:
     import numpy as np
 
-    tally = np.bincount(codes[codes >= 0].astype(np.int64), minlength=size)
+    # Codes below 0 (unknown) wrap to 128 and more as uint8, past every label's count.
+    tally = np.bincount(np.asarray(codes, dtype=np.int8).view(np.uint8), minlength=256)[:size]
     return tuple(int(c) for c in tally.tolist())
 
 
@@ -1040,7 +1041,7 @@ def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -
             value = np.asarray(profit if profit is not None else revenue, dtype=np.float64)
             value = value[flagged]
         # Ties in value go in id order (the table is in id order, the sort is stable).
-        ranked = np.argsort(-value, kind="stable")[:worth]
+        ranked = _top(value, worth)
         top = flagged[ranked]
         rows = [customers[int(i)] for i in top]
         candidates = tuple(
@@ -1069,6 +1070,24 @@ def _finish_overview(part: OverviewPart, customers: CustomerTable, worth: int) -
         worth_a_call=candidates,
         stage_by_alive=agreement,
     )
+
+
+def _top(values: NDArray[np.float64], k: int) -> NDArray[np.intp]:
+    """The positions of the ``k`` largest values, largest first, ties in position order.
+
+    The same as ``np.argsort(-values, kind="stable")[:k]``, without sorting them all:
+    only the values at least the ``k``-th largest are sorted.
+    """
+    import numpy as np
+
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(values) <= k or bool(np.isnan(values).any()):
+        return np.argsort(-values, kind="stable")[:k]
+    kth = np.partition(values, len(values) - k)[len(values) - k]
+    within = np.flatnonzero(values >= kth)
+    order: NDArray[np.intp] = within[np.argsort(-values[within], kind="stable")][:k]
+    return order
 
 
 def _profit(numbers: dict[str, NDArray[np.generic]]) -> NDArray[np.float64]:
