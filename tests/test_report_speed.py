@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custrel.report._speed import arrow_array, numpy_view
+from custrel.report._speed import arrow_array, numpy_view, text_array
 
 FIXED = [
     pa.int8(),
@@ -73,15 +73,40 @@ def test_arrow_array_holds_the_ndarray_values(dtype, values, step):
     assert array.type == pa.from_numpy_dtype(data.dtype)
 
 
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=40))
+def test_arrow_array_of_booleans_with_a_null_mask(cells):
+    values = np.array([v for v, _ in cells], dtype=bool)
+    mask = np.array([m for _, m in cells], dtype=bool)
+
+    array = arrow_array(values, mask)
+
+    assert array.to_pylist() == [None if m else bool(v) for v, m in cells]
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=False), max_size=40))
+def test_arrow_array_of_floats_with_nan_as_null(values):
+    data = np.array(values, dtype=np.float64)
+
+    array = arrow_array(data, np.isnan(data))
+
+    assert array.equals(pa.array(data, from_pandas=True))
+
+
+@given(st.lists(st.text(max_size=12), max_size=20))
+def test_text_array_holds_the_strings(texts):
+    assert text_array(texts).to_pylist() == texts
+
+
 @pytest.mark.skipif(importlib.util.find_spec("pandas") is None, reason="pandas is not installed")
-def test_a_report_run_does_not_import_pandas():
+def test_a_report_run_and_its_table_do_not_import_pandas():
     # pyarrow's own conversions import pandas on first use when it is installed (about
     # 0.2 s); the engine's path avoids them.
     code = (
         "import sys\n"
         "from custrel.report import ReportModel, ReportPolicy, analyze\n"
         "from custrel.sample import sample_path\n"
-        "analyze(sample_path(), policy=ReportPolicy(model=ReportModel.NONE))\n"
+        "report = analyze(sample_path(), policy=ReportPolicy(model=ReportModel.NONE))\n"
+        "report.customers.to_arrow()\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )
 

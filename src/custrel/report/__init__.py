@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from custrel._labels import Labelled
-from custrel.days import date_of, dates_of
+from custrel.days import date_of
 from custrel.errors import InvalidValue
 from custrel.lifecycle import AT_RISK_CADENCE_MULTIPLE
 from custrel.periods import Period
@@ -465,6 +465,7 @@ class CustomerTable:
         import numpy as np
         import pyarrow as pa
 
+        from custrel.report._speed import arrow_array, text_array
         from custrel.report.schema import Kind
 
         key, kind = column.key, column.kind
@@ -472,12 +473,12 @@ class CustomerTable:
             return pa.array(self.ids, pa.string())
         if kind is Kind.LABEL:
             members, codes = self.labels.get(key, (tuple(column.label_enum or ()), None))
-            values = pa.array([m.value for m in members], pa.string())
+            values = text_array([m.value for m in members])
             if codes is None:
                 return pa.DictionaryArray.from_arrays(nulls.of(pa.int32()), values)
             mask = codes < 0
             indices = np.where(mask, 0, codes).astype(np.int32)
-            return pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values)
+            return pa.DictionaryArray.from_arrays(arrow_array(indices, mask), values)
         if kind is Kind.TEXTS:
             if key not in self.texts:
                 return pa.DictionaryArray.from_arrays(
@@ -491,20 +492,21 @@ class CustomerTable:
                 [unique.setdefault("; ".join(d), len(unique)) for d in distinct], dtype=np.int32
             )
             return pa.DictionaryArray.from_arrays(
-                pa.array(remap[text_codes]), pa.array(list(unique), pa.string())
+                arrow_array(remap[text_codes]), text_array(list(unique))
             )
         if key not in self.numbers:
             return nulls.of(column.arrow_type())
         values = self.numbers[key]
         if kind is Kind.DATE:
-            return pa.array(dates_of(values))
+            return arrow_array(np.asarray(values, dtype=np.int32)).view(pa.date32())
         if kind is Kind.COUNT:
-            return pa.array(values.astype(np.int64))
+            return arrow_array(values.astype(np.int64))
         if kind is Kind.FLAG:
-            return pa.array(values.astype(bool))
+            return arrow_array(values.astype(bool))
         # NaN marks a number not known for that customer (e.g. the score of one netted
         # below zero): a typed null, as every engine's output shows it.
-        return pa.array(values.astype(np.float64), from_pandas=True)
+        floats = values.astype(np.float64)
+        return arrow_array(floats, np.isnan(floats))
 
     def __repr__(self) -> str:
         """``CustomerTable(3,000 customers)``: the size, not the arrays."""

@@ -48,7 +48,8 @@ def _safe(column: Any) -> Any:
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
-    leading = pc.fill_null(pc.match_substring_regex(column, _LEADING), False)
+    # (a null cell gives a null here: no formula, and the if_else below keeps it null)
+    leading = pc.match_substring_regex(column, _LEADING)
     if not pc.any(leading).as_py():
         return column
     quoted = pc.binary_join_element_wise("'", column, "")

@@ -45,7 +45,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, cast
 
@@ -63,6 +63,7 @@ __all__ = [
     "numpy_view",
     "release_freed_memory",
     "start_id_order",
+    "text_array",
 ]
 
 #: Arrow's fixed-width types and the numpy dtype of their data buffer.
@@ -116,16 +117,24 @@ def numpy_view(array: pa.Array) -> NDArray[np.generic]:
     return cast("NDArray[np.generic]", array.to_numpy(zero_copy_only=False))
 
 
-def arrow_array(values: NDArray[np.generic]) -> pa.Array:
-    """An arrow array over a one-dimensional numeric ndarray's memory (no copy when contiguous).
+def arrow_array(values: NDArray[np.generic], mask: NDArray[np.bool_] | None = None) -> pa.Array:
+    """An arrow array over a one-dimensional numeric or boolean ndarray (``mask``: nulls).
 
-    Other arrays (booleans, objects, strings) go through ``pa.array``.
+    Numbers share the ndarray's memory when it is contiguous; booleans are packed into
+    bits. Other arrays (objects, strings, datetimes) go through ``pa.array``.
     """
-    kind = _ARROW_OF.get(values.dtype)
+    kind = pa.bool_() if values.dtype == np.bool_ else _ARROW_OF.get(values.dtype)
     if kind is None or values.ndim != 1:
-        return pa.array(values)
-    data = np.ascontiguousarray(values)
-    return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
+        return pa.array(values, mask=mask)
+    n = len(values)
+    if kind == pa.bool_():
+        data = pa.py_buffer(np.packbits(values.astype(bool, copy=False), bitorder="little"))
+    else:
+        data = pa.py_buffer(np.ascontiguousarray(values))
+    if mask is None or not mask.any():
+        return pa.Array.from_buffers(kind, n, [None, data])
+    valid = pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    return pa.Array.from_buffers(kind, n, [valid, data], null_count=int(mask.sum()))
 
 
 class IdOrder:
@@ -216,3 +225,12 @@ def release_freed_memory() -> None:
         # Kernel work that needs no result: a second thread does it while the engine
         # goes on (ctypes lets go of the GIL; glibc's heaps are thread-safe).
         threading.Thread(target=trim, args=(0,), name="custrel-trim", daemon=True).start()
+
+
+def text_array(texts: Sequence[str]) -> pa.Array:
+    """An arrow string array of a few Python strings (labels, reasons), built from its bytes."""
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
