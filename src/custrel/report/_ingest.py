@@ -108,14 +108,10 @@ def _text(array: Any) -> Any:
 
 def _bool(array: Any) -> NDArray[np.bool_]:
     filled = pc.fill_null(array, False) if array.null_count else array
-    if isinstance(filled, pa.ChunkedArray):
-        if filled.num_chunks == 1:
-            return np.asarray(numpy_view(filled.chunk(0)), dtype=bool)
-        return np.concatenate(
-            [np.asarray(numpy_view(c), dtype=bool) for c in filled.chunks]
-            or [np.zeros(0, dtype=bool)]
-        )
-    return np.asarray(numpy_view(filled), dtype=bool)
+    views = [numpy_view(c) for c in getattr(filled, "chunks", [filled])]
+    if not views:
+        return np.zeros(0, dtype=np.bool_)
+    return np.asarray(views[0] if len(views) == 1 else np.concatenate(views), dtype=np.bool_)
 
 
 Checks = list[tuple[str, Any, str]]
@@ -832,7 +828,7 @@ def validate(  # noqa: PLR0912, PLR0915 - the rules read best in one place
         late = pc.greater(day, bound)
         if ignore_after_as_of:
             # Left out, counted apart; a late row breaking another rule is still rejected.
-            later = np.asarray(late.to_numpy(zero_copy_only=False), dtype=bool)
+            later = _bool(late)
         else:
             checks.append((names.date, late, RejectRule.DATE_AFTER.format(as_of=as_of)))
     amount, extra, number_checks = numbers.result() if numbers is not None else numbers_now()
